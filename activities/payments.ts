@@ -1,0 +1,32 @@
+// Charges a saved payment method through the configured provider.
+import { ApplicationFailure } from '@temporalio/activity';
+import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState, type PaymentProvider } from '../payments/provider';
+
+export interface ChargePaymentInput {
+  orgId: string;
+  paymentId: string;
+  paymentMethodId: string;
+  amountCents: number;
+  credits: number;
+}
+
+export type ChargeOutcome = Exclude<PaymentIntentState, { status: 'failed' }>;
+
+/**
+ * A decline is a business outcome: thrown as a non-retryable failure the workflow counts.
+ * Network and provider errors propagate and Temporal retries them with the same idempotency key.
+ */
+export async function chargePayment(provider: PaymentProvider, input: ChargePaymentInput): Promise<ChargeOutcome> {
+  const result = await provider.charge({
+    orgId: input.orgId,
+    idempotencyKey: input.paymentId,
+    paymentMethodId: input.paymentMethodId,
+    amountCents: input.amountCents,
+    description: `${input.credits} credits`,
+  });
+  if (result.status === 'failed') {
+    const details: DeclineDetails = { declineCode: result.declineCode, paymentIntentId: result.paymentIntentId };
+    throw ApplicationFailure.create({ type: CARD_DECLINED, message: result.message, nonRetryable: true, details: [details] });
+  }
+  return result;
+}

@@ -1,0 +1,64 @@
+// Who may call which route for which organization (spec §10).
+import type { Request } from 'express';
+import type { Caller, Role } from './auth';
+import { ApiError, forbidden, notFound } from './errors';
+import type { OrgRecord, OrgStore } from './orgStore';
+
+/** How the caller stands to an organization: its own, its agency's people, or every org (service, ops). */
+export type Relation = 'self' | 'agency' | 'global';
+
+export interface Rule {
+  roles: readonly Role[];
+  /** Whether an agency's people may do this on a sub-account. */
+  agency: boolean;
+}
+
+export const PEOPLE: readonly Role[] = ['owner', 'member'];
+
+export const RULES = {
+  readBilling: { roles: [...PEOPLE, 'ops'], agency: true },
+  readAllowance: { roles: [...PEOPLE, 'service', 'ops'], agency: false },
+  reportUsage: { roles: ['service', 'ops'], agency: false },
+  manageSubscription: { roles: ['ops'], agency: false },
+  managePaymentMethod: { roles: ['owner', 'ops'], agency: false },
+  manageAgents: { roles: ['owner'], agency: false },
+} satisfies Record<string, Rule>;
+
+export function relationTo(caller: Caller, org: { id: string; parentId: string | null }): Relation | undefined {
+  if (caller.org === '*') return 'global';
+  if (caller.org === org.id) return 'self';
+  if (org.parentId !== null && caller.org === org.parentId) return 'agency';
+  return undefined;
+}
+
+export interface Authorized {
+  org: OrgRecord;
+  relation: Relation;
+}
+
+/** A caller with no relation to the organization learns nothing about it (403, never 404). */
+async function resolveOrg(req: Request, orgs: OrgStore, orgId: string): Promise<Authorized> {
+  const org = await orgs.get(orgId);
+  const relation = relationTo(req.caller!, org ?? { id: orgId, parentId: null });
+  if (!relation) throw forbidden();
+  if (!org) throw notFound();
+  return { org, relation };
+}
+
+export async function authorizeOrg(req: Request, orgs: OrgStore, orgId: string, rule: Rule): Promise<Authorized> {
+  const authorized = await resolveOrg(req, orgs, orgId);
+  if (authorized.relation === 'agency' && !rule.agency) throw forbidden();
+  if (!rule.roles.includes(req.caller!.role)) throw forbidden();
+  return authorized;
+}
+
+export const OWNER_REQUIRED = new ApiError(403, 'owner_required', 'Only the organization owner can manage auto-recharge.');
+export const AGENCY_READ_ONLY = new ApiError(403, 'agency_read_only', 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.');
+
+/** Auto-recharge is the Owner's alone; an agency sees why it may not. */
+export async function authorizeAutoRecharge(req: Request, orgs: OrgStore, orgId: string): Promise<Authorized> {
+  const authorized = await resolveOrg(req, orgs, orgId);
+  if (authorized.relation === 'agency') throw AGENCY_READ_ONLY;
+  if (req.caller!.role !== 'owner') throw OWNER_REQUIRED;
+  return authorized;
+}

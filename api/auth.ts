@@ -1,0 +1,43 @@
+// Bearer JWT (HS256) authentication: who is calling, in which role, for which organization.
+import type { RequestHandler } from 'express';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { ApiError } from './errors';
+
+export const ROLES = ['owner', 'member', 'service', 'ops'] as const;
+export type Role = (typeof ROLES)[number];
+
+const claimsSchema = z
+  .object({ sub: z.string().min(1), role: z.enum(ROLES), org: z.string().min(1) })
+  .refine((c) => c.org !== '*' || c.role === 'service' || c.role === 'ops', { message: 'only service and ops tokens may name every organization' });
+
+export type Caller = z.infer<typeof claimsSchema>;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+export function signToken(claims: Caller, secret: string, expiresInSeconds = 3600): string {
+  return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: expiresInSeconds });
+}
+
+export function authenticate(secret: string): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/i.exec(header);
+    if (!match) return next(new ApiError(401, 'unauthorized', 'A bearer token is required.'));
+    let payload: unknown;
+    try {
+      payload = jwt.verify(match[1], secret, { algorithms: ['HS256'] });
+    } catch (err) {
+      const expired = err instanceof jwt.TokenExpiredError;
+      return next(new ApiError(401, 'unauthorized', expired ? 'The token has expired.' : 'The token is invalid.'));
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) return next(new ApiError(401, 'unauthorized', 'The token claims are invalid.'));
+    req.caller = claims.data;
+    next();
+  };
+}

@@ -1,0 +1,52 @@
+// The error shape of every response: {"error": {"code", "message"}}, and the mapping of failures to it.
+import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../config/logger';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = 'Organization') => new ApiError(404, `${what.toLowerCase().replace(/ /g, '_')}_not_found`, `${what} not found.`);
+export const forbidden = (message = 'You may not do this for this organization.') => new ApiError(403, 'forbidden', message);
+
+const UNAVAILABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+function unavailable(err: unknown): ApiError | undefined {
+  const code = (err as { code?: string } | null)?.code;
+  if (code && UNAVAILABLE_PG_CODES.has(code)) return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later.');
+  if (err instanceof ServiceError || (err instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|Connection refused|transport/i.test(err.message))) {
+    return new ApiError(503, 'temporal_unavailable', 'The workflow service is unavailable; retry later.');
+  }
+  return undefined;
+}
+
+/** A refusal the organization workflow raised (validator or handler) becomes a 409 with its type as code. */
+export function workflowRefusal(err: unknown): ApiError | undefined {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type) {
+    return new ApiError(409, err.cause.type, err.cause.message);
+  }
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const bodyError = err as { type?: string; status?: number };
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else if (bodyError.type === 'entity.too.large') apiError = new ApiError(413, 'payload_too_large', 'The request body is too large.');
+    else if (bodyError.type === 'entity.parse.failed') apiError = new ApiError(400, 'malformed_json', 'The request body is not valid JSON.');
+    else if (bodyError.status === 400 || bodyError.status === 415) apiError = new ApiError(400, 'bad_request', (err as Error).message);
+    else {
+      apiError = workflowRefusal(err) ?? unavailable(err) ?? new ApiError(500, 'internal_error', 'Something went wrong.');
+      if (apiError.status >= 500) logger.error({ err, path: req.path }, 'request failed');
+    }
+    res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message } });
+  };
+}

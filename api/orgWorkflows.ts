@@ -1,0 +1,56 @@
+// The API's handle on organization workflows: start, update, query and usage signals.
+import { WorkflowNotFoundError, type Client, type QueryDefinition, type UpdateDefinition } from '@temporalio/client';
+import type { BillingRules } from '../domain/billingRules';
+import type { PricedUsageEvent } from '../domain/state';
+import type { billingOrgWorkflow } from '../workflows';
+import { usageSignal, workflowIdFor } from '../workflows/messages';
+
+export class OrgWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly rules: BillingRules,
+  ) {}
+
+  private options(orgId: string) {
+    return { workflowId: workflowIdFor(orgId), taskQueue: this.taskQueue, args: [{ orgId, rules: this.rules }] as Parameters<typeof billingOrgWorkflow> };
+  }
+
+  /** Idempotent: an org whose workflow already runs keeps it. */
+  async start(orgId: string): Promise<void> {
+    await this.client.workflow.start<typeof billingOrgWorkflow>('billingOrgWorkflow', {
+      ...this.options(orgId),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  async update<Ret, Args extends unknown[]>(orgId: string, update: UpdateDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
+    // The SDK types updates with and without arguments as separate overloads; this serves both.
+    const handle = this.client.workflow.getHandle(workflowIdFor(orgId));
+    const execute = handle.executeUpdate.bind(handle) as (
+      def: UpdateDefinition<Ret, Args>,
+      options: { args: Args },
+    ) => Promise<Ret>;
+    const run = () => execute(update, { args });
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await this.start(orgId);
+      return run();
+    }
+  }
+
+  async query<Ret, Args extends unknown[]>(orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
+    return this.client.workflow.getHandle(workflowIdFor(orgId)).query(query, ...args);
+  }
+
+  /** Durable once this resolves: the signal is in the workflow's history. */
+  async signalUsage(orgId: string, events: PricedUsageEvent[]): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof billingOrgWorkflow, [PricedUsageEvent[]]>('billingOrgWorkflow', {
+      ...this.options(orgId),
+      signal: usageSignal,
+      signalArgs: [events],
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// Subscription, payment method, auto-recharge settings and the billing summary.
+import { Router } from 'express';
+import { billingSummaryQuery, configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
+import { authorizeAutoRecharge, authorizeOrg, RULES } from '../access';
+import type { ApiContext } from '../context';
+import { autoRechargeBody, parse, paymentMethodBody, subscriptionBody } from '../schemas';
+
+export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
+
+export function billingRoutes({ orgs, workflows, settings }: ApiContext): Router {
+  const router = Router();
+  const autoRechargeSchema = autoRechargeBody(settings.rules.minTopUpCredits);
+
+  router.put('/v1/orgs/:org/subscription', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageSubscription);
+    const subscription = parse(subscriptionBody, req.body);
+    const summary = await workflows.update(org.id, setSubscriptionUpdate, subscription);
+    res.json({ subscription: { ...subscription, currentPeriodEnd: summary.nextRenewalAt }, planCredits: summary.planCredits });
+  });
+
+  router.put('/v1/orgs/:org/payment-method', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
+    const { paymentMethodId } = parse(paymentMethodBody, req.body);
+    const summary = await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
+    res.json({ paymentMethod: summary.paymentMethod });
+  });
+
+  router.delete('/v1/orgs/:org/payment-method', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
+    await workflows.update(org.id, setPaymentMethodUpdate, null);
+    res.status(204).end();
+  });
+
+  router.put('/v1/orgs/:org/auto-recharge', async (req, res) => {
+    const { org } = await authorizeAutoRecharge(req, orgs, req.params.org);
+    const body = parse(autoRechargeSchema, req.body);
+    const summary = await workflows.update(org.id, configureAutoRechargeUpdate, body);
+    res.json({ message: SETTINGS_UPDATED, autoRecharge: summary.autoRecharge });
+  });
+
+  router.get('/v1/orgs/:org/billing', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
+    res.json(await workflows.query(org.id, billingSummaryQuery));
+  });
+
+  return router;
+}

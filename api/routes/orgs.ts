@@ -1,0 +1,29 @@
+// Creating and reading organizations.
+import { Router } from 'express';
+import { authorizeOrg, RULES } from '../access';
+import type { ApiContext } from '../context';
+import { ApiError, forbidden } from '../errors';
+import { createOrgBody, parse } from '../schemas';
+
+export function orgRoutes({ orgs, workflows }: ApiContext): Router {
+  const router = Router();
+
+  router.post('/v1/orgs', async (req, res) => {
+    if (req.caller!.role !== 'ops') throw forbidden('Only operators can create organizations.');
+    const body = parse(createOrgBody, req.body);
+    if (await orgs.get(body.id)) throw new ApiError(409, 'org_exists', 'An organization with this id already exists.');
+    if (body.parentId && !(await orgs.get(body.parentId))) throw new ApiError(422, 'validation_failed', 'parentId: no such organization');
+    // The workflow first: an org row always has its workflow; a retry after a failure here is harmless.
+    await workflows.start(body.id);
+    const org = await orgs.create({ id: body.id, name: body.name, parentId: body.parentId ?? null });
+    if (!org) throw new ApiError(409, 'org_exists', 'An organization with this id already exists.');
+    res.status(201).json(org);
+  });
+
+  router.get('/v1/orgs/:org', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
+    res.json(org);
+  });
+
+  return router;
+}

@@ -1,0 +1,73 @@
+// Request schemas: every field of every body and query is checked here, once.
+import { z } from 'zod';
+import { ApiError } from './errors';
+
+const MAX_CREDITS = 1_000_000_000;
+
+export const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const createOrgBody = z.strictObject({
+  id: idSchema,
+  name: z.string().trim().min(1).max(200),
+  parentId: idSchema.optional(),
+});
+
+export const subscriptionBody = z.strictObject({
+  status: z.enum(['active', 'past_due', 'canceled']),
+  planCredits: z.int().min(0).max(MAX_CREDITS),
+  currentPeriodEnd: timestamp.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
+});
+
+export const paymentMethodBody = z.strictObject({
+  paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, 'must be a payment method id (pm_...)'),
+});
+
+export function autoRechargeBody(minTopUpCredits: number) {
+  return z.strictObject({
+    enabled: z.boolean(),
+    thresholdCredits: z.int().min(0).max(MAX_CREDITS),
+    rechargeCredits: z.int().min(minTopUpCredits).max(MAX_CREDITS),
+    maxRechargesPerMonth: z.int().min(1).max(100),
+  });
+}
+
+export function usageBody(meters: readonly string[]) {
+  return z.strictObject({
+    events: z
+      .array(
+        z.strictObject({
+          id: idSchema,
+          agentId: idSchema,
+          meter: z.enum(meters as [string, ...string[]]),
+          quantity: z.int().min(1).max(1_000_000_000),
+          occurredAt: timestamp.optional(),
+        }),
+      )
+      .min(1)
+      .max(1000),
+  });
+}
+
+export const agentBody = z.strictObject({
+  monthlyLimitCredits: z.int().min(0).max(MAX_CREDITS).nullable(),
+  whenPlanExhausted: z.enum(['stop', 'use_balance']),
+});
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
+});
+
+/** 422 naming every field that failed, in order. */
+export function parse<T extends z.ZodType>(schema: T, data: unknown): z.infer<T> {
+  const result = schema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const message = result.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+  throw new ApiError(422, 'validation_failed', message);
+}

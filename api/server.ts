@@ -1,0 +1,46 @@
+// Assembles and starts the API over a Temporal client and a PostgreSQL pool.
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { logger } from '../config/logger';
+import type { Settings } from '../config/settings';
+import { createApp } from './app';
+import { OrgStore } from './orgStore';
+import { OrgWorkflows } from './orgWorkflows';
+import { UsageBatcher } from './usageBatcher';
+
+export interface ApiServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(settings: Settings, db: Pool, temporalAddress: string, port = settings.port): Promise<ApiServer> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules);
+  const app = createApp({
+    settings,
+    db,
+    logger,
+    orgs: new OrgStore(db),
+    workflows,
+    usage: new UsageBatcher((orgId, events) => workflows.signalUsage(orgId, events), settings.usage.maxEventsPerSignal),
+    temporalReady: async () => {
+      await connection.workflowService.getSystemInfo({});
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(port, '0.0.0.0', () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  return {
+    server,
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}

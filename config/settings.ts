@@ -1,0 +1,79 @@
+// Every setting the service reads from its environment, with the embedded defaults of a local run.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BillingRules } from '../domain/billingRules';
+import type { PriceBook } from '../domain/pricing';
+import { PROJECT_ROOT } from './paths';
+
+export const DEV_JWT_SECRET = 'dev-only-insecure-secret';
+
+export interface Settings {
+  production: boolean;
+  port: number;
+  databaseUrl: string;
+  temporal: {
+    /** Unset: an embedded dev server is started. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string | undefined;
+    devServerPort: number;
+    dataDir: string;
+  };
+  authJwtSecret: string;
+  stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  priceBook: PriceBook;
+  rules: BillingRules;
+  usage: { maxEventsPerSignal: number };
+}
+
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadPriceBook(file: string): PriceBook {
+  return JSON.parse(readFileSync(file, 'utf8')) as PriceBook;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const production = env.NODE_ENV === 'production';
+  const authJwtSecret = env.AUTH_JWT_SECRET || (production ? '' : DEV_JWT_SECRET);
+  if (!authJwtSecret) throw new Error('AUTH_JWT_SECRET must be set when NODE_ENV=production');
+  const priceBook = loadPriceBook(env.PRICE_BOOK_PATH ?? path.join(PROJECT_ROOT, 'config', 'price-book.json'));
+  return {
+    production,
+    port: int(env, 'PORT', 3000),
+    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/credits_billing',
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || undefined,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.TEMPORAL_TASK_QUEUE || 'billing',
+      cliPath: env.TEMPORAL_CLI_PATH || undefined,
+      devServerPort: int(env, 'TEMPORAL_DEV_SERVER_PORT', 7233),
+      dataDir: env.DATA_DIR || path.join(PROJECT_ROOT, '.data'),
+    },
+    authJwtSecret,
+    stripe: {
+      secretKey: env.STRIPE_SECRET_KEY || undefined,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
+      apiBase: env.STRIPE_API_BASE || undefined,
+    },
+    priceBook,
+    rules: {
+      creditPricePer1000Cents: priceBook.creditPricePer1000Cents,
+      minTopUpCredits: priceBook.minTopUpCredits,
+      retryDelayMs: int(env, 'AUTO_RECHARGE_RETRY_DELAY_MS', 60 * 60 * 1000),
+      maxConsecutiveFailures: int(env, 'AUTO_RECHARGE_MAX_FAILURES', 3),
+      paymentActionTimeoutMs: int(env, 'PAYMENT_ACTION_TIMEOUT_MS', 24 * 60 * 60 * 1000),
+      usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
+      continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
+      maxRecordsPerWrite: int(env, 'MAX_RECORDS_PER_WRITE', 2000),
+    },
+    usage: { maxEventsPerSignal: int(env, 'MAX_EVENTS_PER_SIGNAL', 2000) },
+  };
+}

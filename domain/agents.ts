@@ -1,0 +1,38 @@
+// Agents and whether they may go on serving (spec §6).
+import type { Pools } from './pools';
+
+export type WhenPlanExhausted = 'stop' | 'use_balance';
+
+export interface AgentState {
+  spentThisMonth: number;
+  monthlyLimitCredits: number | null;
+  whenPlanExhausted: WhenPlanExhausted;
+}
+
+export type DenialReason = 'subscription_inactive' | 'plan_exhausted' | 'agent_limit_reached' | 'insufficient_balance';
+
+export interface Allowance {
+  allowed: boolean;
+  reason: DenialReason | null;
+}
+
+export const NEW_AGENT: AgentState = { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' };
+
+export function underMonthlyLimit(agent: AgentState): boolean {
+  return agent.monthlyLimitCredits === null || agent.spentThisMonth < agent.monthlyLimitCredits;
+}
+
+/**
+ * Plan credits while they remain and the agent is under its limit; otherwise the wallet,
+ * only for `use_balance` agents and only while the wallet is positive.
+ */
+export function allowance(agent: AgentState, pools: Pools, subscriptionActive: boolean): Allowance {
+  if (!subscriptionActive) return { allowed: false, reason: 'subscription_inactive' };
+  const underLimit = underMonthlyLimit(agent);
+  if (pools.planRemaining > 0 && underLimit) return { allowed: true, reason: null };
+  if (agent.whenPlanExhausted === 'stop') {
+    return { allowed: false, reason: underLimit ? 'plan_exhausted' : 'agent_limit_reached' };
+  }
+  if (pools.topUp > 0) return { allowed: true, reason: null };
+  return { allowed: false, reason: 'insufficient_balance' };
+}

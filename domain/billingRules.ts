@@ -1,0 +1,18 @@
+// Tunables the workflow reads from its worker at the start of every run (configuration, not code).
+
+export interface BillingRules {
+  creditPricePer1000Cents: number;
+  minTopUpCredits: number;
+  /** AUTO_RECHARGE_RETRY_DELAY_MS: wait after a failed auto-recharge before the next attempt. */
+  retryDelayMs: number;
+  /** Consecutive failed attempts that disable auto-recharge. */
+  maxConsecutiveFailures: number;
+  /** PAYMENT_ACTION_TIMEOUT_MS: how long a payment may wait for 3-D Secure. */
+  paymentActionTimeoutMs: number;
+  /** How many recent usage event ids the workflow remembers (and carries across continue-as-new). */
+  usageDedupeWindow: number;
+  /** Continue-as-new once the run's history has this many events. */
+  continueAsNewAfterEvents: number;
+  /** Records per PostgreSQL write. */
+  maxRecordsPerWrite: number;
+}

@@ -1,0 +1,76 @@
+// The billing summary of spec §10, derived from state.
+import { allowance, type Allowance, type WhenPlanExhausted } from './agents';
+import { available } from './pools';
+import { subscriptionActive, type OrgState, type SubscriptionStatus } from './state';
+
+export interface BillingSummary {
+  orgId: string;
+  availableCredits: number;
+  topUpCredits: number;
+  planCredits: { allowance: number; remaining: number };
+  nextRenewalAt: string | null;
+  subscription: { status: SubscriptionStatus } | null;
+  paymentMethod: { id: string } | null;
+  autoRecharge: {
+    enabled: boolean;
+    thresholdCredits: number;
+    rechargeCredits: number;
+    maxRechargesPerMonth: number;
+    rechargesUsedThisMonth: number;
+    lastRechargedAt: string | null;
+    pricePer1000CreditsCents: number;
+    consecutiveFailures: number;
+    disabledReason: string | null;
+  };
+  pendingPayment: null | {
+    id: string;
+    paymentIntentId: string | null;
+    kind: string;
+    credits: number;
+    status: string;
+    clientSecret: string | null;
+  };
+  agents: Array<{
+    id: string;
+    spentThisMonth: number;
+    monthlyLimitCredits: number | null;
+    whenPlanExhausted: WhenPlanExhausted;
+  } & Allowance>;
+}
+
+export function agentAllowance(state: OrgState, agentId: string): Allowance {
+  const agent = state.agents[agentId] ?? { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' as const };
+  return allowance(agent, state.pools, subscriptionActive(state));
+}
+
+export function billingSummary(state: OrgState, pricePer1000CreditsCents: number): BillingSummary {
+  const { autoRecharge: settings, counters, pendingPayment: payment } = state;
+  return {
+    orgId: state.orgId,
+    availableCredits: available(state.pools),
+    topUpCredits: state.pools.topUp,
+    planCredits: { allowance: state.subscription?.planCredits ?? 0, remaining: state.pools.planRemaining },
+    nextRenewalAt: state.subscription?.currentPeriodEnd ?? null,
+    subscription: state.subscription ? { status: state.subscription.status } : null,
+    paymentMethod: state.paymentMethodId ? { id: state.paymentMethodId } : null,
+    autoRecharge: {
+      ...settings,
+      rechargesUsedThisMonth: counters.rechargesUsedThisMonth,
+      lastRechargedAt: counters.lastRechargedAt,
+      pricePer1000CreditsCents,
+      consecutiveFailures: counters.consecutiveFailures,
+      disabledReason: counters.disabledReason,
+    },
+    pendingPayment: payment && {
+      id: payment.id,
+      paymentIntentId: payment.paymentIntentId,
+      kind: payment.kind,
+      credits: payment.credits,
+      status: payment.status,
+      clientSecret: payment.clientSecret,
+    },
+    agents: Object.entries(state.agents)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, agent]) => ({ id, ...agent, ...agentAllowance(state, id) })),
+  };
+}

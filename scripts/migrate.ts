@@ -1,0 +1,11 @@
+// `npm run migrate`: create the database if needed and apply migrations (every process also does this at start).
+import { loadSettings } from '../config/settings';
+import { migrateDatabase } from '../db/migrate';
+
+migrateDatabase(loadSettings().databaseUrl).then(
+  () => console.log('database is up to date'),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

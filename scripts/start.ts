@@ -1,0 +1,54 @@
+// `npm start`: the API and a worker in one process. Without TEMPORAL_ADDRESS it runs an embedded
+// Temporal dev server persisted under .data/, with its UI on the dev server's port + 1000.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { startApi } from '../api/server';
+import { logger } from '../config/logger';
+import { loadSettings } from '../config/settings';
+import { migrateDatabase } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createBillingWorker } from '../worker/run';
+import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
+
+async function main() {
+  const settings = loadSettings();
+  await migrateDatabase(settings.databaseUrl);
+
+  let devServer: TestWorkflowEnvironment | undefined;
+  let address = settings.temporal.address;
+  if (!address) {
+    mkdirSync(settings.temporal.dataDir, { recursive: true });
+    const cliPath = findTemporalCli(settings.temporal.cliPath) ?? installTemporalCli();
+    devServer = await startDevServer({
+      cliPath,
+      dbFilename: path.join(settings.temporal.dataDir, 'temporal.sqlite'),
+      port: settings.temporal.devServerPort,
+      ui: true,
+    });
+    address = devServer.address;
+  }
+
+  const db = createPool(settings.databaseUrl);
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createBillingWorker({ settings, db, connection });
+  const workerDone = worker.run();
+  const api = await startApi(settings, db, address);
+
+  const lines = [`API          ${api.url}`, `Temporal     ${address}`];
+  if (devServer) lines.push(`Temporal UI  http://127.0.0.1:${settings.temporal.devServerPort + 1000}`);
+  console.log(`\nCredits billing is running:\n  ${lines.join('\n  ')}\n`);
+
+  // The worker stops itself on SIGINT/SIGTERM; then the rest follows.
+  await workerDone;
+  await api.close();
+  await connection.close();
+  await devServer?.teardown();
+  await db.end();
+}
+
+main().catch((err) => {
+  logger.fatal({ err }, 'service failed');
+  process.exit(1);
+});

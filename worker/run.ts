@@ -1,0 +1,24 @@
+// Builds the billing worker: the organization workflow and its activities on one task queue.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createActivities } from '../activities';
+import type { Settings } from '../config/settings';
+import { createPaymentProvider } from '../payments';
+
+export interface WorkerDeps {
+  settings: Settings;
+  db: Pool;
+  connection: NativeConnection;
+  /** Prebuilt workflow bundle (tests build it once); otherwise bundled from source at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createBillingWorker({ settings, db, connection, workflowBundle }: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: settings.temporal.namespace,
+    taskQueue: settings.temporal.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ db, payments: createPaymentProvider(settings, db), rules: settings.rules }),
+  });
+}

@@ -1,0 +1,409 @@
+// One long-running workflow per organization owns its billing state: pools, settings, counters and
+// the one payment in flight. Usage and commands arrive as signals and updates; reads are queries.
+import * as wf from '@temporalio/workflow';
+import type { BillingActivities } from '../activities';
+import { NEW_AGENT } from '../domain/agents';
+import {
+  afterRechargeFailure,
+  afterRechargeSuccess,
+  afterRenewal,
+  afterSettingsSaved,
+  capReached,
+  DISABLED_AFTER_FAILURES_MESSAGE,
+  ENABLE_REFUSAL_MESSAGES,
+  enableRefusal,
+  rechargeDecision,
+  type RechargeDecision,
+} from '../domain/autoRecharge';
+import type { BillingRules } from '../domain/billingRules';
+import { lowBalanceCheck } from '../domain/lowBalance';
+import { nextPeriodEndAfter } from '../domain/period';
+import { applyDebit, available, revertDebit, splitDebit } from '../domain/pools';
+import { topUpAmountCents } from '../domain/pricing';
+import {
+  initialState,
+  subscriptionActive,
+  type LedgerKind,
+  type OrgState,
+  type OutboxRecord,
+  type PaymentKind,
+  type PendingPayment,
+  type Pool,
+  type PricedUsageEvent,
+} from '../domain/state';
+import { agentAllowance, billingSummary } from '../domain/summary';
+import { CARD_DECLINED, type DeclineDetails } from '../payments/provider';
+import {
+  allowanceQuery,
+  billingSummaryQuery,
+  configureAgentUpdate,
+  configureAutoRechargeUpdate,
+  recordsCommittedUpdate,
+  setPaymentMethodUpdate,
+  setSubscriptionUpdate,
+  usageSignal,
+} from './messages';
+
+export interface BillingOrgInput {
+  orgId: string;
+  rules: BillingRules;
+  /** Carried across continue-as-new. */
+  state?: OrgState;
+}
+
+const { appendRecords } = wf.proxyActivities<BillingActivities>({
+  startToCloseTimeout: '30 seconds',
+  // No attempt limit: a committed record is never dropped, PostgreSQL outages are waited out.
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+const { chargePayment } = wf.proxyActivities<BillingActivities>({
+  startToCloseTimeout: '1 minute',
+  // Transient provider errors retry with the same idempotency key; declines are outcomes.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [CARD_DECLINED] },
+});
+
+const { loadBillingRules } = wf.proxyLocalActivities<BillingActivities>({ startToCloseTimeout: '10 seconds' });
+
+type PaymentResult =
+  | { status: 'succeeded' | 'processing'; paymentIntentId: string }
+  | { status: 'requires_action'; paymentIntentId: string; clientSecret: string }
+  | { status: 'failed'; paymentIntentId: string | null; declineCode: string; message: string };
+
+export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> {
+  const { orgId, rules } = input;
+  const state: OrgState = input.state ?? initialState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12));
+  const recentUsageIds = new Set(state.recentUsageIds);
+  let writing = false;
+  let appendedRecords = state.outbox.length;
+  let committedRecords = 0;
+
+  const nowIso = () => new Date().toISOString();
+
+  // ---- records: everything applied to state is also committed to PostgreSQL, in order ----
+
+  function push(record: OutboxRecord) {
+    state.outbox.push(record);
+    appendedRecords++;
+  }
+
+  function emit(eventType: string, message: string, data: Record<string, unknown> = {}) {
+    push({ type: 'event', seq: ++state.seq.event, eventType, at: nowIso(), message, data });
+  }
+
+  function ledger(kind: Exclude<LedgerKind, 'usage'>, pool: Pool, credits: number, ref: string) {
+    push({ type: 'ledger', kind, pool, credits, ref, at: nowIso() });
+  }
+
+  function uniqueRef(prefix: string): string {
+    return `${prefix}-${++state.seq.ledger}`;
+  }
+
+  async function writeRecords(): Promise<void> {
+    for (;;) {
+      await wf.condition(() => state.outbox.length > 0);
+      const batch = state.outbox.slice(0, rules.maxRecordsPerWrite);
+      writing = true;
+      try {
+        const { duplicateUsageIds } = await appendRecords({ orgId, records: batch });
+        undoDuplicateUsage(batch, new Set(duplicateUsageIds));
+      } finally {
+        writing = false;
+      }
+      state.outbox.splice(0, batch.length);
+      committedRecords += batch.length;
+    }
+  }
+
+  // ---- usage ----
+
+  function rememberUsageId(id: string) {
+    recentUsageIds.add(id);
+    state.recentUsageIds.push(id);
+  }
+
+  function forgetOldUsageIds() {
+    const excess = state.recentUsageIds.length - rules.usageDedupeWindow;
+    if (excess > 0) for (const id of state.recentUsageIds.splice(0, excess)) recentUsageIds.delete(id);
+  }
+
+  function applyUsage(events: PricedUsageEvent[]) {
+    const at = nowIso();
+    for (const event of events) {
+      if (recentUsageIds.has(event.id)) continue;
+      rememberUsageId(event.id);
+      const debit = splitDebit(state.pools, event.credits);
+      state.pools = applyDebit(state.pools, debit);
+      const agent = (state.agents[event.agentId] ??= { ...NEW_AGENT });
+      agent.spentThisMonth += event.credits;
+      push({ ...event, type: 'usage', seq: ++state.seq.usage, period: state.period, at, plan: debit.plan, topUp: debit.topUp });
+    }
+    forgetOldUsageIds();
+    noteLowBalance();
+  }
+
+  /**
+   * An event redelivered after it left the dedupe window was debited again; PostgreSQL saw it
+   * before, so give the credits back. Plan credits of an earlier period were already reset by
+   * renewal: there the ledger gets the matching correction instead of the pool.
+   */
+  function undoDuplicateUsage(batch: OutboxRecord[], duplicates: Set<string>) {
+    if (duplicates.size === 0) return;
+    for (const record of batch) {
+      if (record.type !== 'usage' || !duplicates.has(record.id)) continue;
+      const samePeriod = record.period === state.period;
+      state.pools = revertDebit(state.pools, { plan: samePeriod ? record.plan : 0, topUp: record.topUp });
+      if (!samePeriod && record.plan > 0) ledger('adjustment', 'plan', -record.plan, `duplicate-${record.id}`);
+      const agent = state.agents[record.agentId];
+      if (agent && samePeriod) agent.spentThisMonth -= record.credits;
+    }
+    wf.log.warn('Redelivered usage events reverted', { orgId, count: duplicates.size });
+    noteLowBalance();
+  }
+
+  function noteLowBalance() {
+    const threshold = state.autoRecharge.thresholdCredits;
+    const availableCredits = available(state.pools);
+    const { below, notify } = lowBalanceCheck(availableCredits, threshold, state.belowThreshold);
+    state.belowThreshold = below;
+    if (notify) {
+      emit('balance.low', `Available credits (${availableCredits}) fell below ${threshold}.`, { availableCredits, thresholdCredits: threshold });
+    }
+  }
+
+  // ---- periods ----
+
+  function periodEndMs(): number | null {
+    return state.subscription ? Date.parse(state.subscription.currentPeriodEnd) : null;
+  }
+
+  function renewalDue(): boolean {
+    const end = periodEndMs();
+    return end !== null && Date.now() >= end;
+  }
+
+  /** Plan credits reset (not carried over); monthly counters start again. */
+  function startPeriod() {
+    const subscription = state.subscription!;
+    const allowance = subscription.status === 'active' ? subscription.planCredits : 0;
+    const delta = allowance - state.pools.planRemaining;
+    if (delta !== 0) ledger('plan_renewal', 'plan', delta, uniqueRef('renewal'));
+    state.pools = { ...state.pools, planRemaining: allowance };
+    state.period++;
+    for (const agent of Object.values(state.agents)) agent.spentThisMonth = 0;
+    state.counters = afterRenewal(state.counters);
+  }
+
+  function renew() {
+    const subscription = state.subscription!;
+    const periodEnd = new Date(nextPeriodEndAfter(Date.parse(subscription.currentPeriodEnd), Date.now())).toISOString();
+    state.subscription = { ...subscription, currentPeriodEnd: periodEnd };
+    startPeriod();
+    emit('plan.renewed', `Plan credits renewed: ${state.pools.planRemaining} credits until ${periodEnd}.`, {
+      planCredits: state.pools.planRemaining,
+      currentPeriodEnd: periodEnd,
+    });
+    noteLowBalance();
+  }
+
+  // ---- payments ----
+
+  function beginPayment(kind: PaymentKind, credits: number): PendingPayment {
+    const payment: PendingPayment = {
+      id: `pay_${state.paymentIdPrefix}_${++state.seq.payment}`,
+      kind,
+      credits,
+      amountCents: topUpAmountCents(credits, rules.creditPricePer1000Cents),
+      paymentMethodId: state.paymentMethodId!,
+      status: 'processing',
+      paymentIntentId: null,
+      clientSecret: null,
+      startedAt: nowIso(),
+    };
+    state.pendingPayment = payment;
+    return payment;
+  }
+
+  async function charge(payment: PendingPayment): Promise<PaymentResult> {
+    try {
+      return await chargePayment({
+        orgId,
+        paymentId: payment.id,
+        paymentMethodId: payment.paymentMethodId,
+        amountCents: payment.amountCents,
+        credits: payment.credits,
+      });
+    } catch (err) {
+      const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === CARD_DECLINED) {
+        const details = cause.details?.[0] as DeclineDetails;
+        return { status: 'failed', paymentIntentId: details.paymentIntentId, declineCode: details.declineCode, message: cause.message };
+      }
+      // Anything else non-retryable still ends this attempt; the org's workflow must go on.
+      wf.log.error('Charge failed without a decline', { orgId, paymentId: payment.id, error: String(err) });
+      return { status: 'failed', paymentIntentId: null, declineCode: 'processing_error', message: 'The payment could not be processed.' };
+    }
+  }
+
+  function settleSuccess(payment: PendingPayment) {
+    state.pendingPayment = null;
+    state.pools = { ...state.pools, topUp: state.pools.topUp + payment.credits };
+    ledger(payment.kind, 'top_up', payment.credits, payment.id);
+    if (payment.kind === 'auto_recharge') {
+      state.counters = afterRechargeSuccess(state.counters, nowIso());
+      emit('auto_recharge.succeeded', 'Credits topped up successfully.', paymentData(payment));
+      noteCapReached();
+    }
+    noteLowBalance();
+  }
+
+  function settleFailure(payment: PendingPayment, failure: Extract<PaymentResult, { status: 'failed' }>) {
+    state.pendingPayment = null;
+    if (payment.kind !== 'auto_recharge') return;
+    const outcome = afterRechargeFailure(state.counters, { retryDelayMs: rules.retryDelayMs, maxConsecutiveFailures: rules.maxConsecutiveFailures }, Date.now());
+    state.counters = outcome.counters;
+    emit('auto_recharge.failed', `Auto-recharge payment failed: ${failure.message}`, {
+      ...paymentData(payment),
+      declineCode: failure.declineCode,
+      consecutiveFailures: outcome.counters.consecutiveFailures,
+    });
+    if (outcome.disabled) {
+      state.autoRecharge = { ...state.autoRecharge, enabled: false };
+      emit('auto_recharge.disabled', DISABLED_AFTER_FAILURES_MESSAGE, { consecutiveFailures: outcome.counters.consecutiveFailures });
+    }
+  }
+
+  function paymentData(payment: PendingPayment): Record<string, unknown> {
+    return { paymentId: payment.id, credits: payment.credits, amountCents: payment.amountCents };
+  }
+
+  async function autoRecharge() {
+    const payment = beginPayment('auto_recharge', state.autoRecharge.rechargeCredits);
+    const result = await charge(payment);
+    if (result.status === 'failed') settleFailure(payment, result);
+    else settleSuccess(payment);
+  }
+
+  function noteCapReached() {
+    const { autoRecharge: settings, counters } = state;
+    if (!settings.enabled || counters.capReachedNotified || !capReached(settings, counters)) return;
+    state.counters = { ...counters, capReachedNotified: true };
+    emit(
+      'auto_recharge.cap_reached',
+      `Auto-recharge used ${counters.rechargesUsedThisMonth}/${settings.maxRechargesPerMonth} recharges this month and stops until the next renewal.`,
+      { rechargesUsedThisMonth: counters.rechargesUsedThisMonth, maxRechargesPerMonth: settings.maxRechargesPerMonth },
+    );
+  }
+
+  function currentRechargeDecision(): RechargeDecision {
+    return rechargeDecision({
+      settings: state.autoRecharge,
+      counters: state.counters,
+      availableCredits: available(state.pools),
+      paymentInFlight: state.pendingPayment !== null,
+      hasPaymentMethod: state.paymentMethodId !== null,
+      subscriptionActive: subscriptionActive(state),
+      now: Date.now(),
+    });
+  }
+
+  // ---- messages ----
+
+  const summary = () => billingSummary(state, rules.creditPricePer1000Cents);
+
+  wf.setHandler(usageSignal, applyUsage);
+
+  wf.setHandler(setSubscriptionUpdate, (subscription) => {
+    const previous = state.subscription;
+    state.subscription = { ...subscription };
+    if (!previous || previous.currentPeriodEnd !== subscription.currentPeriodEnd) {
+      startPeriod();
+    } else if (previous.planCredits !== subscription.planCredits) {
+      const remaining = Math.max(0, state.pools.planRemaining + subscription.planCredits - previous.planCredits);
+      ledger('adjustment', 'plan', remaining - state.pools.planRemaining, uniqueRef('plan-change'));
+      state.pools = { ...state.pools, planRemaining: remaining };
+    }
+    emit('subscription.updated', `Subscription is ${subscription.status} with ${subscription.planCredits} plan credits.`, { ...subscription });
+    noteLowBalance();
+    return summary();
+  });
+
+  wf.setHandler(setPaymentMethodUpdate, (paymentMethodId) => {
+    state.paymentMethodId = paymentMethodId;
+    if (paymentMethodId) {
+      // A new card is worth trying at once; it does not re-enable a disabled auto-recharge.
+      state.counters = { ...state.counters, nextAttemptAt: null };
+      emit('payment_method.updated', 'Payment method updated.', { paymentMethodId });
+    } else {
+      emit('payment_method.removed', 'Payment method removed.');
+    }
+    return summary();
+  });
+
+  wf.setHandler(
+    configureAutoRechargeUpdate,
+    (settings) => {
+      state.autoRecharge = { ...settings };
+      state.counters = afterSettingsSaved(state.counters, settings);
+      emit('settings.updated', 'Auto-recharge settings updated.', { ...settings });
+      noteCapReached();
+      noteLowBalance();
+      return summary();
+    },
+    {
+      validator: (settings) => {
+        if (!settings.enabled) return;
+        const refusal = enableRefusal(subscriptionActive(state), state.paymentMethodId !== null);
+        if (refusal) throw wf.ApplicationFailure.create({ type: refusal, message: ENABLE_REFUSAL_MESSAGES[refusal], nonRetryable: true });
+      },
+    },
+  );
+
+  wf.setHandler(configureAgentUpdate, (agentId, settings) => {
+    state.agents[agentId] = { ...(state.agents[agentId] ?? NEW_AGENT), ...settings };
+    return summary();
+  });
+
+  wf.setHandler(recordsCommittedUpdate, async () => {
+    const target = appendedRecords;
+    await wf.condition(() => committedRecords >= target);
+  });
+
+  wf.setHandler(billingSummaryQuery, summary);
+  wf.setHandler(allowanceQuery, (agentId) => agentAllowance(state, agentId));
+
+  // ---- the loop: act on what is due, sleep until something changes or a deadline passes ----
+
+  void writeRecords();
+
+  const continueAsNewDue = () => {
+    const info = wf.workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= rules.continueAsNewAfterEvents;
+  };
+
+  const nextDeadline = (): number | null => {
+    const decision = currentRechargeDecision();
+    const deadlines = [periodEndMs(), decision.action === 'wait_until' ? decision.at : null].filter((d): d is number => d !== null);
+    return deadlines.length ? Math.min(...deadlines) : null;
+  };
+
+  const actionDue = () => renewalDue() || currentRechargeDecision().action === 'charge' || continueAsNewDue();
+
+  for (;;) {
+    if (renewalDue()) {
+      renew();
+    } else if (currentRechargeDecision().action === 'charge') {
+      await autoRecharge();
+    } else if (continueAsNewDue()) {
+      // Records not yet committed travel in the state; a write in flight finishes first.
+      const freshRules = await loadBillingRules();
+      await wf.condition(() => !writing && wf.allHandlersFinished());
+      await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: freshRules, state });
+    } else {
+      const deadline = nextDeadline();
+      const changed = () => actionDue() || nextDeadline() !== deadline;
+      if (deadline === null) await wf.condition(changed);
+      else await wf.condition(changed, Math.max(1, deadline - Date.now()));
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { billingOrgWorkflow } from './billingOrg';

@@ -1,0 +1,29 @@
+// Signals, updates and queries of the organization workflow: defined once, shared by the workflow and its clients.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Allowance, WhenPlanExhausted } from '../domain/agents';
+import type { AutoRechargeSettings } from '../domain/autoRecharge';
+import type { PricedUsageEvent, Subscription } from '../domain/state';
+import type { BillingSummary } from '../domain/summary';
+
+export const TASK_QUEUE = 'billing';
+
+export function workflowIdFor(orgId: string): string {
+  return `billing-org-${orgId}`;
+}
+
+export interface AgentSettings {
+  monthlyLimitCredits: number | null;
+  whenPlanExhausted: WhenPlanExhausted;
+}
+
+export const usageSignal = defineSignal<[PricedUsageEvent[]]>('usage');
+
+export const setSubscriptionUpdate = defineUpdate<BillingSummary, [Subscription]>('setSubscription');
+export const setPaymentMethodUpdate = defineUpdate<BillingSummary, [string | null]>('setPaymentMethod');
+export const configureAutoRechargeUpdate = defineUpdate<BillingSummary, [AutoRechargeSettings]>('configureAutoRecharge');
+export const configureAgentUpdate = defineUpdate<BillingSummary, [string, AgentSettings]>('configureAgent');
+/** Resolves once every record applied so far is committed to PostgreSQL: read-your-writes for ledger and events. */
+export const recordsCommittedUpdate = defineUpdate<void, []>('recordsCommitted');
+
+export const billingSummaryQuery = defineQuery<BillingSummary>('billingSummary');
+export const allowanceQuery = defineQuery<Allowance, [string]>('allowance');
