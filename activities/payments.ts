@@ -1,5 +1,5 @@
 // Charges a saved payment method through the configured provider.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState, type PaymentProvider } from '../payments/provider';
 
 export interface ChargePaymentInput {
@@ -26,7 +26,14 @@ export async function chargePayment(provider: PaymentProvider, input: ChargePaym
   });
   if (result.status === 'failed') {
     const details: DeclineDetails = { declineCode: result.declineCode, paymentIntentId: result.paymentIntentId };
-    throw ApplicationFailure.create({ type: CARD_DECLINED, message: result.message, nonRetryable: true, details: [details] });
+    // BENIGN: an expected outcome, not an error worth a warning in the worker's logs.
+    throw ApplicationFailure.create({
+      type: CARD_DECLINED,
+      message: result.message,
+      nonRetryable: true,
+      details: [details],
+      category: ApplicationFailureCategory.BENIGN,
+    });
   }
   return result;
 }

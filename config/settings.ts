@@ -22,6 +22,8 @@ export interface Settings {
   };
   authJwtSecret: string;
   stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  /** Sandbox provider only: latency added after a charge is recorded (to exercise crashes mid-charge). */
+  sandboxChargeDelayMs: number;
   priceBook: PriceBook;
   rules: BillingRules;
   usage: { maxEventsPerSignal: number };
@@ -63,6 +65,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
       apiBase: env.STRIPE_API_BASE || undefined,
     },
+    sandboxChargeDelayMs: int(env, 'SANDBOX_CHARGE_DELAY_MS', 0),
     priceBook,
     rules: {
       creditPricePer1000Cents: priceBook.creditPricePer1000Cents,
@@ -72,6 +75,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       paymentActionTimeoutMs: int(env, 'PAYMENT_ACTION_TIMEOUT_MS', 24 * 60 * 60 * 1000),
       usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
+      chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 60_000),
+      recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
       maxRecordsPerWrite: int(env, 'MAX_RECORDS_PER_WRITE', 2000),
     },
     usage: { maxEventsPerSignal: int(env, 'MAX_EVENTS_PER_SIGNAL', 2000) },

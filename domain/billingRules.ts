@@ -13,6 +13,10 @@ export interface BillingRules {
   usageDedupeWindow: number;
   /** Continue-as-new once the run's history has this many events. */
   continueAsNewAfterEvents: number;
+  /** How long one charge attempt may run before Temporal retries it (a worker that died mid-charge). */
+  chargeTimeoutMs: number;
+  /** How long one PostgreSQL write may run before it is retried. */
+  recordsTimeoutMs: number;
   /** Records per PostgreSQL write. */
   maxRecordsPerWrite: number;
 }

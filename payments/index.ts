@@ -8,5 +8,5 @@ export function createPaymentProvider(settings: Settings, db: Pool): PaymentProv
   if (settings.stripe.secretKey) {
     throw new Error('STRIPE_SECRET_KEY is set, but the Stripe provider is not available in this build; unset it to use the sandbox.');
   }
-  return new SandboxPaymentProvider(db);
+  return new SandboxPaymentProvider(db, settings.sandboxChargeDelayMs);
 }

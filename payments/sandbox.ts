@@ -42,7 +42,10 @@ function toState(row: IntentRow): PaymentIntentState {
 export class SandboxPaymentProvider implements PaymentProvider {
   readonly name = 'sandbox' as const;
 
-  constructor(private readonly db: Pool) {}
+  constructor(
+    private readonly db: Pool,
+    private readonly chargeDelayMs = 0,
+  ) {}
 
   async charge(request: ChargeRequest): Promise<PaymentIntentState> {
     const id = `pi_sandbox_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}`;
@@ -65,6 +68,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
         outcome.message ?? null,
       ],
     );
+    if (this.chargeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chargeDelayMs));
     return toState(rows[0]);
   }
 }

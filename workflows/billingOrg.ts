@@ -51,18 +51,6 @@ export interface BillingOrgInput {
   state?: OrgState;
 }
 
-const { appendRecords } = wf.proxyActivities<BillingActivities>({
-  startToCloseTimeout: '30 seconds',
-  // No attempt limit: a committed record is never dropped, PostgreSQL outages are waited out.
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
-
-const { chargePayment } = wf.proxyActivities<BillingActivities>({
-  startToCloseTimeout: '1 minute',
-  // Transient provider errors retry with the same idempotency key; declines are outcomes.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [CARD_DECLINED] },
-});
-
 const { loadBillingRules } = wf.proxyLocalActivities<BillingActivities>({ startToCloseTimeout: '10 seconds' });
 
 type PaymentResult =
@@ -72,9 +60,22 @@ type PaymentResult =
 
 export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> {
   const { orgId, rules } = input;
+  const { appendRecords } = wf.proxyActivities<BillingActivities>({
+    startToCloseTimeout: rules.recordsTimeoutMs,
+    // No attempt limit: a committed record is never dropped, PostgreSQL outages are waited out.
+    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
+  const { chargePayment } = wf.proxyActivities<BillingActivities>({
+    startToCloseTimeout: rules.chargeTimeoutMs,
+    // Transient provider errors retry with the same idempotency key; declines are outcomes.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [CARD_DECLINED] },
+  });
   const state: OrgState = input.state ?? initialState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12));
   const recentUsageIds = new Set(state.recentUsageIds);
   let writing = false;
+  /** Set while continue-as-new is due: no new write starts, unless a reader waits for one. */
+  let draining = false;
+  let commitWaiters = 0;
   let appendedRecords = state.outbox.length;
   let committedRecords = 0;
 
@@ -101,7 +102,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   async function writeRecords(): Promise<void> {
     for (;;) {
-      await wf.condition(() => state.outbox.length > 0);
+      await wf.condition(() => state.outbox.length > 0 && (!draining || commitWaiters > 0));
       const batch = state.outbox.slice(0, rules.maxRecordsPerWrite);
       writing = true;
       try {
@@ -366,7 +367,12 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   wf.setHandler(recordsCommittedUpdate, async () => {
     const target = appendedRecords;
-    await wf.condition(() => committedRecords >= target);
+    commitWaiters++;
+    try {
+      await wf.condition(() => committedRecords >= target);
+    } finally {
+      commitWaiters--;
+    }
   });
 
   wf.setHandler(billingSummaryQuery, summary);
@@ -387,21 +393,23 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     return deadlines.length ? Math.min(...deadlines) : null;
   };
 
-  const actionDue = () => renewalDue() || currentRechargeDecision().action === 'charge' || continueAsNewDue();
+  const actionDue = () => renewalDue() || currentRechargeDecision().action === 'charge';
+  // Records not yet committed travel in the state; only a write in flight must finish first.
+  const readyToContinue = () => !writing && wf.allHandlersFinished();
+  let rulesForNextRun: BillingRules | undefined;
 
   for (;;) {
+    draining = continueAsNewDue();
     if (renewalDue()) {
       renew();
     } else if (currentRechargeDecision().action === 'charge') {
       await autoRecharge();
-    } else if (continueAsNewDue()) {
-      // Records not yet committed travel in the state; a write in flight finishes first.
-      const freshRules = await loadBillingRules();
-      await wf.condition(() => !writing && wf.allHandlersFinished());
-      await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: freshRules, state });
+    } else if (draining && readyToContinue()) {
+      rulesForNextRun ??= await loadBillingRules();
+      if (readyToContinue()) await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: rulesForNextRun, state });
     } else {
       const deadline = nextDeadline();
-      const changed = () => actionDue() || nextDeadline() !== deadline;
+      const changed = () => actionDue() || continueAsNewDue() !== draining || (draining && readyToContinue()) || nextDeadline() !== deadline;
       if (deadline === null) await wf.condition(changed);
       else await wf.condition(changed, Math.max(1, deadline - Date.now()));
     }

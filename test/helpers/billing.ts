@@ -1,0 +1,96 @@
+// Scenario steps through the REST API, and checks of the ledger against the billing summary.
+import type { Pool } from 'pg';
+import type { BillingSummary } from '../../domain/summary';
+import type { Stack } from './stack';
+import { eventually, uniqueOrgId } from './stack';
+
+export interface OrgSetup {
+  planCredits?: number;
+  paymentMethodId?: string | null;
+  autoRecharge?: { thresholdCredits: number; rechargeCredits: number; maxRechargesPerMonth: number } | null;
+  periodEnd?: string;
+  parentId?: string;
+}
+
+export const inOneMonth = () => new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
+
+export async function expectStatus<T>(promise: Promise<{ status: number; body: T }>, status: number): Promise<T> {
+  const res = await promise;
+  if (res.status !== status) throw new Error(`expected HTTP ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Creates an org with an active subscription and, unless told otherwise, a card and auto-recharge. */
+export async function createOrg(stack: Stack, setup: OrgSetup = {}): Promise<string> {
+  const orgId = uniqueOrgId();
+  const ops = stack.token('ops');
+  const owner = stack.token('owner', orgId);
+  await expectStatus(stack.http.post('/v1/orgs', ops, { id: orgId, name: `Org ${orgId}`, parentId: setup.parentId }), 201);
+  await expectStatus(
+    stack.http.put(`/v1/orgs/${orgId}/subscription`, ops, {
+      status: 'active',
+      planCredits: setup.planCredits ?? 1000,
+      currentPeriodEnd: setup.periodEnd ?? inOneMonth(),
+    }),
+    200,
+  );
+  const paymentMethodId = setup.paymentMethodId === undefined ? 'pm_card_visa' : setup.paymentMethodId;
+  if (paymentMethodId) await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId }), 200);
+  if (setup.autoRecharge) {
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, ...setup.autoRecharge }), 200);
+  }
+  return orgId;
+}
+
+let eventCounter = 0;
+export function messages(count: number, agentId = 'agent-1'): Array<{ id: string; agentId: string; meter: string; quantity: number }> {
+  return Array.from({ length: count }, () => ({ id: `evt-${process.pid}-${Date.now()}-${++eventCounter}`, agentId, meter: 'message', quantity: 1 }));
+}
+
+export async function postUsage(stack: Stack, orgId: string, events: unknown[]): Promise<void> {
+  await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), { events }), 202);
+}
+
+export async function summary(stack: Stack, orgId: string): Promise<BillingSummary> {
+  return expectStatus(stack.http.get<BillingSummary>(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 200);
+}
+
+/** Waits until the workflow has committed everything it applied so far (the ledger route's read-your-writes). */
+export async function committed(stack: Stack, orgId: string): Promise<void> {
+  await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger?limit=1`, stack.token('ops')), 200);
+}
+
+/** Waits until no payment is in flight, `check` holds and every record is committed; returns the summary. */
+export async function settled(stack: Stack, orgId: string, check: (s: BillingSummary) => boolean = () => true): Promise<BillingSummary> {
+  const s = await eventually(async () => {
+    const current = await summary(stack, orgId);
+    if (current.pendingPayment !== null || !check(current)) throw new Error(`not settled: ${JSON.stringify(current)}`);
+    return current;
+  });
+  await committed(stack, orgId);
+  return s;
+}
+
+export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: number; topUp: number }> {
+  const { rows } = await db.query<{ pool: string; sum: number }>(
+    'SELECT pool, SUM(credits)::bigint AS sum FROM ledger_entries WHERE org_id = $1 GROUP BY pool',
+    [orgId],
+  );
+  const sum = (pool: string) => rows.find((r) => r.pool === pool)?.sum ?? 0;
+  return { plan: sum('plan'), topUp: sum('top_up') };
+}
+
+/** The ledger sum of each pool equals that pool's balance (once the workflow has committed). */
+export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<BillingSummary> {
+  return eventually(async () => {
+    const s = await summary(stack, orgId);
+    const sums = await ledgerSums(stack.db, orgId);
+    expect(sums).toEqual({ plan: s.planCredits.remaining, topUp: s.topUpCredits });
+    return s;
+  });
+}
+
+export async function eventsOf(stack: Stack, orgId: string): Promise<Array<{ id: string; type: string; message: string; data: any }>> {
+  const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/events?limit=500`, stack.token('ops')), 200);
+  return body.events;
+}

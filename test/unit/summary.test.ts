@@ -1,0 +1,210 @@
+import { agentAllowance, billingSummary } from '../../domain/summary';
+import { initialState, type OrgState } from '../../domain/state';
+
+const PRICE = 2000;
+
+/** A state with every part of the summary populated. */
+function populated(): OrgState {
+  const state = initialState('org_1', 'run_1');
+  state.subscription = { status: 'active', planCredits: 1000, currentPeriodEnd: '2025-07-01T00:00:00.000Z' };
+  state.pools = { planRemaining: 300, topUp: 50 };
+  state.paymentMethodId = 'pm_card_visa';
+  state.autoRecharge = { enabled: true, thresholdCredits: 200, rechargeCredits: 600, maxRechargesPerMonth: 4 };
+  state.counters = {
+    rechargesUsedThisMonth: 2,
+    lastRechargedAt: '2025-06-10T09:00:00.000Z',
+    consecutiveFailures: 1,
+    disabledReason: null,
+    nextAttemptAt: 1_750_000_000_000,
+    capReachedNotified: false,
+  };
+  state.pendingPayment = {
+    id: 'run_1-pay-3',
+    kind: 'auto_recharge',
+    credits: 600,
+    amountCents: 1200,
+    paymentMethodId: 'pm_card_visa',
+    status: 'requires_action',
+    paymentIntentId: 'pi_123',
+    clientSecret: 'pi_123_secret',
+    startedAt: '2025-06-11T00:00:00.000Z',
+  };
+  state.agents = {
+    zeta: { spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop' },
+    alpha: { spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
+  };
+  return state;
+}
+
+const sortedKeys = (o: object) => Object.keys(o).sort();
+
+describe('billingSummary shape (spec §10)', () => {
+  it('has exactly the top-level fields of the spec', () => {
+    expect(sortedKeys(billingSummary(populated(), PRICE))).toEqual(
+      [
+        'orgId',
+        'availableCredits',
+        'topUpCredits',
+        'planCredits',
+        'nextRenewalAt',
+        'subscription',
+        'paymentMethod',
+        'autoRecharge',
+        'pendingPayment',
+        'agents',
+      ].sort(),
+    );
+  });
+
+  it('has exactly the nested fields of the spec', () => {
+    const s = billingSummary(populated(), PRICE);
+    expect(sortedKeys(s.planCredits)).toEqual(['allowance', 'remaining']);
+    expect(sortedKeys(s.subscription!)).toEqual(['status']);
+    expect(sortedKeys(s.paymentMethod!)).toEqual(['id']);
+    expect(sortedKeys(s.autoRecharge)).toEqual(
+      [
+        'enabled',
+        'thresholdCredits',
+        'rechargeCredits',
+        'maxRechargesPerMonth',
+        'rechargesUsedThisMonth',
+        'lastRechargedAt',
+        'pricePer1000CreditsCents',
+        'consecutiveFailures',
+        'disabledReason',
+      ].sort(),
+    );
+    expect(sortedKeys(s.pendingPayment!)).toEqual(['id', 'paymentIntentId', 'kind', 'credits', 'status', 'clientSecret'].sort());
+    for (const a of s.agents) {
+      expect(sortedKeys(a)).toEqual(['id', 'spentThisMonth', 'monthlyLimitCredits', 'whenPlanExhausted', 'allowed', 'reason'].sort());
+    }
+  });
+
+  it('summarizes a populated state field by field', () => {
+    expect(billingSummary(populated(), PRICE)).toStrictEqual({
+      orgId: 'org_1',
+      availableCredits: 350,
+      topUpCredits: 50,
+      planCredits: { allowance: 1000, remaining: 300 },
+      nextRenewalAt: '2025-07-01T00:00:00.000Z',
+      subscription: { status: 'active' },
+      paymentMethod: { id: 'pm_card_visa' },
+      autoRecharge: {
+        enabled: true,
+        thresholdCredits: 200,
+        rechargeCredits: 600,
+        maxRechargesPerMonth: 4,
+        rechargesUsedThisMonth: 2,
+        lastRechargedAt: '2025-06-10T09:00:00.000Z',
+        pricePer1000CreditsCents: 2000,
+        consecutiveFailures: 1,
+        disabledReason: null,
+      },
+      pendingPayment: {
+        id: 'run_1-pay-3',
+        paymentIntentId: 'pi_123',
+        kind: 'auto_recharge',
+        credits: 600,
+        status: 'requires_action',
+        clientSecret: 'pi_123_secret',
+      },
+      agents: [
+        { id: 'alpha', spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance', allowed: true, reason: null },
+        { id: 'zeta', spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop', allowed: false, reason: 'agent_limit_reached' },
+      ],
+    });
+  });
+
+  it('summarizes a fresh organization (initialState) with nulls and zeros', () => {
+    expect(billingSummary(initialState('org_new', 'run_x'), 1999)).toStrictEqual({
+      orgId: 'org_new',
+      availableCredits: 0,
+      topUpCredits: 0,
+      planCredits: { allowance: 0, remaining: 0 },
+      nextRenewalAt: null,
+      subscription: null,
+      paymentMethod: null,
+      autoRecharge: {
+        enabled: false,
+        thresholdCredits: 0,
+        rechargeCredits: 500,
+        maxRechargesPerMonth: 5,
+        rechargesUsedThisMonth: 0,
+        lastRechargedAt: null,
+        pricePer1000CreditsCents: 1999,
+        consecutiveFailures: 0,
+        disabledReason: null,
+      },
+      pendingPayment: null,
+      agents: [],
+    });
+  });
+});
+
+describe('billingSummary values', () => {
+  it('availableCredits = plan remaining + top-up, including debt', () => {
+    const state = populated();
+    state.pools = { planRemaining: 0, topUp: -75 };
+    const s = billingSummary(state, PRICE);
+    expect(s.availableCredits).toBe(-75);
+    expect(s.topUpCredits).toBe(-75);
+    expect(s.planCredits.remaining).toBe(0);
+  });
+
+  it('shows the disabled reason and failure count', () => {
+    const state = populated();
+    state.counters = { ...state.counters, consecutiveFailures: 3, disabledReason: 'why' };
+    const s = billingSummary(state, PRICE);
+    expect(s.autoRecharge.consecutiveFailures).toBe(3);
+    expect(s.autoRecharge.disabledReason).toBe('why');
+  });
+
+  it('lists agents sorted by id', () => {
+    const state = populated();
+    state.agents = {
+      b: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
+      a10: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
+      a2: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
+    };
+    expect(billingSummary(state, PRICE).agents.map((a) => a.id)).toEqual(['a10', 'a2', 'b']);
+  });
+
+  it.each(['past_due', 'canceled'] as const)('a %s subscription makes every agent subscription_inactive', (status) => {
+    const state = populated();
+    state.subscription = { ...state.subscription!, status };
+    const s = billingSummary(state, PRICE);
+    expect(s.subscription).toEqual({ status });
+    expect(s.agents.map((a) => [a.allowed, a.reason])).toEqual([
+      [false, 'subscription_inactive'],
+      [false, 'subscription_inactive'],
+    ]);
+  });
+
+  it('agent allowance follows the pools: plan used up leaves use_balance agents on the wallet', () => {
+    const state = populated();
+    state.pools = { planRemaining: 0, topUp: 0 };
+    const s = billingSummary(state, PRICE);
+    expect(s.agents.map((a) => [a.id, a.allowed, a.reason])).toEqual([
+      ['alpha', false, 'insufficient_balance'],
+      ['zeta', false, 'agent_limit_reached'],
+    ]);
+  });
+});
+
+describe('agentAllowance', () => {
+  it('treats an unknown agent as a new use_balance agent', () => {
+    const state = populated();
+    state.pools = { planRemaining: 0, topUp: 10 };
+    expect(agentAllowance(state, 'never-seen')).toEqual({ allowed: true, reason: null });
+    state.pools = { planRemaining: 0, topUp: 0 };
+    expect(agentAllowance(state, 'never-seen')).toEqual({ allowed: false, reason: 'insufficient_balance' });
+  });
+
+  it('is what the summary reports for that agent', () => {
+    const state = populated();
+    const s = billingSummary(state, PRICE);
+    for (const a of s.agents) {
+      expect({ allowed: a.allowed, reason: a.reason }).toEqual(agentAllowance(state, a.id));
+    }
+  });
+});

@@ -1,0 +1,46 @@
+// Renewal at period end: plan reset (not carried over), monthly counters reset, the wallet kept.
+import { createOrg, eventsOf, expectLedgerMatches, messages, postUsage, settled, summary } from '../helpers/billing';
+import { eventually, startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+test('at period end plan credits renew, counters reset, top-up credits carry over', async () => {
+  const periodEnd = new Date(Date.now() + 3000).toISOString();
+  const orgId = await createOrg(stack, {
+    planCredits: 1000,
+    periodEnd,
+    autoRecharge: { thresholdCredits: 900, rechargeCredits: 500, maxRechargesPerMonth: 1 },
+  });
+  await postUsage(stack, orgId, messages(300, 'agent-a'));
+  const before = await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
+  expect(before).toMatchObject({ planCredits: { allowance: 1000, remaining: 700 }, topUpCredits: 500 });
+  expect(before.agents[0].spentThisMonth).toBe(300);
+
+  const after = await eventually(async () => {
+    const s = await summary(stack, orgId);
+    expect(s.nextRenewalAt).not.toBe(periodEnd);
+    return s;
+  });
+  expect(after.planCredits).toEqual({ allowance: 1000, remaining: 1000 });
+  expect(after.topUpCredits).toBe(500);
+  expect(after.autoRecharge.rechargesUsedThisMonth).toBe(0);
+  expect(after.agents[0].spentThisMonth).toBe(0);
+  const end = new Date(periodEnd);
+  const expectedNext = new Date(end);
+  expectedNext.setUTCMonth(end.getUTCMonth() + 1);
+  if (expectedNext.getUTCDate() !== end.getUTCDate()) expectedNext.setUTCDate(0); // clamp to the month's last day
+  expect(after.nextRenewalAt).toBe(expectedNext.toISOString());
+
+  const renewed = (await eventsOf(stack, orgId)).filter((e) => e.type === 'plan.renewed');
+  expect(renewed).toHaveLength(1);
+  const { rows } = await stack.db.query(
+    "SELECT credits FROM ledger_entries WHERE org_id = $1 AND kind = 'plan_renewal' ORDER BY id",
+    [orgId],
+  );
+  expect(rows.map((r) => r.credits)).toEqual([1000, 300]);
+  await expectLedgerMatches(stack, orgId);
+});
