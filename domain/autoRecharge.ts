@@ -110,9 +110,16 @@ export function afterRechargeFailure(counters: AutoRechargeCounters, policy: Fai
   };
 }
 
-/** Saving settings with enabled=true is the Owner re-enabling: the failure history starts over. */
-export function afterSettingsSaved(counters: AutoRechargeCounters, settings: AutoRechargeSettings): AutoRechargeCounters {
-  if (!settings.enabled) return counters;
+/**
+ * Turning auto-recharge on (from off) is the Owner re-enabling: the failure history starts over.
+ * Editing settings while it is on keeps the count and the backoff, so edits cannot force retries.
+ */
+export function afterSettingsSaved(
+  counters: AutoRechargeCounters,
+  previous: AutoRechargeSettings,
+  next: AutoRechargeSettings,
+): AutoRechargeCounters {
+  if (previous.enabled || !next.enabled) return counters;
   return { ...counters, consecutiveFailures: 0, disabledReason: null, nextAttemptAt: null };
 }
 

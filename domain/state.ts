@@ -50,6 +50,8 @@ export interface OrgState {
   orgId: string;
   pools: Pools;
   subscription: Subscription | null;
+  /** The period end the billing system last set: later periods end on its day of the month. */
+  periodAnchor: string | null;
   paymentMethodId: string | null;
   autoRecharge: AutoRechargeSettings;
   counters: AutoRechargeCounters;
@@ -75,6 +77,7 @@ export function initialState(orgId: string, paymentIdPrefix: string): OrgState {
     paymentIdPrefix,
     pools: { planRemaining: 0, topUp: 0 },
     subscription: null,
+    periodAnchor: null,
     paymentMethodId: null,
     autoRecharge: { ...DEFAULT_AUTO_RECHARGE },
     counters: { ...INITIAL_COUNTERS },

@@ -197,7 +197,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   function renew() {
     const subscription = state.subscription!;
-    const periodEnd = new Date(nextPeriodEndAfter(Date.parse(subscription.currentPeriodEnd), Date.now())).toISOString();
+    const periodEnd = new Date(nextPeriodEndAfter(Date.parse(state.periodAnchor ?? subscription.currentPeriodEnd), Date.now())).toISOString();
     state.subscription = { ...subscription, currentPeriodEnd: periodEnd };
     startPeriod();
     emit('plan.renewed', `Plan credits renewed: ${state.pools.planRemaining} credits until ${periodEnd}.`, {
@@ -318,6 +318,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     const previous = state.subscription;
     state.subscription = { ...subscription };
     if (!previous || previous.currentPeriodEnd !== subscription.currentPeriodEnd) {
+      state.periodAnchor = subscription.currentPeriodEnd;
       startPeriod();
     } else if (previous.planCredits !== subscription.planCredits) {
       const remaining = Math.max(0, state.pools.planRemaining + subscription.planCredits - previous.planCredits);
@@ -344,8 +345,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   wf.setHandler(
     configureAutoRechargeUpdate,
     (settings) => {
+      state.counters = afterSettingsSaved(state.counters, state.autoRecharge, settings);
       state.autoRecharge = { ...settings };
-      state.counters = afterSettingsSaved(state.counters, settings);
       emit('settings.updated', 'Auto-recharge settings updated.', { ...settings });
       noteCapReached();
       noteLowBalance();

@@ -9,22 +9,29 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../db/migrate';
 import { findTemporalCli, startDevServer } from '../../worker/temporalCli';
 
-const TEST_DATABASE = 'credits_billing_test';
-
-async function recreateDatabase(serverUrl: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE} WITH (FORCE)`);
-  await admin.end();
-  const url = `${serverUrl}/${TEST_DATABASE}`;
+/** A database of this run's own (concurrent runs never share one), dropped by globalTeardown. */
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const url = `${serverUrl}/${name}`;
   await migrateDatabase(url);
   return url;
 }
 
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export const TEST_POSTGRES_SERVER_URL = process.env.TEST_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
 export default async function globalSetup(): Promise<void> {
-  const serverUrl = process.env.TEST_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const databaseName = `credits_billing_test_${process.pid}_${Date.now()}`;
   const [databaseUrl, devServer, bundle] = await Promise.all([
-    recreateDatabase(serverUrl),
+    createDatabase(TEST_POSTGRES_SERVER_URL, databaseName),
     startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
@@ -33,5 +40,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_URL = databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = devServer.address;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
-  (globalThis as { __devServer?: unknown }).__devServer = devServer;
+  Object.assign(globalThis, { __devServer: devServer, __testDatabase: databaseName });
 }

@@ -247,8 +247,10 @@ describe('afterSettingsSaved', () => {
     capReachedNotified: true,
   };
 
+  const OFF = { ...SETTINGS, enabled: false };
+
   it('enabled=true (the Owner re-enabling) clears failures, the disabled reason and the backoff', () => {
-    expect(afterSettingsSaved(disabledCounters, SETTINGS)).toEqual({
+    expect(afterSettingsSaved(disabledCounters, OFF, SETTINGS)).toEqual({
       ...disabledCounters,
       consecutiveFailures: 0,
       disabledReason: null,
@@ -257,11 +259,16 @@ describe('afterSettingsSaved', () => {
   });
 
   it('enabled=true keeps the monthly count (re-enabling does not reset the cap)', () => {
-    expect(afterSettingsSaved(disabledCounters, SETTINGS).rechargesUsedThisMonth).toBe(2);
+    expect(afterSettingsSaved(disabledCounters, OFF, SETTINGS).rechargesUsedThisMonth).toBe(2);
+  });
+
+  it('editing settings while enabled keeps the failure count and the backoff', () => {
+    const failing = { ...disabledCounters, consecutiveFailures: 2, disabledReason: null };
+    expect(afterSettingsSaved(failing, SETTINGS, { ...SETTINGS, thresholdCredits: 7 })).toEqual(failing);
   });
 
   it('enabled=false leaves the counters as they are', () => {
-    expect(afterSettingsSaved(disabledCounters, { ...SETTINGS, enabled: false })).toEqual(disabledCounters);
+    expect(afterSettingsSaved(disabledCounters, SETTINGS, OFF)).toEqual(disabledCounters);
   });
 });
 

@@ -1,9 +1,11 @@
-import { addOneMonth, nextPeriodEndAfter } from '../../domain/period';
+import { addMonths, nextPeriodEndAfter } from '../../domain/period';
+
+const addOneMonth = (ms: number) => addMonths(ms, 1);
 
 const t = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-describe('addOneMonth', () => {
+describe('addMonths by one', () => {
   it.each`
     from                          | to                            | case
     ${'2025-01-15T09:30:00.000Z'} | ${'2025-02-15T09:30:00.000Z'} | ${'same day next month'}
@@ -43,5 +45,25 @@ describe('nextPeriodEndAfter', () => {
       expect(iso(next).slice(10)).toBe('T08:00:00.000Z');
       expect(new Date(next).getUTCDate()).toBe(15);
     }
+  });
+});
+
+describe('the anchor day survives short months', () => {
+  const anchor = t('2025-01-31T00:00:00.000Z');
+
+  it.each`
+    now                           | next
+    ${'2025-02-01T00:00:00.000Z'} | ${'2025-02-28T00:00:00.000Z'}
+    ${'2025-02-28T00:00:00.000Z'} | ${'2025-03-31T00:00:00.000Z'}
+    ${'2025-03-31T00:00:00.000Z'} | ${'2025-04-30T00:00:00.000Z'}
+    ${'2025-04-30T00:00:00.000Z'} | ${'2025-05-31T00:00:00.000Z'}
+    ${'2025-03-30T00:00:00.000Z'} | ${'2025-03-31T00:00:00.000Z'}
+  `('after $now the period ends $next', ({ now, next }) => {
+    expect(iso(nextPeriodEndAfter(anchor, t(now)))).toBe(next);
+  });
+
+  it('adds whole months from the anchor, across years', () => {
+    expect(iso(addMonths(anchor, 13))).toBe('2026-02-28T00:00:00.000Z');
+    expect(iso(addMonths(anchor, 14))).toBe('2026-03-31T00:00:00.000Z');
   });
 });

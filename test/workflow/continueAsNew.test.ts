@@ -31,14 +31,24 @@ test('state and recent event ids survive continue-as-new; old redeliveries are c
   expect(description.runId).not.toBe(firstRunId);
   expect(description.historyLength).toBeLessThan(80);
 
-  // Within the window: dropped by the workflow itself, so the signal schedules no write at all.
-  await postUsage(stack, orgId, [event(59), event(55)]);
+  // Within the window but from an earlier run: dropped by the workflow itself (the window was
+  // carried), so the signal schedules no write at all.
+  const currentRun = (await handle.fetchHistory()).events ?? [];
+  const idsInCurrentRun = new Set(
+    currentRun
+      .flatMap((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [])
+      .flatMap((p) => JSON.parse(Buffer.from(p.data!).toString()) as Array<{ id: string }>)
+      .map((e) => e.id),
+  );
+  const carried = Array.from({ length: DEDUPE_WINDOW }, (_, k) => 59 - k).filter((i) => !idsInCurrentRun.has(`can-${i}`));
+  expect(carried.length).toBeGreaterThan(0);
+  await postUsage(stack, orgId, carried.map(event));
   await settled(stack, orgId);
-  const history = await stack.client.workflow.getHandle(workflowIdFor(orgId)).fetchHistory();
-  const events = history.events ?? [];
+  const events = (await handle.fetchHistory()).events ?? [];
   const lastSignal = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
   expect(lastSignal).toBeGreaterThanOrEqual(0);
   expect(events.slice(lastSignal).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+  expect((await settled(stack, orgId)).availableCredits).toBe(480);
 
   // Beyond the window: applied again by the workflow, then reverted when PostgreSQL says it was seen.
   await postUsage(stack, orgId, [event(0), event(1)]);

@@ -1,0 +1,155 @@
+// Who may do what for which organization (spec §7, §10): own org, agency over sub-accounts, service, ops.
+import { createOrg, eventsOf, expectStatus, messages, summary } from '../helpers/billing';
+import { startStack, uniqueOrgId, type Stack } from '../helpers/stack';
+import { expectError } from './apiHelpers';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+const AGENCY_READ_ONLY = 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.';
+const settingsBody = { enabled: true, thresholdCredits: 100, rechargeCredits: 500, maxRechargesPerMonth: 3 };
+const subscriptionBody = () => ({ status: 'active', planCredits: 2000, currentPeriodEnd: new Date(Date.now() + 86_400_000).toISOString() });
+
+test("an owner cannot read another organization's billing, ledger, events or org, and cannot tell whether it exists", async () => {
+  const a = await createOrg(stack);
+  const b = await createOrg(stack);
+  const missing = uniqueOrgId('missing');
+  const ownerA = stack.token('owner', a);
+  for (const suffix of ['/billing', '/ledger', '/events', '']) {
+    const existing = await stack.http.get(`/v1/orgs/${b}${suffix}`, ownerA);
+    expectError(existing, 403, 'forbidden');
+    const absent = await stack.http.get(`/v1/orgs/${missing}${suffix}`, ownerA);
+    expect(absent).toEqual(existing);
+  }
+  expect((await stack.http.get(`/v1/orgs/${a}/billing`, ownerA)).status).toBe(200);
+});
+
+test("an owner cannot change another organization's payment method or auto-recharge", async () => {
+  const a = await createOrg(stack);
+  const b = await createOrg(stack);
+  const ownerA = stack.token('owner', a);
+  const before = await summary(stack, b);
+  expectError(await stack.http.put(`/v1/orgs/${b}/payment-method`, ownerA, { paymentMethodId: 'pm_card_chargeDeclined' }), 403, 'forbidden');
+  expectError(await stack.http.del(`/v1/orgs/${b}/payment-method`, ownerA), 403, 'forbidden');
+  expectError(await stack.http.put(`/v1/orgs/${b}/auto-recharge`, ownerA, settingsBody), 403, 'forbidden');
+  expect(await summary(stack, b)).toEqual(before);
+});
+
+test('a member can read its own billing, ledger and events but cannot change the payment method', async () => {
+  const orgId = await createOrg(stack);
+  const member = stack.token('member', orgId);
+  for (const suffix of ['/billing', '/ledger', '/events', '']) {
+    expect((await stack.http.get(`/v1/orgs/${orgId}${suffix}`, member)).status).toBe(200);
+  }
+  expectError(await stack.http.put(`/v1/orgs/${orgId}/payment-method`, member, { paymentMethodId: 'pm_card_chargeDeclined' }), 403, 'forbidden');
+  expectError(await stack.http.del(`/v1/orgs/${orgId}/payment-method`, member), 403, 'forbidden');
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+});
+
+test('the owner and ops may set and remove the payment method', async () => {
+  const orgId = await createOrg(stack, { paymentMethodId: null });
+  const owner = stack.token('owner', orgId);
+  expect(await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200)).toEqual({
+    paymentMethod: { id: 'pm_card_visa' },
+  });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, stack.token('ops'), { paymentMethodId: 'pm_card_chargeDeclined' }), 200);
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_chargeDeclined' });
+  await expectStatus(stack.http.del(`/v1/orgs/${orgId}/payment-method`, stack.token('ops')), 204);
+  expect((await summary(stack, orgId)).paymentMethod).toBeNull();
+});
+
+test('a service can report usage and read allowance but cannot read billing, ledger or events', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+  const service = stack.token('service');
+  expect(await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, service, { events: messages(2) }), 202)).toEqual({ accepted: 2 });
+  expect(await expectStatus(stack.http.get(`/v1/orgs/${orgId}/agents/agent-1/allowance`, service), 200)).toEqual({ allowed: true, reason: null });
+  for (const suffix of ['/billing', '/ledger', '/events']) {
+    expectError(await stack.http.get(`/v1/orgs/${orgId}${suffix}`, service), 403, 'forbidden');
+  }
+  expect((await summary(stack, orgId)).availableCredits).toBe(998);
+});
+
+test('people cannot report usage', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+  for (const role of ['owner', 'member'] as const) {
+    expectError(await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token(role, orgId), { events: messages(1) }), 403, 'forbidden');
+  }
+  expect((await summary(stack, orgId)).availableCredits).toBe(1000);
+});
+
+test('only ops can create organizations', async () => {
+  const orgId = await createOrg(stack);
+  for (const token of [stack.token('owner', orgId), stack.token('member', orgId), stack.token('service')]) {
+    const id = uniqueOrgId('denied');
+    expectError(await stack.http.post('/v1/orgs', token, { id, name: 'Denied' }), 403, 'forbidden');
+    expectError(await stack.http.get(`/v1/orgs/${id}`, stack.token('ops')), 404, 'organization_not_found');
+  }
+});
+
+test('only ops can set the subscription', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000 });
+  for (const token of [stack.token('owner', orgId), stack.token('member', orgId), stack.token('service')]) {
+    expectError(await stack.http.put(`/v1/orgs/${orgId}/subscription`, token, subscriptionBody()), 403, 'forbidden');
+  }
+  expect((await summary(stack, orgId)).planCredits.allowance).toBe(1000);
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/subscription`, stack.token('ops'), subscriptionBody()), 200);
+  expect((await summary(stack, orgId)).planCredits.allowance).toBe(2000);
+});
+
+test("an agency's people can read a sub-account's billing, ledger, events and org", async () => {
+  const agency = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: agency });
+  for (const role of ['owner', 'member'] as const) {
+    const token = stack.token(role, agency);
+    const billing = await expectStatus(stack.http.get(`/v1/orgs/${sub}/billing`, token), 200);
+    expect(billing.orgId).toBe(sub);
+    expect((await expectStatus(stack.http.get(`/v1/orgs/${sub}/ledger`, token), 200)).entries).toEqual(expect.any(Array));
+    expect((await expectStatus(stack.http.get(`/v1/orgs/${sub}/events`, token), 200)).events).toEqual(expect.any(Array));
+    expect(await expectStatus(stack.http.get(`/v1/orgs/${sub}`, token), 200)).toMatchObject({ id: sub, parentId: agency });
+  }
+});
+
+test("an agency cannot manage a sub-account's auto-recharge (agency_read_only) and nothing changes", async () => {
+  const agency = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: agency });
+  const before = await summary(stack, sub);
+  for (const role of ['owner', 'member'] as const) {
+    const res = await stack.http.put(`/v1/orgs/${sub}/auto-recharge`, stack.token(role, agency), settingsBody);
+    expectError(res, 403, 'agency_read_only', AGENCY_READ_ONLY);
+    const disable = await stack.http.put(`/v1/orgs/${sub}/auto-recharge`, stack.token(role, agency), { ...settingsBody, enabled: false });
+    expectError(disable, 403, 'agency_read_only', AGENCY_READ_ONLY);
+  }
+  expect(await summary(stack, sub)).toEqual(before);
+  expect((await eventsOf(stack, sub)).filter((e) => e.type === 'settings.updated')).toEqual([]);
+});
+
+test("an agency cannot change a sub-account's payment method", async () => {
+  const agency = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: agency });
+  const owner = stack.token('owner', agency);
+  expect((await stack.http.put(`/v1/orgs/${sub}/payment-method`, owner, { paymentMethodId: 'pm_card_chargeDeclined' })).status).toBe(403);
+  expect((await stack.http.del(`/v1/orgs/${sub}/payment-method`, owner)).status).toBe(403);
+  expect((await summary(stack, sub)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+});
+
+test("a sub-account's people cannot read their agency", async () => {
+  const agency = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: agency });
+  for (const role of ['owner', 'member'] as const) {
+    const token = stack.token(role, sub);
+    for (const suffix of ['/billing', '/ledger', '/events', '']) {
+      expectError(await stack.http.get(`/v1/orgs/${agency}${suffix}`, token), 403, 'forbidden');
+    }
+  }
+});
+
+test("an agency cannot read another agency's sub-account", async () => {
+  const agency = await createOrg(stack);
+  const other = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: other });
+  expectError(await stack.http.get(`/v1/orgs/${sub}/billing`, stack.token('owner', agency)), 403, 'forbidden');
+});

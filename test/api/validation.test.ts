@@ -1,0 +1,145 @@
+// Request validation (spec §10): 422 validation_failed and nothing changes; 400 malformed JSON; 413; 404.
+import { createOrg, eventsOf, expectStatus, messages, summary } from '../helpers/billing';
+import { startStack, type Stack } from '../helpers/stack';
+import { expectError } from './apiHelpers';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+const valid = { enabled: true, thresholdCredits: 100, rechargeCredits: 500, maxRechargesPerMonth: 3 };
+const inOneDay = () => new Date(Date.now() + 86_400_000).toISOString();
+
+async function ledgerRefs(orgId: string): Promise<string[]> {
+  const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger?limit=500`, stack.token('ops')), 200);
+  return body.entries.map((e: { ref: string }) => e.ref);
+}
+
+describe('auto-recharge settings', () => {
+  const { enabled: _e, ...withoutEnabled } = valid;
+  const { maxRechargesPerMonth: _m, ...withoutCap } = valid;
+  test.each([
+    ['rechargeCredits below the 500 minimum', { ...valid, rechargeCredits: 499 }],
+    ['maxRechargesPerMonth 0', { ...valid, maxRechargesPerMonth: 0 }],
+    ['maxRechargesPerMonth 101', { ...valid, maxRechargesPerMonth: 101 }],
+    ['negative thresholdCredits', { ...valid, thresholdCredits: -1 }],
+    ['non-integer thresholdCredits', { ...valid, thresholdCredits: 1.5 }],
+    ['thresholdCredits as a string', { ...valid, thresholdCredits: '100' }],
+    ['enabled as a string', { ...valid, enabled: 'true' }],
+    ['no enabled', withoutEnabled],
+    ['no maxRechargesPerMonth', withoutCap],
+    ['an empty body', {}],
+    ['an unknown extra field', { ...valid, extra: 1 }],
+    ['an array body', [valid]],
+  ])('%s is 422 and changes nothing', async (_name, body) => {
+    const orgId = await createOrg(stack);
+    const owner = stack.token('owner', orgId);
+    const before = await summary(stack, orgId);
+    expectError(await stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, body), 422, 'validation_failed');
+    expect(await summary(stack, orgId)).toEqual(before);
+    expect((await eventsOf(stack, orgId)).filter((e) => e.type === 'settings.updated')).toEqual([]);
+  });
+
+  test('the bounds themselves are accepted', async () => {
+    const orgId = await createOrg(stack);
+    const owner = stack.token('owner', orgId);
+    for (const body of [
+      { ...valid, thresholdCredits: 0, rechargeCredits: 500, maxRechargesPerMonth: 1 },
+      { ...valid, maxRechargesPerMonth: 100 },
+    ]) {
+      await expectStatus(stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, body), 200);
+      expect((await summary(stack, orgId)).autoRecharge).toMatchObject(body);
+    }
+  });
+});
+
+describe('usage', () => {
+  const good = () => ({ id: `ok-${Math.random().toString(36).slice(2)}`, agentId: 'agent-1', meter: 'message', quantity: 1 });
+  test.each([
+    ['an empty batch', () => ({ events: [] })],
+    ['a batch of 1001 events', () => ({ events: messages(1001) })],
+    ['no events field', () => ({})],
+    ['events that are not an array', () => ({ events: good() })],
+    ['an unknown meter', () => ({ events: [{ ...good(), meter: 'call.video' }] })],
+    ['quantity 0', () => ({ events: [{ ...good(), quantity: 0 }] })],
+    ['quantity -1', () => ({ events: [{ ...good(), quantity: -1 }] })],
+    ['quantity 1.5', () => ({ events: [{ ...good(), quantity: 1.5 }] })],
+    ['quantity as a string', () => ({ events: [{ ...good(), quantity: '1' }] })],
+    ['an id with a space', () => ({ events: [{ ...good(), id: 'bad id' }] })],
+    ['an id with a slash', () => ({ events: [{ ...good(), id: 'bad/id' }] })],
+    ['an empty id', () => ({ events: [{ ...good(), id: '' }] })],
+    ['an id of 129 characters', () => ({ events: [{ ...good(), id: 'a'.repeat(129) }] })],
+    ['an agentId with bad characters', () => ({ events: [{ ...good(), agentId: 'agent#1' }] })],
+    ['no agentId', () => ({ events: [{ id: 'x1', meter: 'message', quantity: 1 }] })],
+    ['an unknown field in an event', () => ({ events: [{ ...good(), price: 0 }] })],
+    ['an occurredAt that is not a timestamp', () => ({ events: [{ ...good(), occurredAt: 'yesterday' }] })],
+    ['one bad event among good ones', () => ({ events: [good(), good(), { ...good(), quantity: 0 }, good()] })],
+  ])('%s is 422 and no event of the batch is applied', async (_name, body) => {
+    const orgId = await createOrg(stack, { planCredits: 10_000, paymentMethodId: null });
+    const refsBefore = await ledgerRefs(orgId);
+    const request = body();
+    expectError(await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), request), 422, 'validation_failed');
+    // A later good event is applied and read back; none of the refused batch is.
+    await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), { events: [{ id: 'marker', agentId: 'm', meter: 'message', quantity: 1 }] }), 202);
+    const s = await summary(stack, orgId);
+    expect(s.availableCredits).toBe(9_999);
+    expect(s.agents.map((a) => a.id)).toEqual(['m']);
+    expect(await ledgerRefs(orgId)).toEqual(['marker', ...refsBefore]);
+  });
+
+  test('ids of 128 characters and batches of 1000 events are accepted', async () => {
+    const orgId = await createOrg(stack, { planCredits: 10_000, paymentMethodId: null });
+    const longId = `a${'b'.repeat(127)}`;
+    const res = await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), { events: [{ id: longId, agentId: 'a', meter: 'message', quantity: 1 }] });
+    expect(res).toEqual({ status: 202, body: { accepted: 1 } });
+    expect(await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), { events: messages(1000) }), 202)).toEqual({ accepted: 1000 });
+    expect((await summary(stack, orgId)).availableCredits).toBe(10_000 - 1001);
+  });
+});
+
+describe('subscription', () => {
+  test.each([
+    ['currentPeriodEnd in the past', { status: 'active', planCredits: 100, currentPeriodEnd: new Date(Date.now() - 60_000).toISOString() }],
+    ['currentPeriodEnd that is not a timestamp', { status: 'active', planCredits: 100, currentPeriodEnd: 'next month' }],
+    ['an unknown status', { status: 'trialing', planCredits: 100, currentPeriodEnd: inOneDay() }],
+    ['negative planCredits', { status: 'active', planCredits: -1, currentPeriodEnd: inOneDay() }],
+    ['fractional planCredits', { status: 'active', planCredits: 1.5, currentPeriodEnd: inOneDay() }],
+  ])('%s is 422 and changes nothing', async (_name, body) => {
+    const orgId = await createOrg(stack, { planCredits: 1000 });
+    const before = await summary(stack, orgId);
+    expectError(await stack.http.put(`/v1/orgs/${orgId}/subscription`, stack.token('ops'), body), 422, 'validation_failed');
+    expect(await summary(stack, orgId)).toEqual(before);
+  });
+});
+
+test('a payment method id that is not pm_... is 422', async () => {
+  const orgId = await createOrg(stack);
+  expectError(await stack.http.put(`/v1/orgs/${orgId}/payment-method`, stack.token('owner', orgId), { paymentMethodId: 'card_123' }), 422, 'validation_failed');
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+});
+
+test('malformed JSON is 400 malformed_json', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000 });
+  const before = await summary(stack, orgId);
+  expectError(await stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, stack.token('owner', orgId), '{"enabled": tru'), 400, 'malformed_json');
+  expectError(await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), '{"events": [}'), 400, 'malformed_json');
+  expectError(await stack.http.post('/v1/orgs', stack.token('ops'), "{'id': 'single-quoted'}"), 400, 'malformed_json');
+  expect(await summary(stack, orgId)).toEqual(before);
+});
+
+test('a body over 1 MB is 413 payload_too_large', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000 });
+  const body = { events: [{ id: 'big', agentId: 'a', meter: 'message', quantity: 1 }], pad: 'x'.repeat(1_100_000) };
+  expectError(await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), body), 413, 'payload_too_large');
+  expect((await summary(stack, orgId)).availableCredits).toBe(1000);
+});
+
+test('an unknown route is 404 not_found', async () => {
+  const orgId = await createOrg(stack);
+  expectError(await stack.http.get('/v1/nothing-here', stack.token('ops')), 404, 'not_found');
+  expectError(await stack.http.get(`/v1/orgs/${orgId}/nothing-here`, stack.token('ops')), 404, 'not_found');
+  expectError(await stack.http.del(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 404, 'not_found');
+  expectError(await stack.http.get('/nothing-here'), 404, 'not_found');
+});

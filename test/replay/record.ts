@@ -1,0 +1,53 @@
+// Records workflow histories for the replay test: `npx tsx test/replay/record.ts <name>`.
+// Run it when releasing a workflow change; commit the files it writes to test/replay/histories/.
+// It drives a scenario touching every path of the organization workflow: subscription, card,
+// settings, usage, recharges, a decline, the backoff, continue-as-new and a renewal.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { findTemporalCli } from '../../worker/temporalCli';
+import { workflowIdFor } from '../../workflows/messages';
+import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
+import { eventually, startStack } from '../helpers/stack';
+import globalSetup from '../setup/globalSetup';
+import globalTeardown from '../setup/globalTeardown';
+
+async function main(name: string) {
+  await globalSetup();
+  const stack = await startStack({ CONTINUE_AS_NEW_AFTER_EVENTS: '60', AUTO_RECHARGE_RETRY_DELAY_MS: '500' });
+  try {
+    const periodEnd = new Date(Date.now() + 8000).toISOString();
+    const orgId = await createOrg(stack, { planCredits: 300, periodEnd, autoRecharge: { thresholdCredits: 200, rechargeCredits: 500, maxRechargesPerMonth: 3 } });
+    const owner = stack.token('owner', orgId);
+    for (let i = 0; i < 12; i++) await postUsage(stack, orgId, messages(40));
+    await settled(stack, orgId);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_chargeDeclined' }), 200);
+    await postUsage(stack, orgId, messages(400));
+    await eventually(async () => (await summary(stack, orgId)).autoRecharge.consecutiveFailures >= 2);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/agent-1`, owner, { monthlyLimitCredits: 5000, whenPlanExhausted: 'stop' }), 200);
+    await eventually(async () => (await summary(stack, orgId)).nextRenewalAt !== periodEnd, 20_000);
+    await settled(stack, orgId);
+
+    const handle = stack.client.workflow.getHandle(workflowIdFor(orgId));
+    let runs = 0;
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
+      // The CLI writes the proto JSON that historyFromJSON reads.
+      const json = execFileSync(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, [
+        'workflow', 'show', '--address', process.env.TEST_TEMPORAL_ADDRESS!, '-w', run.workflowId, '-r', run.runId, '--output', 'json',
+      ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const file = path.join(__dirname, 'histories', `${name}-run${++runs}.json`);
+      writeFileSync(file, json);
+      console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+    }
+    console.log(`current run: ${(await handle.describe()).runId}`);
+  } finally {
+    await stack.stop();
+    await globalTeardown();
+  }
+}
+
+main(process.argv[2] ?? 'billing-org').catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
