@@ -1,9 +1,9 @@
-# syntax=docker/dockerfile:1
 # One image for both processes of the credits billing service:
 #   API:    node dist/api/main.js      (the default command)
 #   worker: node dist/worker/main.js
 # See docs/docker-compose.md for how docker-compose.yml runs them.
 #
+# Needs BuildKit (the default builder since Docker Engine 23) for the npm cache mounts.
 # Debian (glibc), not Alpine: @temporalio/core-bridge ships its native Rust bridge prebuilt only for
 # linux-gnu (x86_64 and aarch64), and the worker's workflow bundler uses @swc/core's -gnu binaries.
 ARG NODE_VERSION=20

@@ -27,9 +27,10 @@ export function historyRoutes({ orgs, workflows, db, logger }: ApiContext): Rout
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
     const { limit, cursor } = parse(pageQuery, req.query);
     await awaitCommitted(org.id);
+    // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
     const { rows } = await db.query(
       `SELECT id::text, org_id AS "orgId", at, kind, pool, credits, ref FROM ledger_entries
-       WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+       WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger_entries.id DESC LIMIT $3`,
       [org.id, cursor ?? null, limit + 1],
     );
     const entries = rows.slice(0, limit);
@@ -42,7 +43,7 @@ export function historyRoutes({ orgs, workflows, db, logger }: ApiContext): Rout
     await awaitCommitted(org.id);
     const { rows } = await db.query(
       `SELECT seq::text AS id, type, at, message, data FROM events
-       WHERE org_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+       WHERE org_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY events.seq DESC LIMIT $3`,
       [org.id, cursor ?? null, limit + 1],
     );
     const events = rows.slice(0, limit);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../db/migrate';
-import { findTemporalCli, startDevServer } from '../../worker/temporalCli';
+import { findTemporalCli, installTemporalCli, startDevServer } from '../../worker/temporalCli';
 
 /** A database of this run's own (concurrent runs never share one), dropped by globalTeardown. */
 async function createDatabase(serverUrl: string, name: string): Promise<string> {
@@ -32,7 +32,7 @@ export default async function globalSetup(): Promise<void> {
   const databaseName = `credits_billing_test_${process.pid}_${Date.now()}`;
   const [databaseUrl, devServer, bundle] = await Promise.all([
     createDatabase(TEST_POSTGRES_SERVER_URL, databaseName),
-    startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) }),
+    startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) ?? installTemporalCli() }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'billing-test-')), 'workflow-bundle.js');
