@@ -29,7 +29,9 @@ test('a debit that takes available below the threshold charges the card and cred
   expect(s.availableCredits).toBe(1400);
   expect(s.autoRecharge.lastRechargedAt).not.toBeNull();
   expect((await intents(orgId)).map((i) => i.amount_cents)).toEqual([2000]);
-  const succeeded = (await eventsOf(stack, orgId)).filter((e) => e.type === 'auto_recharge.succeeded');
+  const events = await eventsOf(stack, orgId);
+  expect(events.filter((e) => e.type === 'balance.low')).toEqual([expect.objectContaining({ data: { availableCredits: 400, thresholdCredits: 500 } })]);
+  const succeeded = events.filter((e) => e.type === 'auto_recharge.succeeded');
   expect(succeeded).toHaveLength(1);
   expect(succeeded[0].message).toBe('Credits topped up successfully.');
   const ledger = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger`, stack.token('ops')), 200);
