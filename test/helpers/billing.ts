@@ -7,7 +7,7 @@ import { eventually, uniqueOrgId } from './stack';
 export interface OrgSetup {
   planCredits?: number;
   paymentMethodId?: string | null;
-  autoRecharge?: { thresholdCredits: number; rechargeCredits: number; maxRechargesPerMonth: number } | null;
+  autoRecharge?: AutoRechargeSettings | null;
   periodEnd?: string;
   parentId?: string;
 }
@@ -36,10 +36,15 @@ export async function createOrg(stack: Stack, setup: OrgSetup = {}): Promise<str
   );
   const paymentMethodId = setup.paymentMethodId === undefined ? 'pm_card_visa' : setup.paymentMethodId;
   if (paymentMethodId) await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId }), 200);
-  if (setup.autoRecharge) {
-    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, ...setup.autoRecharge }), 200);
-  }
+  if (setup.autoRecharge) await enableAutoRecharge(stack, orgId, setup.autoRecharge);
   return orgId;
+}
+
+export type AutoRechargeSettings = { thresholdCredits: number; rechargeCredits: number; maxRechargesPerMonth: number };
+
+/** The Owner turns auto-recharge on with these settings. */
+export async function enableAutoRecharge(stack: Stack, orgId: string, settings: AutoRechargeSettings): Promise<void> {
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, stack.token('owner', orgId), { enabled: true, ...settings }), 200);
 }
 
 let eventCounter = 0;

@@ -44,19 +44,20 @@ export class ServiceProcess {
   }
 
   /** SIGKILL: no shutdown hooks, no draining, as a crash or an OOM kill. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.signalAndWait('SIGKILL');
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM: a graceful shutdown. */
+  stop(): Promise<void> {
+    return this.signalAndWait('SIGTERM');
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 }

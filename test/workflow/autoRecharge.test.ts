@@ -1,5 +1,5 @@
 // Auto-recharge on a real worker: threshold trigger, threshold sync, monthly cap, one payment in flight.
-import { createOrg, eventsOf, expectLedgerMatches, expectStatus, messages, postUsage, settled } from '../helpers/billing';
+import { createOrg, enableAutoRecharge, eventsOf, expectLedgerMatches, expectStatus, messages, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
 const CHARGE_DELAY_MS = 300;
@@ -43,11 +43,7 @@ test('a debit that takes available below the threshold charges the card and cred
 
 test('saving settings below the threshold recharges at once, repeatedly until at or above it', async () => {
   const orgId = await createOrg(stack, { planCredits: 100 });
-  const owner = stack.token('owner', orgId);
-  await expectStatus(
-    stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, thresholdCredits: 2000, rechargeCredits: 500, maxRechargesPerMonth: 10 }),
-    200,
-  );
+  await enableAutoRecharge(stack, orgId, { thresholdCredits: 2000, rechargeCredits: 500, maxRechargesPerMonth: 10 });
   const s = await settled(stack, orgId, (x) => x.availableCredits >= 2000);
   expect(s.autoRecharge.rechargesUsedThisMonth).toBe(4);
   expect(s.availableCredits).toBe(2100);
@@ -57,11 +53,7 @@ test('saving settings below the threshold recharges at once, repeatedly until at
 
 test('at most one payment is in flight: each charge starts only after the previous one finished', async () => {
   const orgId = await createOrg(stack, { planCredits: 0 });
-  const owner = stack.token('owner', orgId);
-  await expectStatus(
-    stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, thresholdCredits: 3000, rechargeCredits: 500, maxRechargesPerMonth: 20 }),
-    200,
-  );
+  await enableAutoRecharge(stack, orgId, { thresholdCredits: 3000, rechargeCredits: 500, maxRechargesPerMonth: 20 });
   // Usage keeps arriving while charges run; none of it may start a second payment.
   await Promise.all(Array.from({ length: 5 }, () => postUsage(stack, orgId, messages(50))));
   const s = await settled(stack, orgId, (x) => x.availableCredits >= 3000);
@@ -75,11 +67,7 @@ test('at most one payment is in flight: each charge starts only after the previo
 
 test('the monthly cap stops auto-recharge and is announced once', async () => {
   const orgId = await createOrg(stack, { planCredits: 100 });
-  const owner = stack.token('owner', orgId);
-  await expectStatus(
-    stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, thresholdCredits: 2000, rechargeCredits: 500, maxRechargesPerMonth: 2 }),
-    200,
-  );
+  await enableAutoRecharge(stack, orgId, { thresholdCredits: 2000, rechargeCredits: 500, maxRechargesPerMonth: 2 });
   let s = await settled(stack, orgId, (x) => x.autoRecharge.rechargesUsedThisMonth === 2);
   expect(s.availableCredits).toBe(1100);
 
