@@ -18,6 +18,8 @@ export function createActivities({ db, payments, rules }: ActivityDeps) {
     },
     appendRecords: (input: AppendRecordsInput) => appendRecords(db, input),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),
+    retrievePayment: (paymentIntentId: string) => payments.retrieve(paymentIntentId),
+    cancelPayment: (paymentIntentId: string) => payments.cancel(paymentIntentId),
   };
 }
 

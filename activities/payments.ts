@@ -19,6 +19,7 @@ export type ChargeOutcome = Exclude<PaymentIntentState, { status: 'failed' }>;
 export async function chargePayment(provider: PaymentProvider, input: ChargePaymentInput): Promise<ChargeOutcome> {
   const result = await provider.charge({
     orgId: input.orgId,
+    paymentId: input.paymentId,
     idempotencyKey: input.paymentId,
     paymentMethodId: input.paymentMethodId,
     amountCents: input.amountCents,

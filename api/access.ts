@@ -52,13 +52,20 @@ export async function authorizeOrg(req: Request, orgs: OrgStore, orgId: string, 
   return authorized;
 }
 
-export const OWNER_REQUIRED = new ApiError(403, 'owner_required', 'Only the organization owner can manage auto-recharge.');
-export const AGENCY_READ_ONLY = new ApiError(403, 'agency_read_only', 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.');
+export interface OwnerRefusals {
+  agency: () => ApiError;
+  notOwner: () => ApiError;
+}
 
-/** Auto-recharge is the Owner's alone; an agency sees why it may not. */
-export async function authorizeAutoRecharge(req: Request, orgs: OrgStore, orgId: string): Promise<Authorized> {
+/** What only the organization's own Owner may do; each refusal says why. */
+export async function authorizeOwner(req: Request, orgs: OrgStore, orgId: string, refusals: OwnerRefusals): Promise<Authorized> {
   const authorized = await resolveOrg(req, orgs, orgId);
-  if (authorized.relation === 'agency') throw AGENCY_READ_ONLY;
-  if (req.caller!.role !== 'owner') throw OWNER_REQUIRED;
+  if (authorized.relation === 'agency') throw refusals.agency();
+  if (req.caller!.role !== 'owner') throw refusals.notOwner();
   return authorized;
 }
+
+export const AUTO_RECHARGE_REFUSALS: OwnerRefusals = {
+  agency: () => new ApiError(403, 'agency_read_only', 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.'),
+  notOwner: () => new ApiError(403, 'owner_required', 'Only the organization owner can manage auto-recharge.'),
+};

@@ -2,22 +2,24 @@
 import express from 'express';
 import { authenticate } from './auth';
 import type { ApiContext } from './context';
+import { MAX_BODY } from './bodyLimits';
 import { ApiError, errorHandler } from './errors';
 import { billingRoutes } from './routes/billing';
 import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { orgRoutes } from './routes/orgs';
+import { paymentRoutes, webhookRoutes } from './routes/payments';
 import { usageRoutes } from './routes/usage';
 
-export const MAX_BODY = '1mb';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(ctx));
+  app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
   app.use(express.json({ limit: MAX_BODY }));
-  app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx));
+  app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import type { Logger } from '../config/logger';
 import type { Settings } from '../config/settings';
 import type { PricedUsageEvent } from '../domain/state';
+import type { PaymentProvider } from '../payments/provider';
+import type { ProviderEventHandler } from './stripeEvents';
 import type { OrgStore } from './orgStore';
 import type { OrgWorkflows } from './orgWorkflows';
 import type { UsageBatcher } from './usageBatcher';
@@ -14,6 +16,10 @@ export interface ApiContext {
   workflows: OrgWorkflows;
   usage: UsageBatcher<PricedUsageEvent>;
   logger: Logger;
+  payments: PaymentProvider;
+  providerEvents: ProviderEventHandler;
+  /** This API's own base URL (the sandbox delivers its webhooks to it). */
+  selfUrl: () => string;
   /** Answers whether Temporal is reachable, for /readyz. */
   temporalReady: () => Promise<void>;
 }

@@ -1,5 +1,5 @@
 // The API's handle on organization workflows: start, update, query and usage signals.
-import { WorkflowNotFoundError, type Client, type QueryDefinition, type UpdateDefinition } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
 import type { PricedUsageEvent } from '../domain/state';
 import type { billingOrgWorkflow } from '../workflows';
@@ -43,6 +43,10 @@ export class OrgWorkflows {
 
   async query<Ret, Args extends unknown[]>(orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
     return this.client.workflow.getHandle(workflowIdFor(orgId)).query(query, ...args);
+  }
+
+  async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
+    await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
   }
 
   /** Durable once this resolves: the signal is in the workflow's history. */

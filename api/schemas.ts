@@ -52,6 +52,12 @@ export function usageBody(meters: readonly string[]) {
   });
 }
 
+export function topUpBody(minTopUpCredits: number) {
+  return z.strictObject({ credits: z.int().min(minTopUpCredits).max(MAX_CREDITS) });
+}
+
+export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
+
 export const agentBody = z.strictObject({
   monthlyLimitCredits: z.int().min(0).max(MAX_CREDITS).nullable(),
   whenPlanExhausted: z.enum(['stop', 'use_balance']),
@@ -63,11 +69,11 @@ export const pageQuery = z.object({
 });
 
 /** 422 naming every field that failed, in order. */
-export function parse<T extends z.ZodType>(schema: T, data: unknown): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, data: unknown, what = 'body'): z.infer<T> {
   const result = schema.safeParse(data ?? {});
   if (result.success) return result.data;
   const message = result.error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : what}: ${issue.message}`)
     .join('; ');
   throw new ApiError(422, 'validation_failed', message);
 }

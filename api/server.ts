@@ -8,6 +8,8 @@ import { createApp } from './app';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { UsageBatcher } from './usageBatcher';
+import { createPaymentProvider } from '../payments';
+import { ProviderEventHandler } from './stripeEvents';
 
 export interface ApiServer {
   server: Server;
@@ -19,12 +21,17 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules);
+  const orgs = new OrgStore(db);
+  let url = '';
   const app = createApp({
     settings,
     db,
     logger,
-    orgs: new OrgStore(db),
+    orgs,
     workflows,
+    payments: createPaymentProvider(settings, db),
+    providerEvents: new ProviderEventHandler(db, orgs, workflows),
+    selfUrl: () => url,
     usage: new UsageBatcher((orgId, events) => workflows.signalUsage(orgId, events), settings.usage.maxEventsPerSignal),
     temporalReady: async () => {
       await connection.workflowService.getSystemInfo({});
@@ -34,7 +41,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     const s = app.listen(port, '0.0.0.0', () => resolve(s));
   });
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   return {
     server,
     url,

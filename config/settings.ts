@@ -6,6 +6,7 @@ import type { PriceBook } from '../domain/pricing';
 import { PROJECT_ROOT } from './paths';
 
 export const DEV_JWT_SECRET = 'dev-only-insecure-secret';
+export const SANDBOX_WEBHOOK_SECRET = 'whsec_sandbox_local_only';
 
 export interface Settings {
   production: boolean;
@@ -21,7 +22,7 @@ export interface Settings {
     dataDir: string;
   };
   authJwtSecret: string;
-  stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined };
   /** Sandbox provider only: latency added after a charge is recorded (to exercise crashes mid-charge). */
   sandboxChargeDelayMs: number;
   priceBook: PriceBook;
@@ -46,6 +47,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const production = env.NODE_ENV === 'production';
   const authJwtSecret = env.AUTH_JWT_SECRET || (production ? '' : DEV_JWT_SECRET);
   if (!authJwtSecret) throw new Error('AUTH_JWT_SECRET must be set when NODE_ENV=production');
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) throw new Error('STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY');
   const priceBook = loadPriceBook(env.PRICE_BOOK_PATH ?? path.join(PROJECT_ROOT, 'config', 'price-book.json'));
   return {
     production,
@@ -62,7 +64,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     authJwtSecret,
     stripe: {
       secretKey: env.STRIPE_SECRET_KEY || undefined,
-      webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
+      // The sandbox signs its own webhooks; with a Stripe key the real endpoint secret is required.
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET || (env.STRIPE_SECRET_KEY ? '' : SANDBOX_WEBHOOK_SECRET),
       apiBase: env.STRIPE_API_BASE || undefined,
     },
     sandboxChargeDelayMs: int(env, 'SANDBOX_CHARGE_DELAY_MS', 0),
@@ -73,6 +76,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       retryDelayMs: int(env, 'AUTO_RECHARGE_RETRY_DELAY_MS', 60 * 60 * 1000),
       maxConsecutiveFailures: int(env, 'AUTO_RECHARGE_MAX_FAILURES', 3),
       paymentActionTimeoutMs: int(env, 'PAYMENT_ACTION_TIMEOUT_MS', 24 * 60 * 60 * 1000),
+      paymentReconcileIntervalMs: int(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 5 * 60 * 1000),
       usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 60_000),

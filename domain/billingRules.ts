@@ -9,6 +9,8 @@ export interface BillingRules {
   maxConsecutiveFailures: number;
   /** PAYMENT_ACTION_TIMEOUT_MS: how long a payment may wait for 3-D Secure. */
   paymentActionTimeoutMs: number;
+  /** While a payment waits for 3-D Secure, how often the provider is asked (in case a webhook was lost). */
+  paymentReconcileIntervalMs: number;
   /** How many recent usage event ids the workflow remembers (and carries across continue-as-new). */
   usageDedupeWindow: number;
   /** Continue-as-new once the run's history has this many events. */

@@ -36,6 +36,20 @@ export interface PendingPayment {
   paymentIntentId: string | null;
   clientSecret: string | null;
   startedAt: string;
+  /** Epoch ms of the next reconciliation with the provider while the payment waits (a webhook may be lost). */
+  checkAfter: number | null;
+}
+
+/** A manual top-up as its Idempotency-Key answers it, now and on every retry. */
+export interface TopUp {
+  idempotencyKey: string;
+  id: string;
+  credits: number;
+  amountCents: number;
+  status: 'processing' | 'requires_action' | 'succeeded' | 'failed';
+  clientSecret: string | null;
+  declineCode: string | null;
+  message: string | null;
 }
 
 export type Pool = 'plan' | 'top_up';
@@ -66,6 +80,8 @@ export interface OrgState {
   seq: { usage: number; event: number; payment: number; ledger: number };
   /** The most recent usage event ids, oldest first: the in-workflow dedupe window. */
   recentUsageIds: string[];
+  /** The most recent manual top-ups, oldest first: what a retried Idempotency-Key gets back. */
+  topUps: TopUp[];
   /** Records applied to state but not yet committed to PostgreSQL. */
   outbox: OutboxRecord[];
 }
@@ -86,6 +102,7 @@ export function initialState(orgId: string, paymentIdPrefix: string): OrgState {
     belowThreshold: false,
     seq: { usage: 0, event: 0, payment: 0, ledger: 0 },
     recentUsageIds: [],
+    topUps: [],
     outbox: [],
   };
 }

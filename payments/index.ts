@@ -3,10 +3,10 @@ import type { Pool } from 'pg';
 import type { Settings } from '../config/settings';
 import type { PaymentProvider } from './provider';
 import { SandboxPaymentProvider } from './sandbox';
+import { createStripeClient, StripePaymentProvider } from './stripe';
 
 export function createPaymentProvider(settings: Settings, db: Pool): PaymentProvider {
-  if (settings.stripe.secretKey) {
-    throw new Error('STRIPE_SECRET_KEY is set, but the Stripe provider is not available in this build; unset it to use the sandbox.');
-  }
+  const { secretKey, apiBase } = settings.stripe;
+  if (secretKey) return new StripePaymentProvider(createStripeClient(secretKey, apiBase), db);
   return new SandboxPaymentProvider(db, settings.sandboxChargeDelayMs);
 }

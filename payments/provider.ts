@@ -2,6 +2,8 @@
 
 export interface ChargeRequest {
   orgId: string;
+  /** Our payment id; travels in the intent's metadata so webhooks find their way back. */
+  paymentId: string;
   /** Deterministic per payment; the same key always names the same charge. */
   idempotencyKey: string;
   paymentMethodId: string;
@@ -12,6 +14,7 @@ export interface ChargeRequest {
 export type PaymentIntentState =
   | { status: 'succeeded'; paymentIntentId: string }
   | { status: 'processing'; paymentIntentId: string }
+  /** The bank asks the customer to authenticate (3-D Secure); completion arrives later. */
   | { status: 'requires_action'; paymentIntentId: string; clientSecret: string }
   | { status: 'failed'; paymentIntentId: string | null; declineCode: string; message: string };
 
@@ -19,6 +22,21 @@ export interface PaymentProvider {
   readonly name: 'sandbox' | 'stripe';
   /** Declines come back as `failed`; anything thrown is a transient error worth retrying. */
   charge(request: ChargeRequest): Promise<PaymentIntentState>;
+  /** The intent as the provider has it now (webhooks and reconciliation re-read before crediting). */
+  retrieve(paymentIntentId: string): Promise<PaymentIntentState>;
+  /** Cancels an intent still waiting for the customer; returns its final state (it may have succeeded meanwhile). */
+  cancel(paymentIntentId: string): Promise<PaymentIntentState>;
+  /** Saves a payment method for the organization's off-session charges; throws PaymentMethodRejected. */
+  attachPaymentMethod(orgId: string, paymentMethodId: string): Promise<void>;
+}
+
+export class PaymentMethodRejected extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The failure type a declined charge is reported with: a business outcome, never retried. */

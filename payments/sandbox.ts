@@ -20,13 +20,26 @@ const TEST_CARDS: Record<string, TestCardOutcome> = {
   pm_card_authenticationRequired: { status: 'requires_action' },
 };
 
+export interface SandboxIntent {
+  id: string;
+  orgId: string;
+  paymentId: string;
+  amountCents: number;
+  status: string;
+}
+
 interface IntentRow {
   id: string;
+  org_id: string;
+  payment_id: string;
+  amount_cents: number;
   status: string;
   client_secret: string;
   decline_code: string | null;
   message: string | null;
 }
+
+const COLUMNS = 'id, org_id, payment_id, amount_cents, status, client_secret, decline_code, message';
 
 function toState(row: IntentRow): PaymentIntentState {
   switch (row.status) {
@@ -34,10 +47,14 @@ function toState(row: IntentRow): PaymentIntentState {
       return { status: 'succeeded', paymentIntentId: row.id };
     case 'requires_action':
       return { status: 'requires_action', paymentIntentId: row.id, clientSecret: row.client_secret };
+    case 'canceled':
+      return { status: 'failed', paymentIntentId: row.id, declineCode: 'canceled', message: 'The payment was canceled.' };
     default:
       return { status: 'failed', paymentIntentId: row.id, declineCode: row.decline_code ?? 'generic_decline', message: row.message ?? '' };
   }
 }
+
+const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
 export class SandboxPaymentProvider implements PaymentProvider {
   readonly name = 'sandbox' as const;
@@ -48,27 +65,60 @@ export class SandboxPaymentProvider implements PaymentProvider {
   ) {}
 
   async charge(request: ChargeRequest): Promise<PaymentIntentState> {
-    const id = `pi_sandbox_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}`;
+    const id = `pi_sandbox_${hash(request.idempotencyKey, 24)}`;
     const outcome = TEST_CARDS[request.paymentMethodId] ?? { status: 'succeeded' };
     const { rows } = await this.db.query<IntentRow>(
       `INSERT INTO sandbox_payment_intents
-         (id, idempotency_key, org_id, amount_cents, payment_method_id, status, client_secret, decline_code, message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         (id, idempotency_key, org_id, payment_id, amount_cents, payment_method_id, status, client_secret, decline_code, message)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-       RETURNING id, status, client_secret, decline_code, message`,
+       RETURNING ${COLUMNS}`,
       [
         id,
         request.idempotencyKey,
         request.orgId,
+        request.paymentId,
         request.amountCents,
         request.paymentMethodId,
         outcome.status,
-        `${id}_secret_${createHash('sha256').update(`secret:${id}`).digest('hex').slice(0, 16)}`,
+        `${id}_secret_${hash(`secret:${id}`, 16)}`,
         outcome.declineCode ?? null,
         outcome.message ?? null,
       ],
     );
     if (this.chargeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chargeDelayMs));
     return toState(rows[0]);
+  }
+
+  async retrieve(paymentIntentId: string): Promise<PaymentIntentState> {
+    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
+    if (!rows[0]) throw new Error(`No such payment intent: ${paymentIntentId}`);
+    return toState(rows[0]);
+  }
+
+  async cancel(paymentIntentId: string): Promise<PaymentIntentState> {
+    await this.db.query(
+      "UPDATE sandbox_payment_intents SET status = 'canceled', updated_at = now() WHERE id = $1 AND status = 'requires_action'",
+      [paymentIntentId],
+    );
+    return this.retrieve(paymentIntentId);
+  }
+
+  async attachPaymentMethod(): Promise<void> {
+    // Every pm_ id is a card here; the charge decides what it does.
+  }
+
+  /**
+   * The customer completing 3-D Secure. Answers the intent as it is afterwards; only an intent
+   * waiting for authentication changes.
+   */
+  async completeAuthentication(paymentIntentId: string): Promise<SandboxIntent | undefined> {
+    await this.db.query(
+      "UPDATE sandbox_payment_intents SET status = 'succeeded', updated_at = now() WHERE id = $1 AND status = 'requires_action'",
+      [paymentIntentId],
+    );
+    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
+    const row = rows[0];
+    return row && { id: row.id, orgId: row.org_id, paymentId: row.payment_id, amountCents: row.amount_cents, status: row.status };
   }
 }

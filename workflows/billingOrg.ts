@@ -30,17 +30,20 @@ import {
   type PendingPayment,
   type Pool,
   type PricedUsageEvent,
+  type TopUp,
 } from '../domain/state';
 import { agentAllowance, billingSummary } from '../domain/summary';
-import { CARD_DECLINED, type DeclineDetails } from '../payments/provider';
+import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../payments/provider';
 import {
   allowanceQuery,
   billingSummaryQuery,
   configureAgentUpdate,
   configureAutoRechargeUpdate,
+  paymentIntentUpdatedSignal,
   recordsCommittedUpdate,
   setPaymentMethodUpdate,
   setSubscriptionUpdate,
+  topUpUpdate,
   usageSignal,
 } from './messages';
 
@@ -53,10 +56,11 @@ export interface BillingOrgInput {
 
 const { loadBillingRules } = wf.proxyLocalActivities<BillingActivities>({ startToCloseTimeout: '10 seconds' });
 
-type PaymentResult =
-  | { status: 'succeeded' | 'processing'; paymentIntentId: string }
-  | { status: 'requires_action'; paymentIntentId: string; clientSecret: string }
-  | { status: 'failed'; paymentIntentId: string | null; declineCode: string; message: string };
+type PaymentResult = PaymentIntentState;
+type PaymentFailure = Extract<PaymentResult, { status: 'failed' }>;
+
+/** Top-ups remembered for their Idempotency-Key (carried across continue-as-new). */
+const TOP_UP_KEY_WINDOW = 1000;
 
 export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> {
   const { orgId, rules } = input;
@@ -65,7 +69,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     // No attempt limit: a committed record is never dropped, PostgreSQL outages are waited out.
     retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
   });
-  const { chargePayment } = wf.proxyActivities<BillingActivities>({
+  const { chargePayment, retrievePayment, cancelPayment } = wf.proxyActivities<BillingActivities>({
     startToCloseTimeout: rules.chargeTimeoutMs,
     // Transient provider errors retry with the same idempotency key; declines are outcomes.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [CARD_DECLINED] },
@@ -76,6 +80,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   /** Set while continue-as-new is due: no new write starts, unless a reader waits for one. */
   let draining = false;
   let commitWaiters = 0;
+  /** Payment intents a webhook named since they were last read. */
+  const intentUpdates = new Set<string>();
   let appendedRecords = state.outbox.length;
   let committedRecords = 0;
 
@@ -207,11 +213,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     noteLowBalance();
   }
 
-  // ---- payments ----
+  // ---- payments: at most one in flight; 3-D Secure waits without blocking anything else ----
 
-  function beginPayment(kind: PaymentKind, credits: number): PendingPayment {
+  function beginPayment(kind: PaymentKind, credits: number, id: string): PendingPayment {
     const payment: PendingPayment = {
-      id: `pay_${state.paymentIdPrefix}_${++state.seq.payment}`,
+      id,
       kind,
       credits,
       amountCents: topUpAmountCents(credits, rules.creditPricePer1000Cents),
@@ -220,6 +226,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       paymentIntentId: null,
       clientSecret: null,
       startedAt: nowIso(),
+      checkAfter: null,
     };
     state.pendingPayment = payment;
     return payment;
@@ -246,6 +253,25 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     }
   }
 
+  /** Where a payment stands after the provider answered: settled, or waiting with a reconciliation due. */
+  function applyPaymentResult(payment: PendingPayment, result: PaymentResult) {
+    if (result.status === 'succeeded') return settleSuccess(payment);
+    if (result.status === 'failed') return settleFailure(payment, result);
+    const firstAsk = result.status === 'requires_action' && payment.status !== 'requires_action';
+    payment.status = result.status;
+    payment.paymentIntentId = result.paymentIntentId;
+    payment.clientSecret = result.status === 'requires_action' ? result.clientSecret : null;
+    payment.checkAfter = Date.now() + rules.paymentReconcileIntervalMs;
+    updateTopUp(payment, { status: result.status, clientSecret: payment.clientSecret });
+    if (firstAsk) {
+      emit('payment.requires_action', 'Your bank asks you to authenticate this payment.', {
+        ...paymentData(payment),
+        kind: payment.kind,
+        paymentIntentId: result.paymentIntentId,
+      });
+    }
+  }
+
   function settleSuccess(payment: PendingPayment) {
     state.pendingPayment = null;
     state.pools = { ...state.pools, topUp: state.pools.topUp + payment.credits };
@@ -254,13 +280,20 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       state.counters = afterRechargeSuccess(state.counters, nowIso());
       emit('auto_recharge.succeeded', 'Credits topped up successfully.', paymentData(payment));
       noteCapReached();
+    } else {
+      updateTopUp(payment, { status: 'succeeded', clientSecret: null });
+      emit('top_up.succeeded', 'Credits topped up successfully.', paymentData(payment));
     }
     noteLowBalance();
   }
 
-  function settleFailure(payment: PendingPayment, failure: Extract<PaymentResult, { status: 'failed' }>) {
+  function settleFailure(payment: PendingPayment, failure: PaymentFailure) {
     state.pendingPayment = null;
-    if (payment.kind !== 'auto_recharge') return;
+    if (payment.kind === 'top_up') {
+      updateTopUp(payment, { status: 'failed', clientSecret: null, declineCode: failure.declineCode, message: failure.message });
+      emit('top_up.failed', `Top-up payment failed: ${failure.message}`, { ...paymentData(payment), declineCode: failure.declineCode });
+      return;
+    }
     const outcome = afterRechargeFailure(state.counters, { retryDelayMs: rules.retryDelayMs, maxConsecutiveFailures: rules.maxConsecutiveFailures }, Date.now());
     state.counters = outcome.counters;
     emit('auto_recharge.failed', `Auto-recharge payment failed: ${failure.message}`, {
@@ -279,10 +312,43 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   }
 
   async function autoRecharge() {
-    const payment = beginPayment('auto_recharge', state.autoRecharge.rechargeCredits);
-    const result = await charge(payment);
-    if (result.status === 'failed') settleFailure(payment, result);
-    else settleSuccess(payment);
+    const payment = beginPayment('auto_recharge', state.autoRecharge.rechargeCredits, `pay_${state.paymentIdPrefix}_${++state.seq.payment}`);
+    applyPaymentResult(payment, await charge(payment));
+  }
+
+  const paymentExpiresAt = (payment: PendingPayment) => Date.parse(payment.startedAt) + rules.paymentActionTimeoutMs;
+
+  /** A waiting payment is re-read when a webhook names it, when reconciliation is due, or cancelled when it expired. */
+  function pendingPaymentCheckDue(): boolean {
+    const payment = state.pendingPayment;
+    if (!payment?.paymentIntentId || payment.checkAfter === null) return false;
+    return intentUpdates.has(payment.paymentIntentId) || Date.now() >= payment.checkAfter || Date.now() >= paymentExpiresAt(payment);
+  }
+
+  async function checkPendingPayment() {
+    const payment = state.pendingPayment!;
+    const intentId = payment.paymentIntentId!;
+    intentUpdates.delete(intentId);
+    if (Date.now() < paymentExpiresAt(payment)) return applyPaymentResult(payment, await retrievePayment(intentId));
+    const final = await cancelPayment(intentId);
+    if (final.status === 'failed') {
+      applyPaymentResult(payment, { ...final, message: 'The payment was not authenticated in time and was canceled.', declineCode: 'authentication_timeout' });
+    } else {
+      applyPaymentResult(payment, final); // it succeeded meanwhile, or is still processing at the provider
+    }
+  }
+
+  // ---- manual top-ups ----
+
+  const findTopUp = (idempotencyKey: string) => state.topUps.find((t) => t.idempotencyKey === idempotencyKey);
+
+  function updateTopUp(payment: PendingPayment, change: Partial<TopUp>) {
+    const topUp = payment.kind === 'top_up' ? state.topUps.find((t) => t.id === payment.id) : undefined;
+    if (topUp) Object.assign(topUp, change);
+  }
+
+  function refuse(type: string, message: string): never {
+    throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
   }
 
   function noteCapReached() {
@@ -313,6 +379,45 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const summary = () => billingSummary(state, rules.creditPricePer1000Cents);
 
   wf.setHandler(usageSignal, applyUsage);
+
+  wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
+    intentUpdates.add(paymentIntentId);
+  });
+
+  wf.setHandler(
+    topUpUpdate,
+    async ({ idempotencyKey, credits }) => {
+      const known = findTopUp(idempotencyKey);
+      if (known) return known;
+      // The Idempotency-Key names the payment, so even the provider sees one charge per key.
+      const payment = beginPayment('top_up', credits, `pay_${state.paymentIdPrefix}_topup_${idempotencyKey}`);
+      const topUp: TopUp = {
+        idempotencyKey,
+        id: payment.id,
+        credits,
+        amountCents: payment.amountCents,
+        status: 'processing',
+        clientSecret: null,
+        declineCode: null,
+        message: null,
+      };
+      state.topUps.push(topUp);
+      if (state.topUps.length > TOP_UP_KEY_WINDOW) state.topUps.splice(0, state.topUps.length - TOP_UP_KEY_WINDOW);
+      applyPaymentResult(payment, await charge(payment));
+      return topUp;
+    },
+    {
+      validator: ({ idempotencyKey, credits }) => {
+        const known = findTopUp(idempotencyKey);
+        if (known) {
+          if (known.credits !== credits) refuse('idempotency_key_conflict', 'This Idempotency-Key was used for a different top-up.');
+          return;
+        }
+        if (!state.paymentMethodId) refuse('payment_method_required', 'A payment method is required to top up credits.');
+        if (state.pendingPayment) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
+      },
+    },
+  );
 
   wf.setHandler(setSubscriptionUpdate, (subscription) => {
     const previous = state.subscription;
@@ -356,7 +461,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       validator: (settings) => {
         if (!settings.enabled) return;
         const refusal = enableRefusal(subscriptionActive(state), state.paymentMethodId !== null);
-        if (refusal) throw wf.ApplicationFailure.create({ type: refusal, message: ENABLE_REFUSAL_MESSAGES[refusal], nonRetryable: true });
+        if (refusal) refuse(refusal, ENABLE_REFUSAL_MESSAGES[refusal]);
       },
     },
   );
@@ -390,11 +495,17 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   const nextDeadline = (): number | null => {
     const decision = currentRechargeDecision();
-    const deadlines = [periodEndMs(), decision.action === 'wait_until' ? decision.at : null].filter((d): d is number => d !== null);
+    const payment = state.pendingPayment;
+    const deadlines = [
+      periodEndMs(),
+      decision.action === 'wait_until' ? decision.at : null,
+      payment?.checkAfter ?? null,
+      payment?.checkAfter != null ? paymentExpiresAt(payment) : null,
+    ].filter((d): d is number => d !== null);
     return deadlines.length ? Math.min(...deadlines) : null;
   };
 
-  const actionDue = () => renewalDue() || currentRechargeDecision().action === 'charge';
+  const actionDue = () => renewalDue() || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge';
   // Records not yet committed travel in the state; only a write in flight must finish first.
   const readyToContinue = () => !writing && wf.allHandlersFinished();
   let rulesForNextRun: BillingRules | undefined;
@@ -403,6 +514,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     draining = continueAsNewDue();
     if (renewalDue()) {
       renew();
+    } else if (pendingPaymentCheckDue()) {
+      await checkPendingPayment();
     } else if (currentRechargeDecision().action === 'charge') {
       await autoRecharge();
     } else if (draining && readyToContinue()) {

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Allowance, WhenPlanExhausted } from '../domain/agents';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
-import type { PricedUsageEvent, Subscription } from '../domain/state';
+import type { PricedUsageEvent, Subscription, TopUp } from '../domain/state';
 import type { BillingSummary } from '../domain/summary';
 
 export const TASK_QUEUE = 'billing';
@@ -16,7 +16,17 @@ export interface AgentSettings {
   whenPlanExhausted: WhenPlanExhausted;
 }
 
+export interface TopUpRequest {
+  idempotencyKey: string;
+  credits: number;
+}
+
 export const usageSignal = defineSignal<[PricedUsageEvent[]]>('usage');
+/** A provider event named this payment intent: the workflow re-reads it before acting. */
+export const paymentIntentUpdatedSignal = defineSignal<[string]>('paymentIntentUpdated');
+
+/** Resolves when the charge succeeded, failed, or waits for 3-D Secure. */
+export const topUpUpdate = defineUpdate<TopUp, [TopUpRequest]>('topUp');
 
 export const setSubscriptionUpdate = defineUpdate<BillingSummary, [Subscription]>('setSubscription');
 export const setPaymentMethodUpdate = defineUpdate<BillingSummary, [string | null]>('setPaymentMethod');

@@ -1,13 +1,15 @@
 // Subscription, payment method, auto-recharge settings and the billing summary.
 import { Router } from 'express';
 import { billingSummaryQuery, configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
-import { authorizeAutoRecharge, authorizeOrg, RULES } from '../access';
+import { AUTO_RECHARGE_REFUSALS, authorizeOrg, authorizeOwner, RULES } from '../access';
 import type { ApiContext } from '../context';
+import { ApiError } from '../errors';
+import { PaymentMethodRejected } from '../../payments/provider';
 import { autoRechargeBody, parse, paymentMethodBody, subscriptionBody } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ orgs, workflows, settings }: ApiContext): Router {
+export function billingRoutes({ orgs, workflows, settings, payments }: ApiContext): Router {
   const router = Router();
   const autoRechargeSchema = autoRechargeBody(settings.rules.minTopUpCredits);
 
@@ -21,6 +23,12 @@ export function billingRoutes({ orgs, workflows, settings }: ApiContext): Router
   router.put('/v1/orgs/:org/payment-method', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
     const { paymentMethodId } = parse(paymentMethodBody, req.body);
+    try {
+      await payments.attachPaymentMethod(org.id, paymentMethodId);
+    } catch (err) {
+      if (!(err instanceof PaymentMethodRejected)) throw err;
+      throw err.code === 'card_declined' ? new ApiError(402, 'card_declined', err.message) : new ApiError(422, 'invalid_payment_method', err.message);
+    }
     const summary = await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
     res.json({ paymentMethod: summary.paymentMethod });
   });
@@ -32,7 +40,7 @@ export function billingRoutes({ orgs, workflows, settings }: ApiContext): Router
   });
 
   router.put('/v1/orgs/:org/auto-recharge', async (req, res) => {
-    const { org } = await authorizeAutoRecharge(req, orgs, req.params.org);
+    const { org } = await authorizeOwner(req, orgs, req.params.org, AUTO_RECHARGE_REFUSALS);
     const body = parse(autoRechargeSchema, req.body);
     const summary = await workflows.update(org.id, configureAutoRechargeUpdate, body);
     res.json({ message: SETTINGS_UPDATED, autoRecharge: summary.autoRecharge });

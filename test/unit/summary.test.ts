@@ -28,6 +28,7 @@ function populated(): OrgState {
     paymentIntentId: 'pi_123',
     clientSecret: 'pi_123_secret',
     startedAt: '2025-06-11T00:00:00.000Z',
+    checkAfter: 1_750_000_100_000,
   };
   state.agents = {
     zeta: { spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop' },

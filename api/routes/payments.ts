@@ -1,0 +1,93 @@
+// Manual top-ups, the provider webhook, and the sandbox's stand-in for a customer passing 3-D Secure.
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import type { TopUp } from '../../domain/state';
+import { SandboxPaymentProvider } from '../../payments/sandbox';
+import { topUpUpdate } from '../../workflows/messages';
+import { authorizeOwner } from '../access';
+import { MAX_BODY } from '../bodyLimits';
+import type { ApiContext } from '../context';
+import { ApiError, forbidden } from '../errors';
+import { signPayload, verifyEvent } from '../stripeEvents';
+import { idempotencyKeySchema, parse, topUpBody } from '../schemas';
+
+export const TOP_UP_SUCCEEDED = 'Credits topped up successfully.';
+
+const OWNER_REQUIRED_FOR_TOP_UP = () => new ApiError(403, 'owner_required', 'Only the organization owner can top up credits.');
+
+function topUpView(topUp: TopUp) {
+  const { id, credits, amountCents, status, clientSecret } = topUp;
+  return { id, credits, amountCents, status, ...(status === 'requires_action' ? { clientSecret } : {}) };
+}
+
+/** The provider webhook verifies the raw body, so it is mounted before any JSON parsing. */
+export function webhookRoutes({ settings, providerEvents }: ApiContext): Router {
+  const router = Router();
+  router.post('/v1/stripe/webhook', express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
+    const signature = req.header('stripe-signature');
+    let event;
+    try {
+      event = verifyEvent(req.body as Buffer, signature ?? '', settings.stripe.webhookSecret);
+    } catch {
+      throw new ApiError(400, 'invalid_signature', 'The webhook signature is invalid.');
+    }
+    const handled = await providerEvents.handle(event);
+    res.json({ received: true, duplicate: !handled });
+  });
+  return router;
+}
+
+export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl }: ApiContext): Router {
+  const router = Router();
+  const topUpSchema = topUpBody(settings.rules.minTopUpCredits);
+
+  router.post('/v1/orgs/:org/top-ups', async (req, res) => {
+    const { org } = await authorizeOwner(req, orgs, req.params.org, { agency: forbidden, notOwner: OWNER_REQUIRED_FOR_TOP_UP });
+    const idempotencyKey = req.header('idempotency-key');
+    if (!idempotencyKey) throw new ApiError(400, 'idempotency_key_required', 'An Idempotency-Key header is required.');
+    parse(idempotencyKeySchema, idempotencyKey, 'Idempotency-Key');
+    const { credits } = parse(topUpSchema, req.body);
+    const topUp = await workflows.update(org.id, topUpUpdate, { idempotencyKey, credits });
+    if (topUp.status === 'succeeded') {
+      res.status(201).json({ topUp: topUpView(topUp), message: TOP_UP_SUCCEEDED });
+    } else if (topUp.status === 'failed') {
+      res.status(402).json({ error: { code: 'card_declined', message: topUp.message ?? 'The card was declined.', declineCode: topUp.declineCode } });
+    } else {
+      res.status(202).json({ topUp: topUpView(topUp) });
+    }
+  });
+
+  router.post('/v1/sandbox/payment-intents/:id/confirm', async (req, res) => {
+    if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
+    if (req.caller!.role !== 'ops') throw forbidden('Only operators can play the customer in the sandbox.');
+    const intent = await payments.completeAuthentication(req.params.id);
+    if (!intent) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
+    if (intent.status !== 'succeeded') throw new ApiError(409, 'payment_intent_not_confirmable', 'Only a payment waiting for authentication can be confirmed.');
+    // What Stripe would send: a signed payment_intent.succeeded, through the same webhook route.
+    const payload = JSON.stringify({
+      id: `evt_sandbox_${randomUUID().replace(/-/g, '')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: {
+        object: {
+          id: intent.id,
+          object: 'payment_intent',
+          status: 'succeeded',
+          amount: intent.amountCents,
+          currency: 'usd',
+          metadata: { orgId: intent.orgId, paymentId: intent.paymentId },
+        },
+      },
+    });
+    const delivery = await fetch(`${selfUrl()}/v1/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, settings.stripe.webhookSecret) },
+      body: payload,
+    });
+    res.json({ paymentIntent: { id: intent.id, status: intent.status }, webhookDelivered: delivery.ok });
+  });
+
+  return router;
+}

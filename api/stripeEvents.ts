@@ -1,0 +1,127 @@
+// Provider events (Stripe's, or the sandbox's in the same shape), verified on the raw body and
+// turned into workflow messages. Each event id is acted on once; any order is harmless because
+// payment intents are re-read by the workflow and subscription events older than the last one
+// applied are ignored.
+import type { Pool } from 'pg';
+import Stripe from 'stripe';
+import type { Subscription, SubscriptionStatus } from '../domain/state';
+import { billingSummaryQuery, paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import type { OrgStore } from './orgStore';
+import type { OrgWorkflows } from './orgWorkflows';
+
+const webhooks = Stripe.webhooks;
+
+export type ProviderEvent = Stripe.Event;
+
+export function verifyEvent(rawBody: Buffer, signature: string, secret: string): ProviderEvent {
+  return webhooks.constructEvent(rawBody, signature, secret);
+}
+
+/** The Stripe-Signature header Stripe would send with this payload. */
+export function signPayload(payload: string, secret: string): string {
+  return webhooks.generateTestHeaderString({ payload, secret });
+}
+
+const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
+  active: 'active',
+  trialing: 'active',
+  past_due: 'past_due',
+  unpaid: 'past_due',
+  incomplete: 'past_due',
+  paused: 'past_due',
+  canceled: 'canceled',
+  incomplete_expired: 'canceled',
+};
+
+/** Plan credits come from metadata.planCredits on the subscription or on its price, times the quantity. */
+export function subscriptionFrom(sub: Stripe.Subscription, deleted: boolean): Subscription {
+  const item = sub.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
+  const perUnit = Number(sub.metadata?.planCredits ?? item?.price?.metadata?.planCredits ?? 0);
+  const periodEnd = item?.current_period_end ?? (sub as unknown as { current_period_end?: number }).current_period_end ?? Math.floor(Date.now() / 1000);
+  return {
+    status: deleted ? 'canceled' : (SUBSCRIPTION_STATUS[sub.status] ?? 'past_due'),
+    planCredits: Number.isSafeInteger(perUnit) && perUnit > 0 ? perUnit * (item?.quantity ?? 1) : 0,
+    currentPeriodEnd: new Date(periodEnd * 1000).toISOString(),
+  };
+}
+
+export class ProviderEventHandler {
+  constructor(
+    private readonly db: Pool,
+    private readonly orgs: OrgStore,
+    private readonly workflows: OrgWorkflows,
+  ) {}
+
+  /** False when the event was handled before (a redelivery). */
+  async handle(event: ProviderEvent): Promise<boolean> {
+    const seen = await this.db.query('SELECT 1 FROM webhook_events WHERE id = $1', [event.id]);
+    if (seen.rowCount) return false;
+    await this.dispatch(event);
+    // Recorded after acting: an event that failed midway is acted on again when Stripe retries.
+    await this.db.query('INSERT INTO webhook_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [event.id, event.type]);
+    return true;
+  }
+
+  private async dispatch(event: ProviderEvent): Promise<void> {
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+      case 'payment_intent.payment_failed':
+      case 'payment_intent.requires_action':
+      case 'payment_intent.canceled':
+      case 'payment_intent.processing': {
+        const intent = event.data.object;
+        const org = await this.knownOrg(intent.metadata?.orgId);
+        if (org) await this.workflows.signal(org, paymentIntentUpdatedSignal, intent.id);
+        return;
+      }
+      case 'payment_method.attached': {
+        const method = event.data.object;
+        const org = await this.orgOfCustomer(method.customer);
+        if (org) await this.workflows.update(org, setPaymentMethodUpdate, method.id);
+        return;
+      }
+      case 'payment_method.detached': {
+        const method = event.data.object;
+        const previous = (event.data.previous_attributes as { customer?: string } | undefined)?.customer;
+        const org = await this.orgOfCustomer(previous ?? method.customer);
+        if (!org) return;
+        const summary = await this.workflows.query(org, billingSummaryQuery);
+        if (summary.paymentMethod?.id === method.id) await this.workflows.update(org, setPaymentMethodUpdate, null);
+        return;
+      }
+      case 'customer.subscription.created':
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted': {
+        const sub = event.data.object;
+        const org = (await this.knownOrg(sub.metadata?.orgId)) ?? (await this.orgOfCustomer(sub.customer));
+        if (!org || !(await this.newestSubscriptionEvent(org, event.created))) return;
+        await this.workflows.update(org, setSubscriptionUpdate, subscriptionFrom(sub, event.type === 'customer.subscription.deleted'));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async knownOrg(orgId: string | undefined): Promise<string | undefined> {
+    return orgId && (await this.orgs.get(orgId)) ? orgId : undefined;
+  }
+
+  private async orgOfCustomer(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null | undefined): Promise<string | undefined> {
+    const id = typeof customer === 'string' ? customer : customer?.id;
+    if (!id) return undefined;
+    const { rows } = await this.db.query<{ org_id: string }>('SELECT org_id FROM stripe_customers WHERE customer_id = $1', [id]);
+    return rows[0]?.org_id;
+  }
+
+  /** Claims `created` as the newest subscription event for the org; false when a newer one was applied. */
+  private async newestSubscriptionEvent(orgId: string, created: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO subscription_syncs (org_id, event_created) VALUES ($1, $2)
+       ON CONFLICT (org_id) DO UPDATE SET event_created = EXCLUDED.event_created
+       WHERE subscription_syncs.event_created <= EXCLUDED.event_created`,
+      [orgId, created],
+    );
+    return rowCount === 1;
+  }
+}

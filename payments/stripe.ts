@@ -1,0 +1,117 @@
+// Stripe provider: off-session PaymentIntents on the organization's saved card, one Stripe
+// customer per organization, the payment id as idempotency key. Card errors are outcomes;
+// connection, rate-limit and 5xx errors are thrown for Temporal to retry with the same key.
+import type { Pool } from 'pg';
+import Stripe from 'stripe';
+import { PaymentMethodRejected, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
+
+export function createStripeClient(secretKey: string, apiBase?: string): Stripe {
+  const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: 20_000 }; // Temporal retries, durably
+  if (apiBase) {
+    const url = new URL(apiBase);
+    Object.assign(config, { host: url.hostname, port: Number(url.port), protocol: url.protocol.replace(':', '') as 'http' | 'https' });
+  }
+  return new Stripe(secretKey, config);
+}
+
+export function fromIntent(intent: Stripe.PaymentIntent): PaymentIntentState {
+  const id = intent.id;
+  switch (intent.status) {
+    case 'succeeded':
+      return { status: 'succeeded', paymentIntentId: id };
+    case 'requires_action':
+    case 'requires_confirmation':
+      return { status: 'requires_action', paymentIntentId: id, clientSecret: intent.client_secret ?? '' };
+    case 'requires_payment_method': {
+      const error = intent.last_payment_error;
+      // Off-session, a bank asking for 3-D Secure leaves the intent here until the customer authenticates.
+      if (error?.code === 'authentication_required') return { status: 'requires_action', paymentIntentId: id, clientSecret: intent.client_secret ?? '' };
+      return { status: 'failed', paymentIntentId: id, declineCode: error?.decline_code ?? error?.code ?? 'payment_failed', message: error?.message ?? 'The payment failed.' };
+    }
+    case 'canceled':
+      return { status: 'failed', paymentIntentId: id, declineCode: 'canceled', message: 'The payment was canceled.' };
+    default:
+      return { status: 'processing', paymentIntentId: id };
+  }
+}
+
+/** Card errors and requests Stripe refuses are outcomes; anything else is thrown to be retried. */
+export function chargeOutcomeOf(err: unknown): PaymentIntentState {
+  if (err instanceof Stripe.errors.StripeCardError) {
+    const intent = err.payment_intent;
+    if (err.code === 'authentication_required' && intent) {
+      return { status: 'requires_action', paymentIntentId: intent.id, clientSecret: intent.client_secret ?? '' };
+    }
+    return { status: 'failed', paymentIntentId: intent?.id ?? null, declineCode: err.decline_code ?? err.code ?? 'card_declined', message: err.message };
+  }
+  if (err instanceof Stripe.errors.StripeInvalidRequestError || err instanceof Stripe.errors.StripeIdempotencyError) {
+    return { status: 'failed', paymentIntentId: null, declineCode: err.code ?? 'invalid_request', message: err.message };
+  }
+  throw err;
+}
+
+export class StripePaymentProvider implements PaymentProvider {
+  readonly name = 'stripe' as const;
+
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly db: Pool,
+  ) {}
+
+  /** The organization's Stripe customer, created once (the idempotency key makes a race harmless). */
+  async customerFor(orgId: string): Promise<string> {
+    const existing = await this.db.query<{ customer_id: string }>('SELECT customer_id FROM stripe_customers WHERE org_id = $1', [orgId]);
+    if (existing.rows[0]) return existing.rows[0].customer_id;
+    const customer = await this.stripe.customers.create({ metadata: { orgId } }, { idempotencyKey: `customer-${orgId}` });
+    await this.db.query('INSERT INTO stripe_customers (org_id, customer_id) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, customer.id]);
+    return customer.id;
+  }
+
+  async attachPaymentMethod(orgId: string, paymentMethodId: string): Promise<void> {
+    const customer = await this.customerFor(orgId);
+    try {
+      await this.stripe.paymentMethods.attach(paymentMethodId, { customer });
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw new PaymentMethodRejected(err.code ?? 'invalid_payment_method', err.message);
+      }
+      throw err;
+    }
+  }
+
+  async charge(request: ChargeRequest): Promise<PaymentIntentState> {
+    const customer = await this.customerFor(request.orgId);
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: request.amountCents,
+          currency: 'usd',
+          customer,
+          payment_method: request.paymentMethodId,
+          off_session: true,
+          confirm: true,
+          description: request.description,
+          metadata: { orgId: request.orgId, paymentId: request.paymentId },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return fromIntent(intent);
+    } catch (err) {
+      return chargeOutcomeOf(err);
+    }
+  }
+
+  async retrieve(paymentIntentId: string): Promise<PaymentIntentState> {
+    return fromIntent(await this.stripe.paymentIntents.retrieve(paymentIntentId));
+  }
+
+  async cancel(paymentIntentId: string): Promise<PaymentIntentState> {
+    try {
+      return fromIntent(await this.stripe.paymentIntents.cancel(paymentIntentId));
+    } catch (err) {
+      // Already succeeded or canceled: the intent as it is decides.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) return this.retrieve(paymentIntentId);
+      throw err;
+    }
+  }
+}
