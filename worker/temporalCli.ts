@@ -27,11 +27,16 @@ function goBinDir(): string {
   }
 }
 
-/** TEMPORAL_CLI_PATH, then PATH, then Go's bin directory. */
-export function findTemporalCli(explicitPath?: string): string | undefined {
+/** An explicit path, then PATH, then Go's bin directory. */
+export function findExecutable(name: string, explicitPath?: string): string | undefined {
   if (explicitPath) return explicitPath;
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), goBinDir()];
-  return dirs.map((dir) => path.join(dir, 'temporal')).find(executable);
+  return dirs.map((dir) => path.join(dir, name)).find(executable);
+}
+
+/** TEMPORAL_CLI_PATH, then PATH, then Go's bin directory. */
+export function findTemporalCli(explicitPath?: string): string | undefined {
+  return findExecutable('temporal', explicitPath);
 }
 
 /** `go install` of the pinned CLI; undefined when Go is not available. */

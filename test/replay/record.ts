@@ -1,7 +1,8 @@
 // Records workflow histories for the replay test: `npx tsx test/replay/record.ts <name>`.
 // Run it when releasing a workflow change; commit the files it writes to test/replay/histories/.
 // It drives a scenario touching every path of the organization workflow: subscription, card,
-// settings, usage, recharges, a decline, the backoff, continue-as-new and a renewal.
+// settings, usage, recharges, a decline, the backoff, top-ups with and without 3-D Secure,
+// continue-as-new and a renewal.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +27,14 @@ async function main(name: string) {
     await eventually(async () => (await summary(stack, orgId)).autoRecharge.consecutiveFailures >= 2);
     await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200);
     await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/agent-1`, owner, { monthlyLimitCredits: 5000, whenPlanExhausted: 'stop' }), 200);
+    await settled(stack, orgId);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_authenticationRequired' }), 200);
+    const waiting = await expectStatus(stack.http.post(`/v1/orgs/${orgId}/top-ups`, owner, { credits: 600 }, { 'idempotency-key': 'record-3ds' }), 202);
+    const intent = await stack.db.query('SELECT id FROM sandbox_payment_intents WHERE payment_id = $1', [waiting.topUp.id]);
+    await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${intent.rows[0].id}/confirm`, stack.token('ops')), 200);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200);
+    await settled(stack, orgId);
+    await expectStatus(stack.http.post(`/v1/orgs/${orgId}/top-ups`, owner, { credits: 500 }, { 'idempotency-key': 'record-plain' }), 201);
     await eventually(async () => (await summary(stack, orgId)).nextRenewalAt !== periodEnd, 20_000);
     await settled(stack, orgId);
 

@@ -1,0 +1,164 @@
+// The Stripe adapter: request shapes against stripe-mock (Stripe's OpenAPI-validating mock), and
+// declines, 3-D Secure and transient errors against a local fake of Stripe's HTTP API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Pool } from 'pg';
+import type Stripe from 'stripe';
+import { ApplicationFailure } from '@temporalio/common';
+import { chargePayment } from '../../activities/payments';
+import { createPool } from '../../db/pool';
+import { CARD_DECLINED } from '../../payments/provider';
+import { createStripeClient, StripePaymentProvider } from '../../payments/stripe';
+import { freePort } from '../helpers/serviceProcess';
+import { eventually, uniqueOrgId } from '../helpers/stack';
+import { findStripeMock } from './stripeMock';
+
+let db: Pool;
+beforeAll(() => {
+  db = createPool(process.env.TEST_DATABASE_URL!);
+});
+afterAll(() => db.end());
+
+const request = (orgId: string, paymentMethodId: string, idempotencyKey = `key-${orgId}`) => ({
+  orgId,
+  paymentId: `pay_${orgId}`,
+  idempotencyKey,
+  paymentMethodId,
+  amountCents: 1000,
+  description: '500 credits',
+});
+
+describe('against stripe-mock', () => {
+  let mock: ChildProcess;
+  let stripe: Stripe;
+  const statuses: number[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    mock = spawn(findStripeMock(), ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+    stripe = createStripeClient('sk_test_123', `http://127.0.0.1:${port}`);
+    stripe.on('response', (event: { status: number }) => statuses.push(event.status));
+    await eventually(() => stripe.balance.retrieve(), 20_000, 100);
+    statuses.length = 0;
+  });
+  afterAll(() => {
+    mock.kill();
+  });
+
+  test('customer, attach, charge, retrieve and cancel are requests Stripe accepts', async () => {
+    const provider = new StripePaymentProvider(stripe, db);
+    const orgId = uniqueOrgId('mock');
+    await provider.attachPaymentMethod(orgId, 'pm_card_visa');
+    const charged = await provider.charge(request(orgId, 'pm_card_visa'));
+    expect(charged.paymentIntentId).toMatch(/^pi_/);
+    await provider.retrieve(charged.paymentIntentId!);
+    await provider.cancel(charged.paymentIntentId!);
+    expect(statuses.length).toBeGreaterThanOrEqual(5);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // The customer is created once per organization.
+    const { rows } = await db.query('SELECT customer_id FROM stripe_customers WHERE org_id = $1', [orgId]);
+    expect(rows).toHaveLength(1);
+    await provider.charge(request(orgId, 'pm_card_visa', 'second'));
+    expect((await db.query('SELECT count(*)::int AS n FROM stripe_customers WHERE org_id = $1', [orgId])).rows[0].n).toBe(1);
+  });
+});
+
+describe('against a local fake of Stripe', () => {
+  let server: Server;
+  let provider: StripePaymentProvider;
+  const seen: Array<{ path: string; idempotencyKey: string | undefined; body: Record<string, string> }> = [];
+  let flakyFailures = 0;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(express.urlencoded({ extended: true }));
+    app.post('/v1/customers', (req, res) => {
+      res.json({ id: `cus_${req.body.metadata.orgId}`, object: 'customer' });
+    });
+    app.post('/v1/payment_intents', (req, res) => {
+      seen.push({ path: req.path, idempotencyKey: req.header('idempotency-key'), body: req.body });
+      const intent = (status: string, extra = {}) => ({ id: `pi_${req.body.payment_method}`, object: 'payment_intent', status, client_secret: `pi_${req.body.payment_method}_secret_1`, ...extra });
+      switch (req.body.payment_method) {
+        case 'pm_insufficient':
+          return res.status(402).json({
+            error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.', payment_intent: intent('requires_payment_method') },
+          });
+        case 'pm_3ds':
+          return res.status(402).json({
+            error: {
+              type: 'card_error',
+              code: 'authentication_required',
+              message: 'This payment requires authentication.',
+              payment_intent: intent('requires_payment_method', { last_payment_error: { code: 'authentication_required' } }),
+            },
+          });
+        case 'pm_flaky':
+          if (flakyFailures++ === 0) return res.status(500).json({ error: { type: 'api_error', message: 'Internal error' } });
+          return res.json(intent('succeeded'));
+        case 'pm_rate_limited':
+          return res.status(429).json({ error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests' } });
+        default:
+          return res.json(intent('succeeded'));
+      }
+    });
+    const port = await freePort();
+    server = app.listen(port, '127.0.0.1');
+    provider = new StripePaymentProvider(createStripeClient('sk_test_fake', `http://127.0.0.1:${port}`), db);
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('an off-session PaymentIntent carries the amount, the saved card, our ids and the idempotency key', async () => {
+    const orgId = uniqueOrgId('fake');
+    expect(await provider.charge(request(orgId, 'pm_ok'))).toEqual({ status: 'succeeded', paymentIntentId: 'pi_pm_ok' });
+    expect(seen.at(-1)).toEqual({
+      path: '/v1/payment_intents',
+      idempotencyKey: `key-${orgId}`,
+      body: expect.objectContaining({
+        amount: '1000',
+        currency: 'usd',
+        customer: `cus_${orgId}`,
+        payment_method: 'pm_ok',
+        off_session: 'true',
+        confirm: 'true',
+        metadata: { orgId, paymentId: `pay_${orgId}` },
+      }),
+    });
+  });
+
+  test('a decline is an outcome with its decline code, and the activity reports it as non-retryable', async () => {
+    const orgId = uniqueOrgId('fake');
+    expect(await provider.charge(request(orgId, 'pm_insufficient'))).toEqual({
+      status: 'failed',
+      paymentIntentId: 'pi_pm_insufficient',
+      declineCode: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+    });
+    const failure = await chargePayment(provider, { orgId, paymentId: `pay_${orgId}`, paymentMethodId: 'pm_insufficient', amountCents: 1000, credits: 500 }).catch((e) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: CARD_DECLINED, nonRetryable: true, details: [{ declineCode: 'insufficient_funds', paymentIntentId: 'pi_pm_insufficient' }] });
+  });
+
+  test('authentication_required leaves the payment waiting for 3-D Secure with its client secret', async () => {
+    expect(await provider.charge(request(uniqueOrgId('fake'), 'pm_3ds'))).toEqual({
+      status: 'requires_action',
+      paymentIntentId: 'pi_pm_3ds',
+      clientSecret: 'pi_pm_3ds_secret_1',
+    });
+  });
+
+  test('5xx and rate limits are thrown to be retried, and the retry carries the same idempotency key', async () => {
+    const orgId = uniqueOrgId('fake');
+    await expect(provider.charge(request(orgId, 'pm_flaky'))).rejects.toThrow('Internal error');
+    expect(await provider.charge(request(orgId, 'pm_flaky'))).toEqual({ status: 'succeeded', paymentIntentId: 'pi_pm_flaky' });
+    const keys = seen.filter((s) => s.body.payment_method === 'pm_flaky').map((s) => s.idempotencyKey);
+    expect(keys).toEqual([`key-${orgId}`, `key-${orgId}`]);
+    await expect(provider.charge(request(orgId, 'pm_rate_limited'))).rejects.toThrow('Too many requests');
+  });
+
+  test('an unreachable Stripe is thrown to be retried', async () => {
+    const port = await freePort();
+    const offline = new StripePaymentProvider(createStripeClient('sk_test_fake', `http://127.0.0.1:${port}`), db);
+    await expect(offline.charge(request(uniqueOrgId('fake'), 'pm_ok'))).rejects.toThrow();
+  });
+});
