@@ -22,6 +22,8 @@ export const RULES = {
   manageSubscription: { roles: ['ops'], agency: false },
   managePaymentMethod: { roles: ['owner', 'ops'], agency: false },
   manageAgents: { roles: ['owner'], agency: false },
+  readSubAccounts: { roles: [...PEOPLE, 'ops'], agency: false },
+  manageAllocations: { roles: ['owner'], agency: false },
 } satisfies Record<string, Rule>;
 
 export function relationTo(caller: Caller, org: { id: string; parentId: string | null }): Relation | undefined {

@@ -4,6 +4,7 @@ import { authenticate } from './auth';
 import type { ApiContext } from './context';
 import { MAX_BODY } from './bodyLimits';
 import { ApiError, errorHandler } from './errors';
+import { agencyRoutes } from './routes/agencies';
 import { billingRoutes } from './routes/billing';
 import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
@@ -19,7 +20,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
   app.use(express.json({ limit: MAX_BODY }));
-  app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx));
+  app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -13,7 +13,7 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what = 'Organization') => new ApiError(404, `${what.toLowerCase().replace(/ /g, '_')}_not_found`, `${what} not found.`);
+export const notFound = (what = 'Organization') => new ApiError(404, `${what.toLowerCase().replace(/[^a-z]+/g, '_')}_not_found`, `${what} not found.`);
 export const forbidden = (message = 'You may not do this for this organization.') => new ApiError(403, 'forbidden', message);
 
 const UNAVAILABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);

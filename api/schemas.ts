@@ -58,6 +58,11 @@ export function topUpBody(minTopUpCredits: number) {
 
 export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 
+export const allocationBody = z.strictObject({
+  basicMinutes: z.int().min(0).max(1_000_000),
+  premiumMinutes: z.int().min(0).max(1_000_000),
+});
+
 export const agentBody = z.strictObject({
   monthlyLimitCredits: z.int().min(0).max(MAX_CREDITS).nullable(),
   whenPlanExhausted: z.enum(['stop', 'use_balance']),

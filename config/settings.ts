@@ -73,6 +73,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rules: {
       creditPricePer1000Cents: priceBook.creditPricePer1000Cents,
       minTopUpCredits: priceBook.minTopUpCredits,
+      allocationRates: { basic: priceBook.meters['call.basic'], premium: priceBook.meters['call.premium'] },
       retryDelayMs: int(env, 'AUTO_RECHARGE_RETRY_DELAY_MS', 60 * 60 * 1000),
       maxConsecutiveFailures: int(env, 'AUTO_RECHARGE_MAX_FAILURES', 3),
       paymentActionTimeoutMs: int(env, 'PAYMENT_ACTION_TIMEOUT_MS', 24 * 60 * 60 * 1000),

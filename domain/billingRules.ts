@@ -1,8 +1,11 @@
 // Tunables the workflow reads from its worker at the start of every run (configuration, not code).
+import type { AllocationRates } from './allocation';
 
 export interface BillingRules {
   creditPricePer1000Cents: number;
   minTopUpCredits: number;
+  /** The meters monthly allocations buy minutes of. */
+  allocationRates: AllocationRates;
   /** AUTO_RECHARGE_RETRY_DELAY_MS: wait after a failed auto-recharge before the next attempt. */
   retryDelayMs: number;
   /** Consecutive failed attempts that disable auto-recharge. */

@@ -23,7 +23,7 @@ export interface PricedUsageEvent {
   occurredAt: string;
 }
 
-export type PaymentKind = 'auto_recharge' | 'top_up';
+export type PaymentKind = 'auto_recharge' | 'top_up' | 'allocation';
 
 export interface PendingPayment {
   /** Deterministic; also the provider idempotency key and the ledger ref. */
@@ -36,8 +36,29 @@ export interface PendingPayment {
   paymentIntentId: string | null;
   clientSecret: string | null;
   startedAt: string;
+  /** For allocations: the sub-account the credits go to. */
+  subAccountId?: string;
   /** Epoch ms of the next reconciliation with the provider while the payment waits (a webhook may be lost). */
   checkAfter: number | null;
+}
+
+/** An agency's monthly allocation to one sub-account. */
+export interface Allocation {
+  basicMinutes: number;
+  premiumMinutes: number;
+  /** Runs fall on this instant's day of later months. */
+  anchor: string;
+  runs: number;
+  nextRunAt: string;
+}
+
+/** What an agency's workflow tells a sub-account's about one allocation payment. */
+export interface AllocationNotice {
+  paymentId: string;
+  agencyId: string;
+  credits: number;
+  outcome: 'succeeded' | 'failed';
+  message: string;
 }
 
 /** A manual top-up as its Idempotency-Key answers it, now and on every retry. */
@@ -82,6 +103,11 @@ export interface OrgState {
   recentUsageIds: string[];
   /** The most recent manual top-ups, oldest first: what a retried Idempotency-Key gets back. */
   topUps: TopUp[];
+  /** Agency side: allocations by sub-account id, and notices not yet delivered to sub-accounts. */
+  allocations: Record<string, Allocation>;
+  allocationNotices: Array<{ subAccountId: string; notice: AllocationNotice }>;
+  /** Sub-account side: allocation payments already received (dedupe window). */
+  receivedAllocations: string[];
   /** Records applied to state but not yet committed to PostgreSQL. */
   outbox: OutboxRecord[];
 }
@@ -103,6 +129,9 @@ export function initialState(orgId: string, paymentIdPrefix: string): OrgState {
     seq: { usage: 0, event: 0, payment: 0, ledger: 0 },
     recentUsageIds: [],
     topUps: [],
+    allocations: {},
+    allocationNotices: [],
+    receivedAllocations: [],
     outbox: [],
   };
 }

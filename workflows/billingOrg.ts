@@ -3,6 +3,7 @@
 import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../activities';
 import { NEW_AGENT } from '../domain/agents';
+import { allocationCredits, allocationIsOff } from '../domain/allocation';
 import {
   afterRechargeFailure,
   afterRechargeSuccess,
@@ -17,7 +18,7 @@ import {
 } from '../domain/autoRecharge';
 import type { BillingRules } from '../domain/billingRules';
 import { lowBalanceCheck } from '../domain/lowBalance';
-import { nextPeriodEndAfter } from '../domain/period';
+import { addMonths, nextPeriodEndAfter } from '../domain/period';
 import { applyDebit, available, revertDebit, splitDebit } from '../domain/pools';
 import { topUpAmountCents } from '../domain/pricing';
 import {
@@ -29,19 +30,23 @@ import {
   type PaymentKind,
   type PendingPayment,
   type Pool,
+  type AllocationNotice,
   type PricedUsageEvent,
   type TopUp,
 } from '../domain/state';
 import { agentAllowance, billingSummary } from '../domain/summary';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../payments/provider';
 import {
+  allocationNoticeSignal,
   allowanceQuery,
   billingSummaryQuery,
   configureAgentUpdate,
+  configureAllocationUpdate,
   configureAutoRechargeUpdate,
   paymentIntentUpdatedSignal,
   recordsCommittedUpdate,
   setPaymentMethodUpdate,
+  workflowIdFor,
   setSubscriptionUpdate,
   topUpUpdate,
   usageSignal,
@@ -74,7 +79,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     // Transient provider errors retry with the same idempotency key; declines are outcomes.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [CARD_DECLINED] },
   });
-  const state: OrgState = input.state ?? initialState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12));
+  // Fields added to the state later default for runs that carried an older shape.
+  const state: OrgState = { ...initialState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12)), ...input.state };
   const recentUsageIds = new Set(state.recentUsageIds);
   let writing = false;
   /** Set while continue-as-new is due: no new write starts, unless a reader waits for one. */
@@ -215,12 +221,12 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   // ---- payments: at most one in flight; 3-D Secure waits without blocking anything else ----
 
-  function beginPayment(kind: PaymentKind, credits: number, id: string): PendingPayment {
+  function beginPayment(kind: PaymentKind, credits: number, id: string, pricePer1000CreditsCents = rules.creditPricePer1000Cents): PendingPayment {
     const payment: PendingPayment = {
       id,
       kind,
       credits,
-      amountCents: topUpAmountCents(credits, rules.creditPricePer1000Cents),
+      amountCents: topUpAmountCents(credits, pricePer1000CreditsCents),
       paymentMethodId: state.paymentMethodId!,
       status: 'processing',
       paymentIntentId: null,
@@ -274,6 +280,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   function settleSuccess(payment: PendingPayment) {
     state.pendingPayment = null;
+    if (payment.kind === 'allocation') {
+      // The agency pays; the credits are the sub-account's. The agency's own pools do not move.
+      emit('allocation.succeeded', `Allocated ${payment.credits} credits to ${payment.subAccountId}.`, { ...paymentData(payment), subAccountId: payment.subAccountId });
+      return noticeSubAccount(payment.subAccountId!, payment.id, payment.credits, 'succeeded', 'Credits allocated by your agency.');
+    }
     state.pools = { ...state.pools, topUp: state.pools.topUp + payment.credits };
     ledger(payment.kind, 'top_up', payment.credits, payment.id);
     if (payment.kind === 'auto_recharge') {
@@ -289,6 +300,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   function settleFailure(payment: PendingPayment, failure: PaymentFailure) {
     state.pendingPayment = null;
+    if (payment.kind === 'allocation') {
+      const data = { ...paymentData(payment), subAccountId: payment.subAccountId, declineCode: failure.declineCode };
+      emit('allocation.failed', `Allocation payment failed: ${failure.message}`, data);
+      return noticeSubAccount(payment.subAccountId!, payment.id, payment.credits, 'failed', `Your agency's allocation payment failed: ${failure.message}`);
+    }
     if (payment.kind === 'top_up') {
       updateTopUp(payment, { status: 'failed', clientSecret: null, declineCode: failure.declineCode, message: failure.message });
       emit('top_up.failed', `Top-up payment failed: ${failure.message}`, { ...paymentData(payment), declineCode: failure.declineCode });
@@ -338,6 +354,56 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     }
   }
 
+  // ---- agency allocations: the agency's card pays, the sub-account's wallet is credited ----
+
+  function noticeSubAccount(subAccountId: string, paymentId: string, credits: number, outcome: AllocationNotice['outcome'], message: string) {
+    state.allocationNotices.push({ subAccountId, notice: { paymentId, agencyId: orgId, credits, outcome, message } });
+  }
+
+  const dueAllocation = (): string | undefined =>
+    Object.keys(state.allocations)
+      .sort()
+      .find((sub) => Date.now() >= Date.parse(state.allocations[sub].nextRunAt));
+
+  async function runAllocation(subAccountId: string) {
+    // The rates of this moment, not of when the allocation was set.
+    const current = await loadBillingRules();
+    const allocation = state.allocations[subAccountId];
+    // Meanwhile a top-up may have started, or the allocation changed: the loop comes back.
+    if (!allocation || state.pendingPayment !== null || Date.now() < Date.parse(allocation.nextRunAt)) return;
+    allocation.nextRunAt = new Date(addMonths(Date.parse(allocation.anchor), ++allocation.runs)).toISOString();
+    const credits = allocationCredits(allocation, current.allocationRates);
+    const paymentId = `pay_${state.paymentIdPrefix}_${++state.seq.payment}`;
+    if (!state.paymentMethodId) {
+      emit('allocation.failed', 'Allocation skipped: the agency has no payment method.', { paymentId, credits, subAccountId });
+      return noticeSubAccount(subAccountId, paymentId, credits, 'failed', 'Your agency has no payment method for its allocation.');
+    }
+    const payment = beginPayment('allocation', credits, paymentId, current.creditPricePer1000Cents);
+    payment.subAccountId = subAccountId;
+    applyPaymentResult(payment, await charge(payment));
+  }
+
+  async function deliverAllocationNotice() {
+    const { subAccountId, notice } = state.allocationNotices[0];
+    try {
+      await wf.getExternalWorkflowHandle(workflowIdFor(subAccountId)).signal(allocationNoticeSignal, notice);
+    } catch (err) {
+      wf.log.error('Allocation notice not delivered', { orgId, subAccountId, paymentId: notice.paymentId, error: String(err) });
+    }
+    state.allocationNotices.shift();
+  }
+
+  function receiveAllocation(notice: AllocationNotice) {
+    if (state.receivedAllocations.includes(notice.paymentId)) return;
+    state.receivedAllocations.push(notice.paymentId);
+    if (state.receivedAllocations.length > TOP_UP_KEY_WINDOW) state.receivedAllocations.shift();
+    if (notice.outcome === 'failed') return emit('allocation.failed', notice.message, { paymentId: notice.paymentId, agencyId: notice.agencyId });
+    state.pools = { ...state.pools, topUp: state.pools.topUp + notice.credits };
+    ledger('allocation', 'top_up', notice.credits, notice.paymentId);
+    emit('allocation.succeeded', `${notice.credits} credits allocated by your agency.`, { paymentId: notice.paymentId, agencyId: notice.agencyId, credits: notice.credits });
+    noteLowBalance();
+  }
+
   // ---- manual top-ups ----
 
   const findTopUp = (idempotencyKey: string) => state.topUps.find((t) => t.idempotencyKey === idempotencyKey);
@@ -379,6 +445,28 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const summary = () => billingSummary(state, rules.creditPricePer1000Cents);
 
   wf.setHandler(usageSignal, applyUsage);
+
+  wf.setHandler(allocationNoticeSignal, receiveAllocation);
+
+  wf.setHandler(
+    configureAllocationUpdate,
+    (subAccountId, minutes) => {
+      if (allocationIsOff(minutes)) {
+        delete state.allocations[subAccountId];
+        return { nextRunAt: null };
+      }
+      const existing = state.allocations[subAccountId];
+      // A new allocation runs at once; changing an existing one keeps its monthly date.
+      const allocation = existing ? { ...existing, ...minutes } : { ...minutes, anchor: nowIso(), runs: 0, nextRunAt: nowIso() };
+      state.allocations[subAccountId] = allocation;
+      return { nextRunAt: allocation.nextRunAt };
+    },
+    {
+      validator: (_subAccountId, minutes) => {
+        if (!allocationIsOff(minutes) && !state.paymentMethodId) refuse('payment_method_required', 'A payment method is required for auto allocation.');
+      },
+    },
+  );
 
   wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
     intentUpdates.add(paymentIntentId);
@@ -501,11 +589,15 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       decision.action === 'wait_until' ? decision.at : null,
       payment?.checkAfter ?? null,
       payment?.checkAfter != null ? paymentExpiresAt(payment) : null,
+      // An allocation waits for the payment in flight; its date counts again once that settles.
+      ...(payment ? [] : Object.values(state.allocations).map((a) => Date.parse(a.nextRunAt))),
     ].filter((d): d is number => d !== null);
     return deadlines.length ? Math.min(...deadlines) : null;
   };
 
-  const actionDue = () => renewalDue() || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge';
+  const allocationRunDue = () => state.pendingPayment === null && dueAllocation() !== undefined;
+  const actionDue = () =>
+    renewalDue() || state.allocationNotices.length > 0 || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge' || allocationRunDue();
   // Records not yet committed travel in the state; only a write in flight must finish first.
   const readyToContinue = () => !writing && wf.allHandlersFinished();
   let rulesForNextRun: BillingRules | undefined;
@@ -514,10 +606,14 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     draining = continueAsNewDue();
     if (renewalDue()) {
       renew();
+    } else if (state.allocationNotices.length > 0) {
+      await deliverAllocationNotice();
     } else if (pendingPaymentCheckDue()) {
       await checkPendingPayment();
     } else if (currentRechargeDecision().action === 'charge') {
       await autoRecharge();
+    } else if (allocationRunDue()) {
+      await runAllocation(dueAllocation()!);
     } else if (draining && readyToContinue()) {
       rulesForNextRun ??= await loadBillingRules();
       if (readyToContinue()) await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: rulesForNextRun, state });

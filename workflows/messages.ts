@@ -2,7 +2,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Allowance, WhenPlanExhausted } from '../domain/agents';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
-import type { PricedUsageEvent, Subscription, TopUp } from '../domain/state';
+import type { AllocationMinutes } from '../domain/allocation';
+import type { AllocationNotice, PricedUsageEvent, Subscription, TopUp } from '../domain/state';
 import type { BillingSummary } from '../domain/summary';
 
 export const TASK_QUEUE = 'billing';
@@ -24,6 +25,12 @@ export interface TopUpRequest {
 export const usageSignal = defineSignal<[PricedUsageEvent[]]>('usage');
 /** A provider event named this payment intent: the workflow re-reads it before acting. */
 export const paymentIntentUpdatedSignal = defineSignal<[string]>('paymentIntentUpdated');
+
+/** From an agency's workflow: an allocation payment for this sub-account succeeded or failed. */
+export const allocationNoticeSignal = defineSignal<[AllocationNotice]>('allocationNotice');
+
+/** Sets (or, with zero minutes, turns off) the monthly allocation to one sub-account. */
+export const configureAllocationUpdate = defineUpdate<{ nextRunAt: string | null }, [string, AllocationMinutes]>('configureAllocation');
 
 /** Resolves when the charge succeeded, failed, or waits for 3-D Secure. */
 export const topUpUpdate = defineUpdate<TopUp, [TopUpRequest]>('topUp');
