@@ -1,5 +1,7 @@
 // Charges a saved payment method through the configured provider.
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { paymentDuration, paymentsTotal } from '../observability/metrics';
+import type { PaymentKind } from '../domain/state';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState, type PaymentProvider } from '../payments/provider';
 
 export interface ChargePaymentInput {
@@ -8,6 +10,7 @@ export interface ChargePaymentInput {
   paymentMethodId: string;
   amountCents: number;
   credits: number;
+  kind: PaymentKind;
 }
 
 export type ChargeOutcome = Exclude<PaymentIntentState, { status: 'failed' }>;
@@ -17,6 +20,7 @@ export type ChargeOutcome = Exclude<PaymentIntentState, { status: 'failed' }>;
  * Network and provider errors propagate and Temporal retries them with the same idempotency key.
  */
 export async function chargePayment(provider: PaymentProvider, input: ChargePaymentInput): Promise<ChargeOutcome> {
+  const stopTimer = paymentDuration.startTimer({ kind: input.kind });
   const result = await provider.charge({
     orgId: input.orgId,
     paymentId: input.paymentId,
@@ -25,6 +29,8 @@ export async function chargePayment(provider: PaymentProvider, input: ChargePaym
     amountCents: input.amountCents,
     description: `${input.credits} credits`,
   });
+  stopTimer();
+  paymentsTotal.inc({ kind: input.kind, outcome: result.status === 'failed' ? 'declined' : result.status });
   if (result.status === 'failed') {
     const details: DeclineDetails = { declineCode: result.declineCode, paymentIntentId: result.paymentIntentId };
     // BENIGN: an expected outcome, not an error worth a warning in the worker's logs.

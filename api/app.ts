@@ -1,6 +1,9 @@
 // The Express application: JSON in and out, every /v1 route behind authentication.
 import express from 'express';
+import { registry } from '../observability/metrics';
 import { authenticate } from './auth';
+import { openApiDocument } from './openapi';
+import { requestLog } from './requestLog';
 import type { ApiContext } from './context';
 import { MAX_BODY } from './bodyLimits';
 import { ApiError, errorHandler } from './errors';
@@ -16,7 +19,15 @@ import { usageRoutes } from './routes/usage';
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog(ctx.logger));
   app.use(healthRoutes(ctx));
+  const openApi = openApiDocument(ctx.schemas);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
   app.use(express.json({ limit: MAX_BODY }));

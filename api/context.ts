@@ -1,11 +1,12 @@
 // What every route handler works with.
 import type { Pool } from 'pg';
-import type { Logger } from '../config/logger';
+import type { Logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
 import type { PricedUsageEvent } from '../domain/state';
 import type { PaymentProvider } from '../payments/provider';
 import type { ProviderEventHandler } from './stripeEvents';
 import type { OrgStore } from './orgStore';
+import type { RequestSchemas } from './schemas';
 import type { OrgWorkflows } from './orgWorkflows';
 import type { UsageBatcher } from './usageBatcher';
 
@@ -16,6 +17,7 @@ export interface ApiContext {
   workflows: OrgWorkflows;
   usage: UsageBatcher<PricedUsageEvent>;
   logger: Logger;
+  schemas: RequestSchemas;
   payments: PaymentProvider;
   providerEvents: ProviderEventHandler;
   /** This API's own base URL (the sandbox delivers its webhooks to it). */

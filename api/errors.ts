@@ -1,7 +1,7 @@
 // The error shape of every response: {"error": {"code", "message"}}, and the mapping of failures to it.
 import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '../config/logger';
+import type { Logger } from '../observability/logger';
 
 export class ApiError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 // `npm run api`: the API alone, for production (any number of them behind a load balancer).
-import { logger } from '../config/logger';
+import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { createPool } from '../db/pool';
 import { migrateDatabase } from '../db/migrate';

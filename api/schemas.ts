@@ -73,6 +73,26 @@ export const pageQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
 });
 
+/** Every request schema of the API, built once from the settings: routes validate with these and
+ * /openapi.json describes these, so the two cannot disagree. */
+export function requestSchemas(minTopUpCredits: number, meters: readonly string[]) {
+  return {
+    createOrg: createOrgBody,
+    subscription: subscriptionBody,
+    paymentMethod: paymentMethodBody,
+    autoRecharge: autoRechargeBody(minTopUpCredits),
+    usage: usageBody(meters),
+    agent: agentBody,
+    topUp: topUpBody(minTopUpCredits),
+    allocation: allocationBody,
+    page: pageQuery,
+    idempotencyKey: idempotencyKeySchema,
+    id: idSchema,
+  };
+}
+
+export type RequestSchemas = ReturnType<typeof requestSchemas>;
+
 /** 422 naming every field that failed, in order. */
 export function parse<T extends z.ZodType>(schema: T, data: unknown, what = 'body'): z.infer<T> {
   const result = schema.safeParse(data ?? {});

@@ -1,17 +1,21 @@
 // Assembles and starts the API over a Temporal client and a PostgreSQL pool.
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { logger } from '../config/logger';
+import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
 import { createApp } from './app';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
+import { requestSchemas } from './schemas';
+import { usageSignalBatchSize } from '../observability/metrics';
 import { UsageBatcher } from './usageBatcher';
 import { createPaymentProvider } from '../payments';
 import { ProviderEventHandler } from './stripeEvents';
 
 export interface ApiServer {
+  app: Express;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -29,10 +33,13 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     logger,
     orgs,
     workflows,
+    schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
     selfUrl: () => url,
-    usage: new UsageBatcher((orgId, events) => workflows.signalUsage(orgId, events), settings.usage.maxEventsPerSignal),
+    usage: new UsageBatcher((orgId, events) => workflows.signalUsage(orgId, events), settings.usage.maxEventsPerSignal, (size) =>
+      usageSignalBatchSize.observe(size),
+    ),
     temporalReady: async () => {
       await connection.workflowService.getSystemInfo({});
     },
@@ -43,6 +50,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const address = server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   return {
+    app,
     server,
     url,
     async close() {

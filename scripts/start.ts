@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server';
-import { logger } from '../config/logger';
+import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { migrateDatabase } from '../db/migrate';
 import { createPool } from '../db/pool';

@@ -1,6 +1,6 @@
 // `npm run worker`: the worker alone, for production (any number of them on the same task queue).
 import { NativeConnection } from '@temporalio/worker';
-import { logger } from '../config/logger';
+import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { createPool } from '../db/pool';
 import { migrateDatabase } from '../db/migrate';

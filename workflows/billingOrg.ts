@@ -246,6 +246,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
         paymentMethodId: payment.paymentMethodId,
         amountCents: payment.amountCents,
         credits: payment.credits,
+        kind: payment.kind,
       });
     } catch (err) {
       const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;

@@ -5,9 +5,9 @@ import { configureAllocationUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { forbidden, notFound } from '../errors';
-import { allocationBody, parse } from '../schemas';
+import { parse } from '../schemas';
 
-export function agencyRoutes({ orgs, workflows, db, settings }: ApiContext): Router {
+export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiContext): Router {
   const router = Router();
 
   router.get('/v1/orgs/:org/sub-accounts', async (req, res) => {
@@ -27,7 +27,7 @@ export function agencyRoutes({ orgs, workflows, db, settings }: ApiContext): Rou
     if (relation !== 'self') throw forbidden('Only the agency owner can manage auto allocation.');
     const sub = await orgs.get(req.params.sub);
     if (!sub || sub.parentId !== agency.id) throw notFound('Sub-account');
-    const minutes = parse(allocationBody, req.body);
+    const minutes = parse(schemas.allocation, req.body);
     const { nextRunAt } = await workflows.update(agency.id, configureAllocationUpdate, sub.id, minutes);
     const { allocationRates, creditPricePer1000Cents } = settings.rules;
     res.json({ estimatedMonthlyChargeCents: allocationChargeCents(minutes, allocationRates, creditPricePer1000Cents), nextRunAt });

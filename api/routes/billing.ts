@@ -5,24 +5,23 @@ import { AUTO_RECHARGE_REFUSALS, authorizeOrg, authorizeOwner, RULES } from '../
 import type { ApiContext } from '../context';
 import { ApiError } from '../errors';
 import { PaymentMethodRejected } from '../../payments/provider';
-import { autoRechargeBody, parse, paymentMethodBody, subscriptionBody } from '../schemas';
+import { parse } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ orgs, workflows, settings, payments }: ApiContext): Router {
+export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext): Router {
   const router = Router();
-  const autoRechargeSchema = autoRechargeBody(settings.rules.minTopUpCredits);
 
   router.put('/v1/orgs/:org/subscription', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageSubscription);
-    const subscription = parse(subscriptionBody, req.body);
+    const subscription = parse(schemas.subscription, req.body);
     const summary = await workflows.update(org.id, setSubscriptionUpdate, subscription);
     res.json({ subscription: { ...subscription, currentPeriodEnd: summary.nextRenewalAt }, planCredits: summary.planCredits });
   });
 
   router.put('/v1/orgs/:org/payment-method', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
-    const { paymentMethodId } = parse(paymentMethodBody, req.body);
+    const { paymentMethodId } = parse(schemas.paymentMethod, req.body);
     try {
       await payments.attachPaymentMethod(org.id, paymentMethodId);
     } catch (err) {
@@ -41,7 +40,7 @@ export function billingRoutes({ orgs, workflows, settings, payments }: ApiContex
 
   router.put('/v1/orgs/:org/auto-recharge', async (req, res) => {
     const { org } = await authorizeOwner(req, orgs, req.params.org, AUTO_RECHARGE_REFUSALS);
-    const body = parse(autoRechargeSchema, req.body);
+    const body = parse(schemas.autoRecharge, req.body);
     const summary = await workflows.update(org.id, configureAutoRechargeUpdate, body);
     res.json({ message: SETTINGS_UPDATED, autoRecharge: summary.autoRecharge });
   });

@@ -3,11 +3,11 @@ import { Router } from 'express';
 import { recordsCommittedUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
-import { pageQuery, parse } from '../schemas';
+import { parse } from '../schemas';
 
 const COMMIT_WAIT_MS = 2000;
 
-export function historyRoutes({ orgs, workflows, db, logger }: ApiContext): Router {
+export function historyRoutes({ orgs, workflows, db, logger, schemas }: ApiContext): Router {
   const router = Router();
 
   /** Read-your-writes: wait (briefly) until the workflow has committed what it applied so far. */
@@ -25,7 +25,7 @@ export function historyRoutes({ orgs, workflows, db, logger }: ApiContext): Rout
 
   router.get('/v1/orgs/:org/ledger', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
-    const { limit, cursor } = parse(pageQuery, req.query);
+    const { limit, cursor } = parse(schemas.page, req.query);
     await awaitCommitted(org.id);
     // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
     const { rows } = await db.query(
@@ -39,7 +39,7 @@ export function historyRoutes({ orgs, workflows, db, logger }: ApiContext): Rout
 
   router.get('/v1/orgs/:org/events', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
-    const { limit, cursor } = parse(pageQuery, req.query);
+    const { limit, cursor } = parse(schemas.page, req.query);
     await awaitCommitted(org.id);
     const { rows } = await db.query(
       `SELECT seq::text AS id, type, at, message, data FROM events

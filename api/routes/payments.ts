@@ -9,7 +9,7 @@ import { MAX_BODY } from '../bodyLimits';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
 import { signPayload, verifyEvent } from '../stripeEvents';
-import { idempotencyKeySchema, parse, topUpBody } from '../schemas';
+import { parse } from '../schemas';
 
 export const TOP_UP_SUCCEEDED = 'Credits topped up successfully.';
 
@@ -37,16 +37,15 @@ export function webhookRoutes({ settings, providerEvents }: ApiContext): Router 
   return router;
 }
 
-export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl }: ApiContext): Router {
+export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, schemas }: ApiContext): Router {
   const router = Router();
-  const topUpSchema = topUpBody(settings.rules.minTopUpCredits);
 
   router.post('/v1/orgs/:org/top-ups', async (req, res) => {
     const { org } = await authorizeOwner(req, orgs, req.params.org, { agency: forbidden, notOwner: OWNER_REQUIRED_FOR_TOP_UP });
     const idempotencyKey = req.header('idempotency-key');
     if (!idempotencyKey) throw new ApiError(400, 'idempotency_key_required', 'An Idempotency-Key header is required.');
-    parse(idempotencyKeySchema, idempotencyKey, 'Idempotency-Key');
-    const { credits } = parse(topUpSchema, req.body);
+    parse(schemas.idempotencyKey, idempotencyKey, 'Idempotency-Key');
+    const { credits } = parse(schemas.topUp, req.body);
     const topUp = await workflows.update(org.id, topUpUpdate, { idempotencyKey, credits });
     if (topUp.status === 'succeeded') {
       res.status(201).json({ topUp: topUpView(topUp), message: TOP_UP_SUCCEEDED });

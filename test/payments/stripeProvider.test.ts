@@ -134,7 +134,7 @@ describe('against a local fake of Stripe', () => {
       declineCode: 'insufficient_funds',
       message: 'Your card has insufficient funds.',
     });
-    const failure = await chargePayment(provider, { orgId, paymentId: `pay_${orgId}`, paymentMethodId: 'pm_insufficient', amountCents: 1000, credits: 500 }).catch((e) => e);
+    const failure = await chargePayment(provider, { orgId, paymentId: `pay_${orgId}`, paymentMethodId: 'pm_insufficient', amountCents: 1000, credits: 500, kind: 'top_up' }).catch((e) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: CARD_DECLINED, nonRetryable: true, details: [{ declineCode: 'insufficient_funds', paymentIntentId: 'pi_pm_insufficient' }] });
   });

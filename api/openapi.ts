@@ -1,0 +1,101 @@
+// GET /openapi.json, generated from the same zod schemas the routes validate with.
+import { z } from 'zod';
+import type { RequestSchemas } from './schemas';
+
+type Role = 'owner' | 'member' | 'service' | 'ops' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  who: Role[];
+  body?: z.ZodType;
+  query?: z.ZodType;
+  headers?: Record<string, z.ZodType>;
+  responses: Record<number, string>;
+}
+
+const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token', 403: 'not allowed for this caller', 404: 'unknown organization' };
+
+export function operations(s: RequestSchemas): Operation[] {
+  const org = '/v1/orgs/{org}';
+  return [
+    { method: 'post', path: '/v1/orgs', summary: 'Create an organization', who: ['ops'], body: s.createOrg, responses: { 201: 'the organization', 409: 'id taken', 422: 'invalid body' } },
+    { method: 'get', path: org, summary: 'Read an organization', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the organization' } },
+    { method: 'put', path: `${org}/subscription`, summary: 'Set the subscription', who: ['ops'], body: s.subscription, responses: { 200: 'the subscription', 422: 'invalid body' } },
+    { method: 'put', path: `${org}/payment-method`, summary: 'Save a payment method', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },
+    { method: 'delete', path: `${org}/payment-method`, summary: 'Remove the payment method', who: ['owner', 'ops'], responses: { 204: 'removed' } },
+    { method: 'put', path: `${org}/auto-recharge`, summary: 'Configure auto-recharge', who: ['owner'], body: s.autoRecharge, responses: { 200: '{message, autoRecharge}', 409: 'subscription_required or payment_method_required', 422: 'invalid body' } },
+    {
+      method: 'post',
+      path: `${org}/top-ups`,
+      summary: 'Top up now',
+      who: ['owner'],
+      body: s.topUp,
+      headers: { 'Idempotency-Key': s.idempotencyKey },
+      responses: { 201: '{topUp, message}', 202: '{topUp} waiting for 3-D Secure', 402: 'card declined', 409: 'payment method missing, payment in flight, or key reused', 422: 'invalid body' },
+    },
+    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted} once durably recorded', 413: 'body too large', 422: 'invalid body (the whole batch is refused)' } },
+    { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
+    { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
+    { method: 'get', path: `${org}/billing`, summary: 'Billing summary', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
+    {
+      method: 'put',
+      path: `${org}/sub-accounts/{sub}/auto-allocation`,
+      summary: 'Monthly auto allocation to a sub-account',
+      who: ['agency owner'],
+      body: s.allocation,
+      responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
+    },
+    { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid signature' } },
+    { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
+    { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
+    { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
+    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: ['anyone'], responses: { 200: 'text exposition format' } },
+    { method: 'get', path: '/openapi.json', summary: 'This document', who: ['anyone'], responses: { 200: 'OpenAPI 3.1' } },
+  ];
+}
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+};
+
+export function openApiDocument(schemas: RequestSchemas): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations(schemas)) {
+    const parameters = [
+      ...[...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: jsonSchema(schemas.id) })),
+      ...Object.entries(op.headers ?? {}).map(([name, schema]) => ({ name, in: 'header', required: true, schema: jsonSchema(schema) })),
+      ...Object.entries((op.query ? jsonSchema(op.query).properties : {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+    ];
+    const authenticated = op.path.startsWith('/v1/') && op.path !== '/v1/stripe/webhook';
+    const responses: Record<string, unknown> = {};
+    for (const [code, description] of Object.entries({ ...(authenticated ? ERRORS : {}), ...op.responses })) {
+      responses[code] = Number(code) >= 400 ? { description, content: { 'application/json': { schema: errorBody } } } : { description };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      description: `Who: ${op.who.join(', ')}.`,
+      ...(authenticated ? { security: [{ bearer: [] }] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Credits billing', version: '1', description: 'Prepaid credits, plan allowances, usage metering and auto-recharge.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256): sub, role, org' } } },
+    paths,
+  };
+}

@@ -1,0 +1,76 @@
+// /openapi.json describes exactly the routes the service serves, with the schemas it validates
+// with; /metrics speaks Prometheus; every response carries a request id.
+import type { Express } from 'express';
+import { createOrg, enableAutoRecharge, expectStatus, messages, postUsage, settled } from '../helpers/billing';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every method and path the Express app routes, as OpenAPI writes paths. */
+function servedOperations(app: Express): string[] {
+  const found: string[] = [];
+  const walk = (layers: Layer[]) => {
+    for (const layer of layers) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods)) found.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return found.sort();
+}
+
+test('the OpenAPI document lists exactly the operations the app serves', async () => {
+  const doc = await expectStatus(stack.http.get('/openapi.json'), 200);
+  expect(doc.openapi).toBe('3.1.0');
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
+    .sort();
+  expect(documented).toEqual(servedOperations(stack.api.app));
+});
+
+test('request schemas in the document are the ones the routes enforce', async () => {
+  const doc = await expectStatus(stack.http.get('/openapi.json'), 200);
+  const usage = doc.paths['/v1/orgs/{org}/usage'].post.requestBody.content['application/json'].schema;
+  expect(usage.properties.events).toMatchObject({ minItems: 1, maxItems: 1000 });
+  expect(usage.properties.events.items.properties.meter.enum.sort()).toEqual(Object.keys(stack.settings.priceBook.meters).sort());
+  expect(usage.properties.events.items.additionalProperties).toBe(false);
+  const autoRecharge = doc.paths['/v1/orgs/{org}/auto-recharge'].put.requestBody.content['application/json'].schema;
+  expect(autoRecharge.required.sort()).toEqual(['enabled', 'maxRechargesPerMonth', 'rechargeCredits', 'thresholdCredits']);
+  expect(autoRecharge.properties.rechargeCredits.minimum).toBe(stack.settings.rules.minTopUpCredits);
+  expect(autoRecharge.properties.maxRechargesPerMonth).toMatchObject({ minimum: 1, maximum: 100 });
+  const topUp = doc.paths['/v1/orgs/{org}/top-ups'].post;
+  expect(topUp.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
+});
+
+test('metrics count accepted usage, signal batches, payments by outcome and request latency by route', async () => {
+  const orgId = await createOrg(stack, { planCredits: 10 });
+  await enableAutoRecharge(stack, orgId, { thresholdCredits: 5, rechargeCredits: 500, maxRechargesPerMonth: 3 });
+  await postUsage(stack, orgId, messages(7));
+  await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
+  const res = await fetch(`${stack.api.url}/metrics`);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  const text = await res.text();
+  expect(Number(/^billing_usage_events_accepted_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(7);
+  expect(Number(/^billing_usage_signal_batch_size_count (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+  expect(text).toMatch(/^billing_payments_total\{kind="auto_recharge",outcome="succeeded"\} [1-9]/m);
+  expect(text).toMatch(/^billing_payment_duration_seconds_count\{kind="auto_recharge"\} [1-9]/m);
+  expect(text).toMatch(/^billing_http_request_duration_seconds_count\{[^}]*route="\/v1\/orgs\/:org\/usage"[^}]*status="202"[^}]*\} [1-9]/m);
+});
+
+test('every response carries a request id, the caller\'s own when it sends one', async () => {
+  const made = await fetch(`${stack.api.url}/healthz`);
+  expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  const echoed = await fetch(`${stack.api.url}/v1/orgs/nope/billing`, { headers: { 'x-request-id': 'trace-123' } });
+  expect(echoed.status).toBe(401);
+  expect(echoed.headers.get('x-request-id')).toBe('trace-123');
+});
