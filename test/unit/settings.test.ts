@@ -1,0 +1,22 @@
+import { loadSettings } from '../../config/settings';
+
+test('outside development the service refuses to start without AUTH_JWT_SECRET', () => {
+  expect(() => loadSettings({ NODE_ENV: 'production' })).toThrow('AUTH_JWT_SECRET must be set');
+  expect(loadSettings({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's3cret' }).authJwtSecret).toBe('s3cret');
+});
+
+test('development runs on an embedded secret and the sandbox provider', () => {
+  const settings = loadSettings({});
+  expect(settings.authJwtSecret).toBeTruthy();
+  expect(settings.stripe.secretKey).toBeUndefined();
+  expect(settings.temporal.address).toBeUndefined();
+});
+
+test('a Stripe key without its webhook secret is refused', () => {
+  expect(() => loadSettings({ STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow('STRIPE_WEBHOOK_SECRET');
+});
+
+test('numeric settings must be non-negative integers', () => {
+  expect(() => loadSettings({ AUTO_RECHARGE_RETRY_DELAY_MS: '1.5' })).toThrow('AUTO_RECHARGE_RETRY_DELAY_MS');
+  expect(loadSettings({ AUTO_RECHARGE_RETRY_DELAY_MS: '2500' }).rules.retryDelayMs).toBe(2500);
+});
