@@ -47,7 +47,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const production = env.NODE_ENV === 'production';
   const authJwtSecret = env.AUTH_JWT_SECRET || (production ? '' : DEV_JWT_SECRET);
   if (!authJwtSecret) throw new Error('AUTH_JWT_SECRET must be set when NODE_ENV=production');
-  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) throw new Error('STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY');
+  // The sandbox's webhook secret is public (it is in this repository): never accept it in production.
+  if ((production || env.STRIPE_SECRET_KEY) && !env.STRIPE_WEBHOOK_SECRET) {
+    throw new Error('STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY and when NODE_ENV=production');
+  }
   const priceBook = loadPriceBook(env.PRICE_BOOK_PATH ?? path.join(PROJECT_ROOT, 'config', 'price-book.json'));
   return {
     production,

@@ -98,7 +98,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async cancel(paymentIntentId: string): Promise<PaymentIntentState> {
     await this.db.query(
-      "UPDATE sandbox_payment_intents SET status = 'canceled', updated_at = now() WHERE id = $1 AND status = 'requires_action'",
+      // As at Stripe: any intent not yet succeeded (or cancelled) can be cancelled.
+      "UPDATE sandbox_payment_intents SET status = 'canceled', updated_at = now() WHERE id = $1 AND status NOT IN ('succeeded', 'canceled')",
       [paymentIntentId],
     );
     return this.retrieve(paymentIntentId);

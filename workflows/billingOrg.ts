@@ -83,7 +83,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const state: OrgState = { ...initialState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12)), ...input.state };
   const recentUsageIds = new Set(state.recentUsageIds);
   let writing = false;
-  /** Set while continue-as-new is due: no new write starts, unless a reader waits for one. */
+  /** Set while continue-as-new is due: writes go on only until the outbox is small enough to carry, or while a reader waits. */
   let draining = false;
   let commitWaiters = 0;
   /** Payment intents a webhook named since they were last read. */
@@ -114,7 +114,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   async function writeRecords(): Promise<void> {
     for (;;) {
-      await wf.condition(() => state.outbox.length > 0 && (!draining || commitWaiters > 0));
+      await wf.condition(() => state.outbox.length > 0 && (!draining || state.outbox.length > rules.maxRecordsPerWrite || commitWaiters > 0));
       const batch = state.outbox.slice(0, rules.maxRecordsPerWrite);
       writing = true;
       try {
@@ -166,7 +166,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       if (record.type !== 'usage' || !duplicates.has(record.id)) continue;
       const samePeriod = record.period === state.period;
       state.pools = revertDebit(state.pools, { plan: samePeriod ? record.plan : 0, topUp: record.topUp });
-      if (!samePeriod && record.plan > 0) ledger('adjustment', 'plan', -record.plan, `duplicate-${record.id}`);
+      if (!samePeriod && record.plan > 0) ledger('adjustment', 'plan', -record.plan, uniqueRef('duplicate'));
       const agent = state.agents[record.agentId];
       if (agent && samePeriod) agent.spentThisMonth -= record.credits;
     }
@@ -203,7 +203,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     if (delta !== 0) ledger('plan_renewal', 'plan', delta, uniqueRef('renewal'));
     state.pools = { ...state.pools, planRemaining: allowance };
     state.period++;
-    for (const agent of Object.values(state.agents)) agent.spentThisMonth = 0;
+    for (const [id, agent] of Object.entries(state.agents)) {
+      // Agents with default settings carry nothing into the new period: dropping them bounds the state.
+      if (agent.monthlyLimitCredits === null && agent.whenPlanExhausted === 'use_balance') delete state.agents[id];
+      else agent.spentThisMonth = 0;
+    }
     state.counters = afterRenewal(state.counters);
   }
 
@@ -346,7 +350,14 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     const payment = state.pendingPayment!;
     const intentId = payment.paymentIntentId!;
     intentUpdates.delete(intentId);
-    if (Date.now() < paymentExpiresAt(payment)) return applyPaymentResult(payment, await retrievePayment(intentId));
+    if (Date.now() < paymentExpiresAt(payment)) {
+      const current = await retrievePayment(intentId);
+      // A failed authentication leaves the intent confirmable with the client secret the customer
+      // holds: cancel it before settling, so it can never be charged later without credits.
+      if (current.status !== 'failed') return applyPaymentResult(payment, current);
+      const final = await cancelPayment(intentId);
+      return applyPaymentResult(payment, final.status === 'failed' ? current : final);
+    }
     const final = await cancelPayment(intentId);
     if (final.status === 'failed') {
       applyPaymentResult(payment, { ...final, message: 'The payment was not authenticated in time and was canceled.', declineCode: 'authentication_timeout' });
@@ -508,10 +519,12 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     },
   );
 
-  wf.setHandler(setSubscriptionUpdate, (subscription) => {
+  wf.setHandler(setSubscriptionUpdate, (update) => {
     const previous = state.subscription;
-    state.subscription = { ...subscription };
-    if (!previous || previous.currentPeriodEnd !== subscription.currentPeriodEnd) {
+    // One instant has many ISO spellings: compare and store it normalized.
+    const subscription = { ...update, currentPeriodEnd: new Date(Date.parse(update.currentPeriodEnd)).toISOString() };
+    state.subscription = subscription;
+    if (!previous || Date.parse(previous.currentPeriodEnd) !== Date.parse(subscription.currentPeriodEnd)) {
       state.periodAnchor = subscription.currentPeriodEnd;
       startPeriod();
     } else if (previous.planCredits !== subscription.planCredits) {
@@ -600,7 +613,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const actionDue = () =>
     renewalDue() || state.allocationNotices.length > 0 || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge' || allocationRunDue();
   // Records not yet committed travel in the state; only a write in flight must finish first.
-  const readyToContinue = () => !writing && wf.allHandlersFinished();
+  const readyToContinue = () => !writing && state.outbox.length <= rules.maxRecordsPerWrite && wf.allHandlersFinished();
   let rulesForNextRun: BillingRules | undefined;
 
   for (;;) {
@@ -617,7 +630,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       await runAllocation(dueAllocation()!);
     } else if (draining && readyToContinue()) {
       rulesForNextRun ??= await loadBillingRules();
-      if (readyToContinue()) await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: rulesForNextRun, state });
+      // A webhook or a deadline that arrived meanwhile is acted on first (its trigger is not carried).
+      if (readyToContinue() && !actionDue()) await wf.continueAsNew<typeof billingOrgWorkflow>({ orgId, rules: rulesForNextRun, state });
     } else {
       const deadline = nextDeadline();
       const changed = () => actionDue() || continueAsNewDue() !== draining || (draining && readyToContinue()) || nextDeadline() !== deadline;

@@ -8,9 +8,26 @@ import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';
 
-export function usageRoutes({ orgs, workflows, usage, settings, schemas }: ApiContext): Router {
+export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, logger }: ApiContext): Router {
   const router = Router();
   const meters = settings.priceBook.meters;
+
+  /**
+   * Events PostgreSQL already holds are answered without reaching the workflow: a late redelivery
+   * must not debit (and maybe trigger a charge) before the ledger reports it. Best effort: with
+   * PostgreSQL down the workflow's window and the ledger still apply each id once.
+   */
+  async function withoutRecorded(orgId: string, events: PricedUsageEvent[]): Promise<PricedUsageEvent[]> {
+    try {
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM usage_events WHERE org_id = $1 AND id = ANY($2::text[])', [orgId, events.map((e) => e.id)]);
+      if (rows.length === 0) return events;
+      const recorded = new Set(rows.map((r) => r.id));
+      return events.filter((e) => !recorded.has(e.id));
+    } catch (err) {
+      logger.warn({ err, orgId }, 'usage not checked against recorded events');
+      return events;
+    }
+  }
 
   router.post('/v1/orgs/:org/usage', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.reportUsage);
@@ -24,7 +41,8 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas }: ApiCo
       credits: usageCredits(e.quantity, meters[e.meter]),
       occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt,
     }));
-    await usage.submit(org.id, priced);
+    const fresh = await withoutRecorded(org.id, priced);
+    if (fresh.length > 0) await usage.submit(org.id, fresh);
     usageEventsAccepted.inc(priced.length);
     res.status(202).json({ accepted: priced.length });
   });

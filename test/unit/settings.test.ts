@@ -2,7 +2,7 @@ import { loadSettings } from '../../config/settings';
 
 test('outside development the service refuses to start without AUTH_JWT_SECRET', () => {
   expect(() => loadSettings({ NODE_ENV: 'production' })).toThrow('AUTH_JWT_SECRET must be set');
-  expect(loadSettings({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's3cret' }).authJwtSecret).toBe('s3cret');
+  expect(loadSettings({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's3cret', STRIPE_WEBHOOK_SECRET: 'whsec_1' }).authJwtSecret).toBe('s3cret');
 });
 
 test('development runs on an embedded secret and the sandbox provider', () => {
@@ -12,8 +12,9 @@ test('development runs on an embedded secret and the sandbox provider', () => {
   expect(settings.temporal.address).toBeUndefined();
 });
 
-test('a Stripe key without its webhook secret is refused', () => {
+test('a Stripe key, or production, without a webhook secret is refused (the sandbox secret is public)', () => {
   expect(() => loadSettings({ STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow('STRIPE_WEBHOOK_SECRET');
+  expect(() => loadSettings({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's3cret' })).toThrow('STRIPE_WEBHOOK_SECRET');
 });
 
 test('numeric settings must be non-negative integers', () => {

@@ -1,6 +1,6 @@
 // Continue-as-new keeps runs short and carries the state and the dedupe window; PostgreSQL catches
 // redeliveries older than the window.
-import { workflowIdFor } from '../../workflows/messages';
+import { usageSignal, workflowIdFor } from '../../workflows/messages';
 import { createOrg, expectLedgerMatches, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -74,8 +74,13 @@ test('state and recent event ids survive continue-as-new; old redeliveries are c
   const written = writtenUsageSeqs(await chainHistories(orgId));
   for (const id of carried) expect(written.get(id)?.size).toBe(1);
 
-  // Beyond the window: applied again by the workflow, then reverted when PostgreSQL says it was seen.
+  // Beyond the window: the API answers them from PostgreSQL without a signal. A signal that
+  // carries them anyway (sent here directly) is applied by the workflow, then reverted when
+  // PostgreSQL says it was seen.
   await postUsage(stack, orgId, [event(0), event(1)]);
+  expect((await settled(stack, orgId)).availableCredits).toBe(480);
+  const priced = [event(0), event(1)].map((e) => ({ ...e, credits: 2, occurredAt: new Date().toISOString() }));
+  await handle.signal(usageSignal, priced);
   const after = await expectLedgerMatches(stack, orgId);
   expect(after.availableCredits).toBe(480);
   expect(after.agents[0].spentThisMonth).toBe(120);

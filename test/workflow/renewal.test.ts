@@ -1,5 +1,5 @@
 // Renewal at period end: plan reset (not carried over), monthly counters reset, the wallet kept.
-import { createOrg, eventsOf, expectLedgerMatches, messages, postUsage, settled, summary } from '../helpers/billing';
+import { createOrg, eventsOf, expectLedgerMatches, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -15,10 +15,15 @@ test('at period end plan credits renew, counters reset, top-up credits carry ove
     periodEnd,
     autoRecharge: { thresholdCredits: 900, rechargeCredits: 500, maxRechargesPerMonth: 1 },
   });
-  await postUsage(stack, orgId, messages(300, 'agent-a'));
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/agent-a`, stack.token('owner', orgId), { monthlyLimitCredits: 5000, whenPlanExhausted: 'stop' }), 200);
+  await postUsage(stack, orgId, messages(290, 'agent-a'));
+  await postUsage(stack, orgId, messages(10, 'agent-d'));
   const before = await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
   expect(before).toMatchObject({ planCredits: { allowance: 1000, remaining: 700 }, topUpCredits: 500 });
-  expect(before.agents[0].spentThisMonth).toBe(300);
+  expect(before.agents.map((a) => [a.id, a.spentThisMonth])).toEqual([
+    ['agent-a', 290],
+    ['agent-d', 10],
+  ]);
 
   const after = await eventually(async () => {
     const s = await summary(stack, orgId);
@@ -28,7 +33,9 @@ test('at period end plan credits renew, counters reset, top-up credits carry ove
   expect(after.planCredits).toEqual({ allowance: 1000, remaining: 1000 });
   expect(after.topUpCredits).toBe(500);
   expect(after.autoRecharge.rechargesUsedThisMonth).toBe(0);
-  expect(after.agents[0].spentThisMonth).toBe(0);
+  // A configured agent keeps its settings with its spend reset; one with defaults starts afresh
+  // (it appears again on first use).
+  expect(after.agents).toEqual([expect.objectContaining({ id: 'agent-a', spentThisMonth: 0, monthlyLimitCredits: 5000 })]);
   const end = new Date(periodEnd);
   const expectedNext = new Date(end);
   expectedNext.setUTCMonth(end.getUTCMonth() + 1);
@@ -43,4 +50,17 @@ test('at period end plan credits renew, counters reset, top-up credits carry ove
   );
   expect(rows.map((r) => r.credits)).toEqual([1000, 300]);
   await expectLedgerMatches(stack, orgId);
+});
+
+test('the same period end written another way is the same period: nothing resets', async () => {
+  const ops = stack.token('ops');
+  const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null, periodEnd: '2031-01-15T00:00:00Z' });
+  await postUsage(stack, orgId, messages(300));
+  for (const spelling of ['2031-01-15T00:00:00.000Z', '2031-01-15T01:00:00+01:00']) {
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/subscription`, ops, { status: 'active', planCredits: 1000, currentPeriodEnd: spelling }), 200);
+  }
+  const s = await settled(stack, orgId);
+  expect(s.planCredits).toEqual({ allowance: 1000, remaining: 700 });
+  expect(s.nextRenewalAt).toBe('2031-01-15T00:00:00.000Z');
+  expect(s.agents[0].spentThisMonth).toBe(300);
 });

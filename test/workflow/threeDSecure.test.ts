@@ -1,6 +1,7 @@
 // 3-D Secure on a real worker: the payment waits (nothing else starts), credits come once when the
 // customer authenticates (webhook), and an unauthenticated payment is cancelled at the timeout.
 import { createOrg, enableAutoRecharge, eventsOf, expectLedgerMatches, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
+import { signPayload } from '../../api/stripeEvents';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -86,4 +87,35 @@ test('a manual top-up needing authentication answers 202 with the client secret,
   expect(again).toEqual({ topUp: { id: first.topUp.id, credits: 700, amountCents: 1400, status: 'succeeded' }, message: 'Credits topped up successfully.' });
   expect(await intents(orgId)).toHaveLength(1);
   await expectLedgerMatches(stack, orgId);
+});
+
+test('a failed authentication is cancelled at the provider before it settles, so it can never be charged later', async () => {
+  const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: 'pm_card_authenticationRequired' });
+  await enableAutoRecharge(stack, orgId, { thresholdCredits: 500, rechargeCredits: 1000, maxRechargesPerMonth: 5 });
+  const pending = await waitingPayment(orgId);
+  // The customer fails the challenge: the intent stays confirmable at the provider.
+  await stack.db.query(
+    "UPDATE sandbox_payment_intents SET status = 'requires_payment_method', decline_code = 'authentication_failed', message = 'Authentication failed.' WHERE id = $1",
+    [pending.paymentIntentId],
+  );
+  const payload = JSON.stringify({
+    id: `evt_fail_${orgId}`,
+    object: 'event',
+    type: 'payment_intent.payment_failed',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: pending.paymentIntentId, object: 'payment_intent', metadata: { orgId } } },
+  });
+  await expectStatus(
+    stack.http.post('/v1/stripe/webhook', undefined, payload, { 'stripe-signature': signPayload(payload, stack.settings.stripe.webhookSecret) }),
+    200,
+  );
+  const s = await eventually(async () => {
+    const current = await summary(stack, orgId);
+    expect(current.pendingPayment).toBeNull();
+    return current;
+  });
+  expect(s.autoRecharge.consecutiveFailures).toBe(1);
+  expect(await intents(orgId)).toEqual([{ id: pending.paymentIntentId, status: 'canceled' }]);
+  const failed = (await eventsOf(stack, orgId)).filter((e) => e.type === 'auto_recharge.failed');
+  expect(failed).toEqual([expect.objectContaining({ data: expect.objectContaining({ declineCode: 'authentication_failed' }) })]);
 });

@@ -1,0 +1,43 @@
+// While PostgreSQL stalls, uncommitted records pile up in the workflow; continue-as-new must not
+// carry them all (a run's input has a size limit): writes go on until the outbox is small.
+import { Client } from 'pg';
+import { workflowIdFor } from '../../workflows/messages';
+import { createOrg, expectLedgerMatches, messages, postUsage, settled } from '../helpers/billing';
+import { startStack, type Stack } from '../helpers/stack';
+
+const MAX_RECORDS_PER_WRITE = 50;
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ CONTINUE_AS_NEW_AFTER_EVENTS: '40', MAX_RECORDS_PER_WRITE: String(MAX_RECORDS_PER_WRITE) });
+});
+afterAll(() => stack.stop());
+
+test('after a stall, continue-as-new carries at most one write of records', async () => {
+  const orgId = await createOrg(stack, { planCredits: 100_000, paymentMethodId: null });
+  const locker = new Client({ connectionString: stack.settings.databaseUrl });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE usage_events IN EXCLUSIVE MODE');
+  try {
+    for (let i = 0; i < 20; i++) await postUsage(stack, orgId, messages(30));
+  } finally {
+    await locker.query('COMMIT');
+    await locker.end();
+  }
+  const s = await settled(stack, orgId);
+  expect(s.planCredits.remaining).toBe(100_000 - 600);
+  await expectLedgerMatches(stack, orgId);
+
+  let continued = 0;
+  for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
+    const history = await stack.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const payload = e.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads?.[0];
+      if (!payload) continue;
+      continued++;
+      const { state } = JSON.parse(Buffer.from(payload.data!).toString());
+      expect(state.outbox.length).toBeLessThanOrEqual(MAX_RECORDS_PER_WRITE);
+    }
+  }
+  expect(continued).toBeGreaterThan(0);
+});
