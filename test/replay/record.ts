@@ -38,6 +38,12 @@ async function main(name: string) {
     await eventually(async () => (await summary(stack, orgId)).nextRenewalAt !== periodEnd, 20_000);
     await settled(stack, orgId);
 
+    // An agency run: the allocation charge on this org, the notice to its sub-account.
+    const sub = await createOrg(stack, { planCredits: 0, paymentMethodId: null, parentId: orgId });
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/sub-accounts/${sub}/auto-allocation`, owner, { basicMinutes: 10, premiumMinutes: 5 }), 200);
+    await settled(stack, sub, (s) => s.topUpCredits > 0);
+    await settled(stack, orgId);
+
     const handle = stack.client.workflow.getHandle(workflowIdFor(orgId));
     let runs = 0;
     for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {

@@ -1,0 +1,77 @@
+// Every /v1 route against every kind of caller: the organization's people, service, ops, the
+// agency's people, and an unrelated organization's owner. Allowed callers get past authorization
+// (their bodies are empty, so they meet validation and change nothing); the rest get 401 or 403.
+import { createOrg } from '../helpers/billing';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+let agency: string;
+let sub: string;
+let other: string;
+let tokens: Record<Caller, string>;
+
+type Caller = 'owner' | 'member' | 'service' | 'ops' | 'agencyOwner' | 'agencyMember' | 'otherOwner';
+const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', 'agencyMember', 'otherOwner'];
+const PEOPLE_AGENCY_OPS: Caller[] = ['owner', 'member', 'agencyOwner', 'agencyMember', 'ops'];
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** {agency} and {sub} stand for the test's organizations. */
+  path: string;
+  allowed: Caller[];
+}
+
+const fill = (path: string) => path.replace('{agency}', agency).replace('{sub}', sub);
+
+const ROUTES: Route[] = [
+  { method: 'POST', path: '/v1/orgs', allowed: ['ops'] },
+  { method: 'GET', path: '/v1/orgs/{sub}', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'PUT', path: '/v1/orgs/{sub}/subscription', allowed: ['ops'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops'] },
+  { method: 'DELETE', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/auto-recharge', allowed: ['owner'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/top-ups', allowed: ['owner'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/usage', allowed: ['service', 'ops'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/agents/agent-1', allowed: ['owner'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/billing', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/ledger', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/events', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops'] },
+  { method: 'PUT', path: '/v1/orgs/{agency}/sub-accounts/{sub}/auto-allocation', allowed: ['agencyOwner'] },
+  { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
+];
+
+beforeAll(async () => {
+  stack = await startStack();
+  agency = await createOrg(stack, { planCredits: 100 });
+  sub = await createOrg(stack, { planCredits: 100, parentId: agency });
+  other = await createOrg(stack, { planCredits: 100 });
+  tokens = {
+    owner: stack.token('owner', sub),
+    member: stack.token('member', sub),
+    service: stack.token('service'),
+    ops: stack.token('ops'),
+    agencyOwner: stack.token('owner', agency),
+    agencyMember: stack.token('member', agency),
+    otherOwner: stack.token('owner', other),
+  };
+});
+afterAll(() => stack.stop());
+
+const cases = ROUTES.flatMap((route) => CALLERS.map((caller) => ({ route, caller, allowed: route.allowed.includes(caller) })));
+
+test.each(cases.map((c) => [`${c.route.method} ${c.route.path}`, c.caller, c.allowed ? 'allowed' : 'denied', c] as const))(
+  '%s as %s: %s',
+  async (_name, _caller, _verdict, { route, caller, allowed }) => {
+    const res = await stack.http.request(route.method, fill(route.path), tokens[caller], route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+    if (allowed) expect([401, 403]).not.toContain(res.status);
+    else expect(res.status).toBe(403);
+  },
+);
+
+test.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s without a token is 401', async (_name, route) => {
+  const res = await stack.http.request(route.method, fill(route.path), undefined, route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+  expect(res.status).toBe(401);
+  expect(res.body.error.code).toBe('unauthorized');
+});
