@@ -28,6 +28,18 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  // Any write drops cached summaries: the org's own through its routes, every org's for provider events.
+  app.use('/v1/orgs/:org', (req, res, next) => {
+    if (req.method !== 'GET') {
+      ctx.summaries.invalidate(req.params.org);
+      res.on('finish', () => ctx.summaries.invalidate(req.params.org));
+    }
+    next();
+  });
+  app.use('/v1/stripe/webhook', (_req, res, next) => {
+    res.on('finish', () => ctx.summaries.invalidate());
+    next();
+  });
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
   app.use(express.json({ limit: MAX_BODY }));

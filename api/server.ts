@@ -9,6 +9,8 @@ import { createApp } from './app';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { requestSchemas } from './schemas';
+import { SummaryCache } from './summaryCache';
+import { billingSummaryQuery } from '../workflows/messages';
 import { usageSignalBatchSize } from '../observability/metrics';
 import { UsageBatcher } from './usageBatcher';
 import { createPaymentProvider } from '../payments';
@@ -33,6 +35,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     logger,
     orgs,
     workflows,
+    summaries: new SummaryCache((orgId) => workflows.query(orgId, billingSummaryQuery), settings.allowanceCacheMs),
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),

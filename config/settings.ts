@@ -28,6 +28,8 @@ export interface Settings {
   priceBook: PriceBook;
   rules: BillingRules;
   usage: { maxEventsPerSignal: number };
+  /** How long the API may answer allowance checks from a cached summary (writes through it invalidate at once). */
+  allowanceCacheMs: number;
 }
 
 
@@ -83,10 +85,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       paymentReconcileIntervalMs: int(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 5 * 60 * 1000),
       usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
+      continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 60_000),
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
       maxRecordsPerWrite: int(env, 'MAX_RECORDS_PER_WRITE', 2000),
     },
     usage: { maxEventsPerSignal: int(env, 'MAX_EVENTS_PER_SIGNAL', 2000) },
+    allowanceCacheMs: int(env, 'ALLOWANCE_CACHE_MS', 1000),
   };
 }

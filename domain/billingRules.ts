@@ -16,8 +16,9 @@ export interface BillingRules {
   paymentReconcileIntervalMs: number;
   /** How many recent usage event ids the workflow remembers (and carries across continue-as-new). */
   usageDedupeWindow: number;
-  /** Continue-as-new once the run's history has this many events. */
+  /** Continue-as-new once the run's history has this many events, or this many bytes. */
   continueAsNewAfterEvents: number;
+  continueAsNewAfterBytes: number;
   /** How long one charge attempt may run before Temporal retries it (a worker that died mid-charge). */
   chargeTimeoutMs: number;
   /** How long one PostgreSQL write may run before it is retried. */

@@ -1,5 +1,5 @@
 // The billing summary of spec §10, derived from state.
-import { allowance, type Allowance, type WhenPlanExhausted } from './agents';
+import { allowance, NEW_AGENT, type Allowance, type WhenPlanExhausted } from './agents';
 import { available } from './pools';
 import { subscriptionActive, type OrgState, type SubscriptionStatus } from './state';
 
@@ -41,6 +41,13 @@ export interface BillingSummary {
 export function agentAllowance(state: OrgState, agentId: string): Allowance {
   const agent = state.agents[agentId] ?? { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' as const };
   return allowance(agent, state.pools, subscriptionActive(state));
+}
+
+/** The allowance as a billing summary answers it (agents not in it have default settings, no spend). */
+export function allowanceFromSummary(summary: BillingSummary, agentId: string): Allowance {
+  const agent = summary.agents.find((a) => a.id === agentId);
+  if (agent) return { allowed: agent.allowed, reason: agent.reason };
+  return allowance(NEW_AGENT, { planRemaining: summary.planCredits.remaining, topUp: summary.topUpCredits }, summary.subscription?.status === 'active');
 }
 
 export function billingSummary(state: OrgState, pricePer1000CreditsCents: number): BillingSummary {

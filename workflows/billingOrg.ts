@@ -69,7 +69,9 @@ const TOP_UP_KEY_WINDOW = 1000;
 
 export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> {
   const { orgId, rules } = input;
-  const { appendRecords } = wf.proxyActivities<BillingActivities>({
+  // A local activity: the write runs inside the workflow task that produced the records, with no
+  // round trip through the Temporal server per batch (the largest cost per usage signal).
+  const { appendRecords } = wf.proxyLocalActivities<BillingActivities>({
     startToCloseTimeout: rules.recordsTimeoutMs,
     // No attempt limit: a committed record is never dropped, PostgreSQL outages are waited out.
     retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
@@ -592,7 +594,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   const continueAsNewDue = () => {
     const info = wf.workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= rules.continueAsNewAfterEvents;
+    return info.continueAsNewSuggested || info.historyLength >= rules.continueAsNewAfterEvents || info.historySize >= rules.continueAsNewAfterBytes;
   };
 
   const nextDeadline = (): number | null => {

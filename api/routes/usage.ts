@@ -3,12 +3,13 @@ import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
 import { usageEventsAccepted } from '../../observability/metrics';
 import type { PricedUsageEvent } from '../../domain/state';
-import { allowanceQuery, configureAgentUpdate } from '../../workflows/messages';
+import { allowanceFromSummary } from '../../domain/summary';
+import { configureAgentUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';
 
-export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, logger }: ApiContext): Router {
+export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, logger, summaries }: ApiContext): Router {
   const router = Router();
   const meters = settings.priceBook.meters;
 
@@ -50,7 +51,7 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, log
   router.get('/v1/orgs/:org/agents/:agent/allowance', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readAllowance);
     const agentId = parse(schemas.id, req.params.agent);
-    res.json(await workflows.query(org.id, allowanceQuery, agentId));
+    res.json(allowanceFromSummary(await summaries.get(org.id), agentId));
   });
 
   router.put('/v1/orgs/:org/agents/:agent', async (req, res) => {

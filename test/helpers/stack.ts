@@ -114,19 +114,4 @@ export function uniqueOrgId(prefix = 'org'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Polls until `check` stops throwing (or returns a truthy value); fails with the last error after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return result;
-      lastError = new Error('condition returned false');
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw lastError;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitUntil as eventually } from '../../bench/harness';

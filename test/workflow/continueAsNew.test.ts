@@ -32,18 +32,6 @@ function signalledUsageIds(history: History): string[] {
     .map((e) => e.id);
 }
 
-/** For each usage id, the sequence numbers it was ever written to PostgreSQL under. */
-function writtenUsageSeqs(histories: History[]): Map<string, Set<number>> {
-  const seqs = new Map<string, Set<number>>();
-  for (const e of histories.flatMap((h) => h.events ?? [])) {
-    const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'appendRecords') continue;
-    const { records } = decode(scheduled.input!.payloads![0]) as { records: Array<{ type: string; id: string; seq: number }> };
-    for (const r of records.filter((x) => x.type === 'usage')) seqs.set(r.id, (seqs.get(r.id) ?? new Set()).add(r.seq));
-  }
-  return seqs;
-}
-
 const event = (i: number) => ({ id: `can-${i}`, agentId: 'agent-1', meter: 'message', quantity: 2 });
 
 test('state and recent event ids survive continue-as-new; old redeliveries are caught by the ledger', async () => {
@@ -63,16 +51,29 @@ test('state and recent event ids survive continue-as-new; old redeliveries are c
   expect(description.runId).not.toBe(firstRunId);
   expect(description.historyLength).toBeLessThan(80);
 
-  // Within the window but from an earlier run: dropped by the workflow itself (the window was
-  // carried), so no run ever writes them again under a new sequence number.
+  // The window travels in the continue-as-new input...
   const runs = await chainHistories(orgId);
+  const carriedStates = runs.flatMap((h) => (h.events ?? []).flatMap((e) => e.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads ?? [])).map((p) => decode(p).state);
+  const carriedWindow: string[] = carriedStates.at(-1).recentUsageIds;
+  expect(carriedWindow.length).toBeGreaterThan(0);
+  expect(carriedWindow.length).toBeLessThanOrEqual(DEDUPE_WINDOW);
   const currentRunIds = new Set(signalledUsageIds(runs.at(-1)!));
-  const carried = Array.from({ length: DEDUPE_WINDOW }, (_, k) => `can-${59 - k}`).filter((id) => !currentRunIds.has(id));
+  const carried = carriedWindow.filter((id) => !currentRunIds.has(id));
   expect(carried.length).toBeGreaterThan(0);
-  await postUsage(stack, orgId, carried.map((id) => ({ ...event(0), id })));
+
+  // ...and the workflow drops those ids: a signal carrying them (sent directly, past the API's own
+  // check against PostgreSQL) debits nothing and writes nothing.
+  const redelivered = carried.map((id) => ({ ...event(0), id, credits: 2, occurredAt: new Date().toISOString() }));
+  await handle.signal(usageSignal, redelivered);
   expect((await settled(stack, orgId)).availableCredits).toBe(480);
-  const written = writtenUsageSeqs(await chainHistories(orgId));
-  for (const id of carried) expect(written.get(id)?.size).toBe(1);
+  // The redelivery is the latest signal naming these ids (their first delivery was in an earlier run).
+  const runWithSignal = (await chainHistories(orgId)).findLast((h) => signalledUsageIds(h).includes(carried[0]))!;
+  const events = runWithSignal.events ?? [];
+  const signalAt = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
+  const later = events.slice(signalAt);
+  expect(later.some((e) => (e.markerRecordedEventAttributes ? JSON.stringify(e.markerRecordedEventAttributes).includes('appendRecords') : false) || e.activityTaskScheduledEventAttributes)).toBe(false);
+  const continued = later.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes;
+  if (continued) expect(decode(continued.input!.payloads![0]).state.outbox).toEqual([]);
 
   // Beyond the window: the API answers them from PostgreSQL without a signal. A signal that
   // carries them anyway (sent here directly) is applied by the workflow, then reverted when

@@ -1,0 +1,256 @@
+// `npm run bench`: starts the stack (Temporal dev server, the service, a plain-PostgreSQL baseline),
+// drives both through HTTP with concurrent clients, prints the figures as ratios, checks
+// exactly-once, and writes everything to bench/results/<time>.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { signToken } from '../api/auth';
+import { PROJECT_ROOT } from '../config/paths';
+import { migrateDatabase } from '../db/migrate';
+import type { BillingSummary } from '../domain/summary';
+import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
+import { workflowIdFor } from '../workflows/messages';
+import { ChildService, freePort, waitUntil } from './harness';
+
+const { values: opts } = parseArgs({
+  options: {
+    orgs: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '32' },
+    batch: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    'memory-orgs': { type: 'string', default: '1000' },
+    'threshold-samples': { type: 'string', default: '20' },
+  },
+});
+const ORGS = Number(opts.orgs);
+const CONCURRENCY = Number(opts.concurrency);
+const BATCH = Number(opts.batch);
+const SECONDS = Number(opts.seconds);
+const MEMORY_ORGS = Number(opts['memory-orgs']);
+const THRESHOLD_SAMPLES = Number(opts['threshold-samples']);
+
+const SECRET = 'bench-secret';
+const SERVER = process.env.BENCH_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DATABASE = 'credits_billing_bench';
+const RUN = Date.now().toString(36);
+
+const ops = signToken({ sub: 'bench', role: 'ops', org: '*' }, SECRET, 86400);
+const service = signToken({ sub: 'bench', role: 'service', org: '*' }, SECRET, 86400);
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+};
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function call(base: string, method: string, route: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function expectOk(promise: Promise<{ status: number; body: any }>): Promise<any> {
+  const res = await promise;
+  if (res.status >= 300) throw new Error(`HTTP ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Runs `task` on `concurrency` workers over `items`. */
+async function inParallel<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await task(items[next++]);
+  }));
+}
+
+interface IngestResult {
+  eventsPerSecond: number;
+  requests: number;
+  errors: number;
+  latencyMs: { p50: number; p99: number };
+  acceptedByOrg: Map<string, number>;
+}
+
+/** Concurrent clients posting batches of one-credit events round-robin over `orgIds` for SECONDS. */
+async function ingest(base: string, orgIds: string[], tag: string): Promise<IngestResult> {
+  const latencies: number[] = [];
+  const acceptedByOrg = new Map<string, number>();
+  let errors = 0;
+  let seq = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const n = seq++;
+        const orgId = orgIds[n % orgIds.length];
+        const events = Array.from({ length: BATCH }, (_, i) => ({ id: `${tag}-${RUN}-${n}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
+        const t0 = performance.now();
+        const res = await call(base, 'POST', `/v1/orgs/${orgId}/usage`, service, { events }).catch(() => ({ status: 0, body: undefined }));
+        latencies.push(performance.now() - t0);
+        if (res.status === 202) acceptedByOrg.set(orgId, (acceptedByOrg.get(orgId) ?? 0) + BATCH);
+        else errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const accepted = [...acceptedByOrg.values()].reduce((a, b) => a + b, 0);
+  return {
+    eventsPerSecond: accepted / elapsed,
+    requests: latencies.length,
+    errors,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    acceptedByOrg,
+  };
+}
+
+async function createOrgs(base: string, prefix: string, count: number, setup: (orgId: string) => Promise<void> = async () => undefined): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${RUN}-${i}`);
+  const periodEnd = new Date(Date.now() + 30 * 86400_000).toISOString();
+  await inParallel(ids, 16, async (id) => {
+    await expectOk(call(base, 'POST', '/v1/orgs', ops, { id, name: id }));
+    await expectOk(call(base, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 1_000_000_000, currentPeriodEnd: periodEnd }));
+    await setup(id);
+  });
+  return ids;
+}
+
+async function main() {
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  console.log(`Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
+
+  // A fresh database for the service and the baseline alike.
+  const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await admin.end();
+  const databaseUrl = `${SERVER}/${DATABASE}`;
+  await migrateDatabase(databaseUrl);
+  const db = new pg.Pool({ connectionString: databaseUrl });
+  await db.query('CREATE TABLE bench_baseline_events (org_id text, id text, credits bigint, PRIMARY KEY (org_id, id))');
+  await db.query('CREATE TABLE bench_baseline_balances (org_id text PRIMARY KEY, credits bigint NOT NULL)');
+
+  const devServer = await startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) ?? installTemporalCli() });
+  const [servicePort, baselinePort] = [await freePort(), await freePort()];
+  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: devServer.address, AUTH_JWT_SECRET: SECRET, STRIPE_WEBHOOK_SECRET: 'whsec_bench', LOG_LEVEL: 'warn' };
+  const app = new ChildService([path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { ...env, PORT: String(servicePort) }, `http://127.0.0.1:${servicePort}`);
+  const baseline = new ChildService([path.join(PROJECT_ROOT, 'dist', 'bench', 'baselineServer.js')], { ...env, PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}`);
+  await Promise.all([app.start(), baseline.start()]);
+  const connection = await Connection.connect({ address: devServer.address });
+  const temporal = new Client({ connection });
+
+  try {
+    console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
+    const orgs = await createOrgs(app.url, 'many', ORGS);
+    const baselineMany = await ingest(baseline.url, orgs, 'baseline');
+    const many = await ingest(app.url, orgs, 'many');
+    const [hotOrg] = await createOrgs(app.url, 'hot', 1);
+    const hot = await ingest(app.url, [hotOrg], 'hot');
+    const hotHandle = temporal.workflow.getHandle(workflowIdFor(hotOrg));
+    const hotHistoryLength = (await hotHandle.describe()).historyLength;
+    let hotRuns = 0;
+    for await (const _run of temporal.workflow.list({ query: `WorkflowId = '${workflowIdFor(hotOrg)}'` })) hotRuns++;
+
+    console.log(`Threshold crossing to credits visible: ${THRESHOLD_SAMPLES} samples`);
+    const thresholdOrgs = await createOrgs(app.url, 'threshold', THRESHOLD_SAMPLES, async (id) => {
+      const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
+      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 100, currentPeriodEnd: new Date(Date.now() + 30 * 86400_000).toISOString() }));
+      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }));
+      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/auto-recharge`, owner, { enabled: true, thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 }));
+    });
+    const crossings: number[] = [];
+    for (const id of thresholdOrgs) {
+      const events = Array.from({ length: 60 }, (_, i) => ({ id: `cross-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
+      const t0 = performance.now();
+      await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
+      await waitUntil(async () => ((await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/billing`, ops))) as BillingSummary).topUpCredits === 500, 30_000, 2);
+      crossings.push(performance.now() - t0);
+    }
+
+    console.log('Allowance checks');
+    const allowance: number[] = [];
+    const checks = Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]);
+    await inParallel(checks, 8, async (id) => {
+      const t0 = performance.now();
+      await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/agents/bench-agent/allowance`, service));
+      allowance.push(performance.now() - t0);
+    });
+
+    console.log(`Memory with ${MEMORY_ORGS} organizations active`);
+    const rssBefore = app.peakRssMb();
+    const memoryOrgs = await createOrgs(app.url, 'mem', MEMORY_ORGS);
+    const memoryAccepted = new Map<string, number>();
+    await inParallel(memoryOrgs, 16, async (id) => {
+      const events = Array.from({ length: 10 }, (_, i) => ({ id: `mem-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
+      await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
+      memoryAccepted.set(id, 10);
+    });
+    const peakRssMb = app.peakRssMb();
+
+    console.log('Exactly-once check');
+    const accepted = new Map([...many.acceptedByOrg, ...hot.acceptedByOrg, ...memoryAccepted]);
+    for (const id of thresholdOrgs) accepted.set(id, 60);
+    await inParallel([...accepted.keys()], 8, async (id) => {
+      await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/ledger?limit=1`, ops)); // waits until committed
+    });
+    const { rows } = await db.query<{ org_id: string; applied: string; events: string }>(
+      `SELECT u.org_id, COALESCE((SELECT -SUM(l.credits) FROM ledger_entries l WHERE l.org_id = u.org_id AND l.kind = 'usage'), 0) AS applied, COUNT(*) AS events
+       FROM usage_events u WHERE u.org_id = ANY($1::text[]) GROUP BY u.org_id`,
+      [[...accepted.keys()]],
+    );
+    const applied = new Map(rows.map((r) => [r.org_id, { credits: Number(r.applied), events: Number(r.events) }]));
+    const mismatches = [...accepted].filter(([id, n]) => applied.get(id)?.credits !== n || applied.get(id)?.events !== n);
+    const totalAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
+    const totalApplied = [...applied.values()].reduce((a, b) => a + b.credits, 0);
+
+    const results = {
+      at: new Date().toISOString(),
+      machine,
+      config: { orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS },
+      baseline: { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors },
+      manyOrgs: { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors },
+      hotOrg: { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, currentRunHistoryLength: hotHistoryLength, runs: hotRuns },
+      ratios: { manyOrgsToBaseline: round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2), hotOrgToBaseline: round(hot.eventsPerSecond / baselineMany.eventsPerSecond, 2) },
+      thresholdToCreditMs: { p50: round(percentile(crossings, 50)), max: round(Math.max(...crossings)) },
+      allowanceMs: { p50: round(percentile(allowance, 50), 2), p99: round(percentile(allowance, 99), 2) },
+      memory: { activeOrgs: ORGS + 1 + THRESHOLD_SAMPLES + MEMORY_ORGS, rssBeforeMb: round(rssBefore), peakRssMb: round(peakRssMb) },
+      exactlyOnce: { ok: mismatches.length === 0, orgsChecked: accepted.size, eventsAccepted: totalAccepted, creditsApplied: totalApplied, mismatches: mismatches.slice(0, 5) },
+    };
+
+    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${results.at.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(results, null, 2));
+
+    const ms = (l: { p50: number; p99: number }) => `p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`;
+    console.log(`
+Figures (${machine.cpus} cores; Temporal dev server, PostgreSQL, service and load generator on one machine)
+  plain-PostgreSQL baseline   ${results.baseline.eventsPerSecond} events/s   (${ms(baselineMany.latencyMs)})
+  service, ${ORGS} orgs          ${results.manyOrgs.eventsPerSecond} events/s   ratio ${results.ratios.manyOrgsToBaseline} of baseline (${ms(many.latencyMs)})
+  service, one hot org        ${results.hotOrg.eventsPerSecond} events/s   ratio ${results.ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)})
+                              its workflow: ${hotRuns} runs, current history ${hotHistoryLength} events
+  threshold to credits        p50 ${results.thresholdToCreditMs.p50} ms, max ${results.thresholdToCreditMs.max} ms
+  allowance check             p50 ${results.allowanceMs.p50} ms, p99 ${results.allowanceMs.p99} ms
+  memory                      peak RSS ${results.memory.peakRssMb} MiB with ${results.memory.activeOrgs} orgs active (${results.memory.rssBeforeMb} MiB before the ${MEMORY_ORGS})
+  exactly-once                ${results.exactlyOnce.ok ? 'OK' : 'FAILED'}: ${totalAccepted} events accepted, ${totalApplied} credits applied, ${accepted.size} orgs
+Written to ${path.relative(PROJECT_ROOT, file)}`);
+    if (!results.exactlyOnce.ok) process.exitCode = 1;
+  } finally {
+    await connection.close();
+    await Promise.all([app.stop(), baseline.stop()]);
+    await devServer.teardown();
+    await db.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
