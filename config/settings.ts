@@ -88,7 +88,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 60_000),
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
-      maxRecordsPerWrite: int(env, 'MAX_RECORDS_PER_WRITE', 2000),
+      maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
     usage: { maxEventsPerSignal: int(env, 'MAX_EVENTS_PER_SIGNAL', 2000) },
     allowanceCacheMs: int(env, 'ALLOWANCE_CACHE_MS', 1000),

@@ -23,6 +23,6 @@ export interface BillingRules {
   chargeTimeoutMs: number;
   /** How long one PostgreSQL write may run before it is retried. */
   recordsTimeoutMs: number;
-  /** Records per PostgreSQL write. */
-  maxRecordsPerWrite: number;
+  /** Uncommitted records a continue-as-new may carry (more are written first): bounds the run's input. */
+  maxCarriedRecords: number;
 }

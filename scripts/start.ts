@@ -30,7 +30,7 @@ async function main() {
     address = devServer.address;
   }
 
-  const db = createPool(settings.databaseUrl);
+  const db = createPool(settings.databaseUrl, 20);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBillingWorker({ settings, db, connection });
   const workerDone = worker.run();

@@ -20,5 +20,7 @@ export async function createBillingWorker({ settings, db, connection, workflowBu
     taskQueue: settings.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ db, payments: createPaymentProvider(settings, db), rules: settings.rules }),
+    // Ledger writes are local activities, one per organization at a time: let many organizations write at once.
+    maxConcurrentLocalActivityExecutions: 64,
   });
 }

@@ -64,6 +64,9 @@ const { loadBillingRules } = wf.proxyLocalActivities<BillingActivities>({ startT
 type PaymentResult = PaymentIntentState;
 type PaymentFailure = Extract<PaymentResult, { status: 'failed' }>;
 
+/** Records in one PostgreSQL transaction at most. */
+const WRITE_BATCH_LIMIT = 20_000;
+
 /** Top-ups remembered for their Idempotency-Key (carried across continue-as-new). */
 const TOP_UP_KEY_WINDOW = 1000;
 
@@ -116,8 +119,9 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   async function writeRecords(): Promise<void> {
     for (;;) {
-      await wf.condition(() => state.outbox.length > 0 && (!draining || state.outbox.length > rules.maxRecordsPerWrite || commitWaiters > 0));
-      const batch = state.outbox.slice(0, rules.maxRecordsPerWrite);
+      await wf.condition(() => state.outbox.length > 0 && (!draining || state.outbox.length > rules.maxCarriedRecords || commitWaiters > 0));
+      // Everything pending, in one transaction (bounded): under load the batches grow instead of queueing.
+      const batch = state.outbox.slice(0, WRITE_BATCH_LIMIT);
       writing = true;
       try {
         const { duplicateUsageIds } = await appendRecords({ orgId, records: batch });
@@ -615,7 +619,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const actionDue = () =>
     renewalDue() || state.allocationNotices.length > 0 || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge' || allocationRunDue();
   // Records not yet committed travel in the state; only a write in flight must finish first.
-  const readyToContinue = () => !writing && state.outbox.length <= rules.maxRecordsPerWrite && wf.allHandlersFinished();
+  const readyToContinue = () => !writing && state.outbox.length <= rules.maxCarriedRecords && wf.allHandlersFinished();
   let rulesForNextRun: BillingRules | undefined;
 
   for (;;) {

@@ -5,10 +5,10 @@ import { workflowIdFor } from '../../workflows/messages';
 import { createOrg, expectLedgerMatches, messages, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MAX_RECORDS_PER_WRITE = 50;
+const MAX_CARRIED_RECORDS = 50;
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ CONTINUE_AS_NEW_AFTER_EVENTS: '40', MAX_RECORDS_PER_WRITE: String(MAX_RECORDS_PER_WRITE) });
+  stack = await startStack({ CONTINUE_AS_NEW_AFTER_EVENTS: '40', MAX_CARRIED_RECORDS: String(MAX_CARRIED_RECORDS) });
 });
 afterAll(() => stack.stop());
 
@@ -36,7 +36,7 @@ test('after a stall, continue-as-new carries at most one write of records', asyn
       if (!payload) continue;
       continued++;
       const { state } = JSON.parse(Buffer.from(payload.data!).toString());
-      expect(state.outbox.length).toBeLessThanOrEqual(MAX_RECORDS_PER_WRITE);
+      expect(state.outbox.length).toBeLessThanOrEqual(MAX_CARRIED_RECORDS);
     }
   }
   expect(continued).toBeGreaterThan(0);
