@@ -4,27 +4,48 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { findTemporalCli, startDevServer } from '../../worker/temporalCli';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { findTemporalCli } from '../../worker/temporalCli';
 import { createOrg, expectLedgerMatches, settled } from '../helpers/billing';
 import { freePort } from '../helpers/serviceProcess';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
 const dbFilename = path.join(mkdtempSync(path.join(os.tmpdir(), 'temporal-restart-')), 'temporal.sqlite');
-let port: number;
-let server: TestWorkflowEnvironment;
+let address: string;
+let server: ChildProcess;
 let stack: Stack;
 
-const startServer = () => startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH), dbFilename, port });
+/** The Temporal CLI's dev server on a fixed port and SQLite file, so a restart keeps every workflow. */
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFilename, '--log-level', 'error'], { stdio: 'ignore' });
+  await eventually(async () => {
+    const connection = await Connection.connect({ address, connectTimeout: 1000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+    } finally {
+      await connection.close();
+    }
+  }, 90_000, 200);
+  return child;
+}
+
+async function stopServer(): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
 
 beforeAll(async () => {
-  port = await freePort();
-  server = await startServer();
-  stack = await startStack({ TEMPORAL_ADDRESS: server.address });
+  const port = await freePort();
+  address = `127.0.0.1:${port}`;
+  server = await startServer(port);
+  stack = await startStack({ TEMPORAL_ADDRESS: address });
 });
 afterAll(async () => {
   await stack.stop();
-  await server.teardown();
+  await stopServer();
 });
 
 test('a Temporal restart under load loses nothing and applies nothing twice', async () => {
@@ -62,9 +83,9 @@ test('a Temporal restart under load loses nothing and applies nothing twice', as
 
   await eventually(() => outcomes.accepted > 20);
   serverDown = true;
-  await server.teardown();
+  await stopServer();
   await eventually(() => outcomes.unavailable > 0, 30_000);
-  server = await startServer();
+  server = await startServer(Number(address.split(':')[1]));
   serverDown = false;
   const acceptedBefore = outcomes.accepted;
   await eventually(() => outcomes.accepted > acceptedBefore + 20, 60_000);
