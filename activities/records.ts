@@ -95,6 +95,11 @@ export async function appendRecords(db: Pool, { orgId, records }: AppendRecordsI
   const ledger = records.filter((r): r is LedgerRecord => r.type === 'ledger');
   const events = records.filter((r): r is EventRecord => r.type === 'event');
   const tx = await db.connect();
+  // A checked-out client reports a dropped connection as an 'error' event too; the failed query
+  // already carries it, so the event must not crash the process.
+  const ignore = () => undefined;
+  tx.on('error', ignore);
+  let failure: Error | undefined;
   try {
     await tx.query('BEGIN');
     const { applied, duplicates } = await insertUsage(tx, orgId, usage);
@@ -103,9 +108,11 @@ export async function appendRecords(db: Pool, { orgId, records }: AppendRecordsI
     await tx.query('COMMIT');
     return { duplicateUsageIds: duplicates };
   } catch (err) {
+    failure = err as Error;
     await tx.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    tx.release();
+    tx.off('error', ignore);
+    tx.release(failure); // a failed connection is discarded, not returned to the pool
   }
 }

@@ -10,6 +10,8 @@ app.use(express.json({ limit: '1mb' }));
 app.post('/v1/orgs/:org/usage', async (req, res) => {
   const events = req.body.events as Array<{ id: string; quantity: number }>;
   const client = await db.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     const { rows } = await client.query<{ credits: number }>(
@@ -29,6 +31,7 @@ app.post('/v1/orgs/:org/usage', async (req, res) => {
     await client.query('ROLLBACK').catch(() => undefined);
     res.status(503).json({ error: { code: 'database_unavailable', message: String(err) } });
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 });
