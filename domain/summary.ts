@@ -39,8 +39,7 @@ export interface BillingSummary {
 }
 
 export function agentAllowance(state: OrgState, agentId: string): Allowance {
-  const agent = state.agents[agentId] ?? { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' as const };
-  return allowance(agent, state.pools, subscriptionActive(state));
+  return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state));
 }
 
 /** The allowance as a billing summary answers it (agents not in it have default settings, no spend). */

@@ -34,11 +34,10 @@ import {
   type PricedUsageEvent,
   type TopUp,
 } from '../domain/state';
-import { agentAllowance, billingSummary } from '../domain/summary';
+import { billingSummary } from '../domain/summary';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../payments/provider';
 import {
   allocationNoticeSignal,
-  allowanceQuery,
   billingSummaryQuery,
   configureAgentUpdate,
   configureAllocationUpdate,
@@ -67,8 +66,8 @@ type PaymentFailure = Extract<PaymentResult, { status: 'failed' }>;
 /** Records in one PostgreSQL transaction at most. */
 const WRITE_BATCH_LIMIT = 20_000;
 
-/** Top-ups remembered for their Idempotency-Key (carried across continue-as-new). */
-const TOP_UP_KEY_WINDOW = 1000;
+/** Top-ups (by Idempotency-Key) and received allocations remembered, each (carried across continue-as-new). */
+const REMEMBERED_PAYMENTS = 1000;
 
 export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> {
   const { orgId, rules } = input;
@@ -231,6 +230,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   // ---- payments: at most one in flight; 3-D Secure waits without blocking anything else ----
 
+  const nextPaymentId = () => `pay_${state.paymentIdPrefix}_${++state.seq.payment}`;
+
   function beginPayment(kind: PaymentKind, credits: number, id: string, pricePer1000CreditsCents = rules.creditPricePer1000Cents): PendingPayment {
     const payment: PendingPayment = {
       id,
@@ -339,7 +340,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   }
 
   async function autoRecharge() {
-    const payment = beginPayment('auto_recharge', state.autoRecharge.rechargeCredits, `pay_${state.paymentIdPrefix}_${++state.seq.payment}`);
+    const payment = beginPayment('auto_recharge', state.autoRecharge.rechargeCredits, nextPaymentId());
     applyPaymentResult(payment, await charge(payment));
   }
 
@@ -391,7 +392,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     if (!allocation || state.pendingPayment !== null || Date.now() < Date.parse(allocation.nextRunAt)) return;
     allocation.nextRunAt = new Date(addMonths(Date.parse(allocation.anchor), ++allocation.runs)).toISOString();
     const credits = allocationCredits(allocation, current.allocationRates);
-    const paymentId = `pay_${state.paymentIdPrefix}_${++state.seq.payment}`;
+    const paymentId = nextPaymentId();
     if (!state.paymentMethodId) {
       emit('allocation.failed', 'Allocation skipped: the agency has no payment method.', { paymentId, credits, subAccountId });
       return noticeSubAccount(subAccountId, paymentId, credits, 'failed', 'Your agency has no payment method for its allocation.');
@@ -414,7 +415,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   function receiveAllocation(notice: AllocationNotice) {
     if (state.receivedAllocations.includes(notice.paymentId)) return;
     state.receivedAllocations.push(notice.paymentId);
-    if (state.receivedAllocations.length > TOP_UP_KEY_WINDOW) state.receivedAllocations.shift();
+    if (state.receivedAllocations.length > REMEMBERED_PAYMENTS) state.receivedAllocations.shift();
     if (notice.outcome === 'failed') return emit('allocation.failed', notice.message, { paymentId: notice.paymentId, agencyId: notice.agencyId });
     state.pools = { ...state.pools, topUp: state.pools.topUp + notice.credits };
     ledger('allocation', 'top_up', notice.credits, notice.paymentId);
@@ -508,7 +509,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
         message: null,
       };
       state.topUps.push(topUp);
-      if (state.topUps.length > TOP_UP_KEY_WINDOW) state.topUps.splice(0, state.topUps.length - TOP_UP_KEY_WINDOW);
+      if (state.topUps.length > REMEMBERED_PAYMENTS) state.topUps.splice(0, state.topUps.length - REMEMBERED_PAYMENTS);
       applyPaymentResult(payment, await charge(payment));
       return topUp;
     },
@@ -590,7 +591,6 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   });
 
   wf.setHandler(billingSummaryQuery, summary);
-  wf.setHandler(allowanceQuery, (agentId) => agentAllowance(state, agentId));
 
   // ---- the loop: act on what is due, sleep until something changes or a deadline passes ----
 

@@ -1,6 +1,6 @@
 // Signals, updates and queries of the organization workflow: defined once, shared by the workflow and its clients.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Allowance, WhenPlanExhausted } from '../domain/agents';
+import type { WhenPlanExhausted } from '../domain/agents';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { AllocationMinutes } from '../domain/allocation';
 import type { AllocationNotice, PricedUsageEvent, Subscription, TopUp } from '../domain/state';
@@ -43,4 +43,3 @@ export const configureAgentUpdate = defineUpdate<BillingSummary, [string, AgentS
 export const recordsCommittedUpdate = defineUpdate<void, []>('recordsCommitted');
 
 export const billingSummaryQuery = defineQuery<BillingSummary>('billingSummary');
-export const allowanceQuery = defineQuery<Allowance, [string]>('allowance');
