@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -47,6 +49,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       apiError = workflowRefusal(err) ?? unavailable(err) ?? new ApiError(500, 'internal_error', 'Something went wrong.');
       if (apiError.status >= 500) logger.error({ err, path: req.path }, 'request failed');
     }
+    if (apiError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(apiError.retryAfterSeconds));
     res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message } });
   };
 }

@@ -1,9 +1,9 @@
 // The API's handle on organization workflows: start, update, query and usage signals.
-import { WorkflowNotFoundError, type Client, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowNotFoundError, type Client, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
 import type { PricedUsageEvent } from '../domain/state';
 import type { billingOrgWorkflow } from '../workflows';
-import { usageSignal, workflowIdFor } from '../workflows/messages';
+import { usageBacklogQuery, usageSignal, workflowIdFor, type UsageBacklog } from '../workflows/messages';
 
 export class OrgWorkflows {
   constructor(
@@ -43,6 +43,16 @@ export class OrgWorkflows {
 
   async query<Ret, Args extends unknown[]>(orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
     return this.client.workflow.getHandle(workflowIdFor(orgId)).query(query, ...args);
+  }
+
+  /** The workflow's usage backlog, or undefined when it did not answer by `deadline` (epoch ms). */
+  async usageBacklog(orgId: string, deadline: number): Promise<UsageBacklog | undefined> {
+    try {
+      return await this.client.withDeadline(deadline, () => this.query(orgId, usageBacklogQuery));
+    } catch (err) {
+      if (isGrpcDeadlineError(err)) return undefined;
+      throw err;
+    }
   }
 
   async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { PricedUsageEvent } from '../domain/state';
 import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
 import { createApp } from './app';
@@ -12,6 +13,7 @@ import { requestSchemas } from './schemas';
 import { SummaryCache } from './summaryCache';
 import { billingSummaryQuery } from '../workflows/messages';
 import { usageSignalBatchSize } from '../observability/metrics';
+import { UsageAdmission } from './usageAdmission';
 import { UsageBatcher } from './usageBatcher';
 import { createPaymentProvider } from '../payments';
 import { ProviderEventHandler } from './stripeEvents';
@@ -28,6 +30,16 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules);
   const orgs = new OrgStore(db);
+  const { maxEventsPerSignal, admissionMinEvents, backlogHighWater, admissionMaxWaitMs } = settings.usage;
+  const admission = new UsageAdmission((orgId, deadline) => workflows.usageBacklog(orgId, deadline), {
+    minEvents: admissionMinEvents,
+    highWater: backlogHighWater,
+    maxWaitMs: admissionMaxWaitMs,
+  });
+  const sendUsage = async (orgId: string, events: PricedUsageEvent[]) => {
+    await admission.admit(orgId, events.length);
+    await workflows.signalUsage(orgId, events);
+  };
   let url = '';
   const app = createApp({
     settings,
@@ -40,9 +52,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
     selfUrl: () => url,
-    usage: new UsageBatcher((orgId, events) => workflows.signalUsage(orgId, events), settings.usage.maxEventsPerSignal, (size) =>
-      usageSignalBatchSize.observe(size),
-    ),
+    usage: new UsageBatcher(sendUsage, maxEventsPerSignal, (size) => usageSignalBatchSize.observe(size)),
     temporalReady: async () => {
       await connection.workflowService.getSystemInfo({});
     },

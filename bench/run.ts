@@ -23,6 +23,8 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'memory-orgs': { type: 'string', default: '1000' },
     'threshold-samples': { type: 'string', default: '20' },
+    phases: { type: 'string', default: 'many,hot,threshold,allowance,memory' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const ORGS = Number(opts.orgs);
@@ -122,7 +124,30 @@ async function createOrgs(base: string, prefix: string, count: number, setup: (o
   return ids;
 }
 
+const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory'] as const;
+type Phase = (typeof PHASES)[number];
+
+function phasesToRun(list: string): Set<Phase> {
+  const chosen = list.split(',').map((p) => p.trim());
+  const unknown = chosen.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown phase(s) ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
+  return new Set(chosen as Phase[]);
+}
+
+/** How long the organization's workflow runs grew. */
+async function historyOf(temporal: Client, orgId: string) {
+  const history = { runs: 0, maxEvents: 0, maxBytes: 0 };
+  for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
+    const { historyLength, historySize } = await temporal.workflow.getHandle(run.workflowId, run.runId).describe();
+    history.runs++;
+    history.maxEvents = Math.max(history.maxEvents, historyLength);
+    history.maxBytes = Math.max(history.maxBytes, historySize ?? 0);
+  }
+  return history;
+}
+
 async function main() {
+  const phases = phasesToRun(opts.phases!);
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
   console.log(`Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
@@ -137,66 +162,107 @@ async function main() {
   await db.query('CREATE TABLE bench_baseline_events (org_id text, id text, credits bigint, PRIMARY KEY (org_id, id))');
   await db.query('CREATE TABLE bench_baseline_balances (org_id text PRIMARY KEY, credits bigint NOT NULL)');
 
+  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const at = new Date().toISOString();
+  const stamp = at.replace(/[:.]/g, '-');
+  const profileDir = path.join(dir, `profile-${stamp}`);
+  const profileArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+
   const devServer = await startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) ?? installTemporalCli() });
   const [servicePort, baselinePort] = [await freePort(), await freePort()];
   const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: devServer.address, AUTH_JWT_SECRET: SECRET, STRIPE_WEBHOOK_SECRET: 'whsec_bench', LOG_LEVEL: 'warn' };
-  const app = new ChildService([path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { ...env, PORT: String(servicePort) }, `http://127.0.0.1:${servicePort}`);
+  const app = new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { ...env, PORT: String(servicePort) }, `http://127.0.0.1:${servicePort}`);
   const baseline = new ChildService([path.join(PROJECT_ROOT, 'dist', 'bench', 'baselineServer.js')], { ...env, PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}`);
   await Promise.all([app.start(), baseline.start()]);
   const connection = await Connection.connect({ address: devServer.address });
   const temporal = new Client({ connection });
 
   try {
+    const accepted = new Map<string, number>();
+    const addAccepted = (byOrg: Map<string, number>) => byOrg.forEach((n, id) => accepted.set(id, (accepted.get(id) ?? 0) + n));
+    const results: Record<string, unknown> = { at, machine, config: { phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS } };
+    const lines: string[] = [];
+    const ms = (l: { p50: number; p99: number }) => `p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`;
+
     console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
     const orgs = await createOrgs(app.url, 'many', ORGS);
     const baselineMany = await ingest(baseline.url, orgs, 'baseline');
-    const many = await ingest(app.url, orgs, 'many');
-    const [hotOrg] = await createOrgs(app.url, 'hot', 1);
-    const hot = await ingest(app.url, [hotOrg], 'hot');
-    const hotHandle = temporal.workflow.getHandle(workflowIdFor(hotOrg));
-    const hotHistoryLength = (await hotHandle.describe()).historyLength;
-    let hotRuns = 0;
-    for await (const _run of temporal.workflow.list({ query: `WorkflowId = '${workflowIdFor(hotOrg)}'` })) hotRuns++;
+    results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors };
+    lines.push(`plain-PostgreSQL baseline   ${round(baselineMany.eventsPerSecond)} events/s   (${ms(baselineMany.latencyMs)})`);
+    const ratios: Record<string, number> = {};
+    results.ratios = ratios;
 
-    console.log(`Threshold crossing to credits visible: ${THRESHOLD_SAMPLES} samples`);
-    const thresholdOrgs = await createOrgs(app.url, 'threshold', THRESHOLD_SAMPLES, async (id) => {
-      const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
-      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 100, currentPeriodEnd: new Date(Date.now() + 30 * 86400_000).toISOString() }));
-      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }));
-      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/auto-recharge`, owner, { enabled: true, thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 }));
-    });
-    const crossings: number[] = [];
-    for (const id of thresholdOrgs) {
-      const events = Array.from({ length: 60 }, (_, i) => ({ id: `cross-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
-      const t0 = performance.now();
-      await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
-      await waitUntil(async () => ((await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/billing`, ops))) as BillingSummary).topUpCredits === 500, 30_000, 2);
-      crossings.push(performance.now() - t0);
+    if (phases.has('many')) {
+      const many = await ingest(app.url, orgs, 'many');
+      addAccepted(many.acceptedByOrg);
+      ratios.manyOrgsToBaseline = round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2);
+      results.manyOrgs = { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors };
+      lines.push(`service, ${ORGS} orgs          ${round(many.eventsPerSecond)} events/s   ratio ${ratios.manyOrgsToBaseline} of baseline (${ms(many.latencyMs)})`);
     }
 
-    console.log('Allowance checks');
-    const allowance: number[] = [];
-    const checks = Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]);
-    await inParallel(checks, 8, async (id) => {
-      const t0 = performance.now();
-      await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/agents/bench-agent/allowance`, service));
-      allowance.push(performance.now() - t0);
-    });
+    if (phases.has('hot')) {
+      const [hotOrg] = await createOrgs(app.url, 'hot', 1);
+      const hot = await ingest(app.url, [hotOrg], 'hot');
+      addAccepted(hot.acceptedByOrg);
+      // Continue-as-new must keep every run short while the load goes on, not only after it.
+      const history = await historyOf(temporal, hotOrg);
+      ratios.hotOrgToBaseline = round(hot.eventsPerSecond / baselineMany.eventsPerSecond, 2);
+      results.hotOrg = { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, history };
+      lines.push(`service, one hot org        ${round(hot.eventsPerSecond)} events/s   ratio ${ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)})`);
+      lines.push(`                            its workflow: ${history.runs} runs, the longest ${history.maxEvents} events (${round(history.maxBytes / 2 ** 20, 2)} MiB)`);
+    }
 
-    console.log(`Memory with ${MEMORY_ORGS} organizations active`);
-    const rssBefore = app.peakRssMb();
-    const memoryOrgs = await createOrgs(app.url, 'mem', MEMORY_ORGS);
-    const memoryAccepted = new Map<string, number>();
-    await inParallel(memoryOrgs, 16, async (id) => {
-      const events = Array.from({ length: 10 }, (_, i) => ({ id: `mem-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
-      await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
-      memoryAccepted.set(id, 10);
-    });
-    const peakRssMb = app.peakRssMb();
+    if (phases.has('threshold')) {
+      console.log(`Threshold crossing to credits visible: ${THRESHOLD_SAMPLES} samples`);
+      const thresholdOrgs = await createOrgs(app.url, 'threshold', THRESHOLD_SAMPLES, async (id) => {
+        const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
+        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 100, currentPeriodEnd: new Date(Date.now() + 30 * 86400_000).toISOString() }));
+        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }));
+        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/auto-recharge`, owner, { enabled: true, thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 }));
+      });
+      const crossings: number[] = [];
+      for (const id of thresholdOrgs) {
+        const events = Array.from({ length: 60 }, (_, i) => ({ id: `cross-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
+        const t0 = performance.now();
+        await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
+        accepted.set(id, 60);
+        await waitUntil(async () => ((await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/billing`, ops))) as BillingSummary).topUpCredits === 500, 30_000, 2);
+        crossings.push(performance.now() - t0);
+      }
+      results.thresholdToCreditMs = { p50: round(percentile(crossings, 50)), max: round(Math.max(...crossings)) };
+      lines.push(`threshold to credits        p50 ${round(percentile(crossings, 50))} ms, max ${round(Math.max(...crossings))} ms`);
+    }
+
+    if (phases.has('allowance')) {
+      console.log('Allowance checks');
+      const allowance: number[] = [];
+      const checks = Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]);
+      await inParallel(checks, 8, async (id) => {
+        const t0 = performance.now();
+        await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/agents/bench-agent/allowance`, service));
+        allowance.push(performance.now() - t0);
+      });
+      results.allowanceMs = { p50: round(percentile(allowance, 50), 2), p99: round(percentile(allowance, 99), 2) };
+      lines.push(`allowance check             p50 ${round(percentile(allowance, 50), 2)} ms, p99 ${round(percentile(allowance, 99), 2)} ms`);
+    }
+
+    if (phases.has('memory')) {
+      console.log(`Memory with ${MEMORY_ORGS} organizations active`);
+      const rssBeforeMb = app.peakRssMb();
+      const memoryOrgs = await createOrgs(app.url, 'mem', MEMORY_ORGS);
+      await inParallel(memoryOrgs, 16, async (id) => {
+        const events = Array.from({ length: 10 }, (_, i) => ({ id: `mem-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
+        await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
+        accepted.set(id, 10);
+      });
+      const peakRssMb = app.peakRssMb();
+      const activeOrgs = accepted.size;
+      results.memory = { activeOrgs, rssBeforeMb: round(rssBeforeMb), peakRssMb: round(peakRssMb) };
+      lines.push(`memory                      peak RSS ${round(peakRssMb)} MiB with ${activeOrgs} orgs active (${round(rssBeforeMb)} MiB before the ${MEMORY_ORGS})`);
+    }
 
     console.log('Exactly-once check');
-    const accepted = new Map([...many.acceptedByOrg, ...hot.acceptedByOrg, ...memoryAccepted]);
-    for (const id of thresholdOrgs) accepted.set(id, 60);
     // The workflows apply usage at once and commit it to PostgreSQL behind; wait until the ledger
     // has caught up (or two minutes pass), then compare.
     type Row = { org_id: string; applied: string; events: string };
@@ -208,54 +274,33 @@ async function main() {
           [[...accepted.keys()]],
         )
       ).rows;
+    const totalAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
     const committedAt = performance.now();
     const rows = await waitUntil(async () => {
       const current = await appliedRows();
       const total = current.reduce((sum, r) => sum + Number(r.events), 0);
-      if (total < [...accepted.values()].reduce((a, b) => a + b, 0)) throw new Error(`committed ${total} so far`);
+      if (total < totalAccepted) throw new Error(`committed ${total} so far`);
       return current;
     }, 120_000, 500).catch(() => appliedRows());
     const commitLagMs = performance.now() - committedAt;
     const applied = new Map(rows.map((r) => [r.org_id, { credits: Number(r.applied), events: Number(r.events) }]));
     const mismatches = [...accepted].filter(([id, n]) => applied.get(id)?.credits !== n || applied.get(id)?.events !== n);
-    const totalAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
     const totalApplied = [...applied.values()].reduce((a, b) => a + b.credits, 0);
+    const exactlyOnce = { ok: mismatches.length === 0, orgsChecked: accepted.size, eventsAccepted: totalAccepted, creditsApplied: totalApplied, commitLagMs: round(commitLagMs), mismatches: mismatches.slice(0, 5) };
+    results.exactlyOnce = exactlyOnce;
+    lines.push(`exactly-once                ${exactlyOnce.ok ? 'OK' : 'FAILED'}: ${totalAccepted} events accepted, ${totalApplied} credits applied, ${accepted.size} orgs (ledger caught up ${round(commitLagMs / 1000)} s after the load)`);
 
-    const results = {
-      at: new Date().toISOString(),
-      machine,
-      config: { orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS },
-      baseline: { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors },
-      manyOrgs: { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors },
-      hotOrg: { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, currentRunHistoryLength: hotHistoryLength, runs: hotRuns },
-      ratios: { manyOrgsToBaseline: round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2), hotOrgToBaseline: round(hot.eventsPerSecond / baselineMany.eventsPerSecond, 2) },
-      thresholdToCreditMs: { p50: round(percentile(crossings, 50)), max: round(Math.max(...crossings)) },
-      allowanceMs: { p50: round(percentile(allowance, 50), 2), p99: round(percentile(allowance, 99), 2) },
-      memory: { activeOrgs: ORGS + 1 + THRESHOLD_SAMPLES + MEMORY_ORGS, rssBeforeMb: round(rssBefore), peakRssMb: round(peakRssMb) },
-      exactlyOnce: { ok: mismatches.length === 0, orgsChecked: accepted.size, eventsAccepted: totalAccepted, creditsApplied: totalApplied, commitLagMs: round(commitLagMs), mismatches: mismatches.slice(0, 5) },
-    };
-
-    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${results.at.replace(/[:.]/g, '-')}.json`);
+    if (opts.profile) results.profileDir = path.relative(PROJECT_ROOT, profileDir);
+    const file = path.join(dir, `${stamp}.json`);
     writeFileSync(file, JSON.stringify(results, null, 2));
-
-    const ms = (l: { p50: number; p99: number }) => `p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`;
-    console.log(`
-Figures (${machine.cpus} cores; Temporal dev server, PostgreSQL, service and load generator on one machine)
-  plain-PostgreSQL baseline   ${results.baseline.eventsPerSecond} events/s   (${ms(baselineMany.latencyMs)})
-  service, ${ORGS} orgs          ${results.manyOrgs.eventsPerSecond} events/s   ratio ${results.ratios.manyOrgsToBaseline} of baseline (${ms(many.latencyMs)})
-  service, one hot org        ${results.hotOrg.eventsPerSecond} events/s   ratio ${results.ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)})
-                              its workflow: ${hotRuns} runs, current history ${hotHistoryLength} events
-  threshold to credits        p50 ${results.thresholdToCreditMs.p50} ms, max ${results.thresholdToCreditMs.max} ms
-  allowance check             p50 ${results.allowanceMs.p50} ms, p99 ${results.allowanceMs.p99} ms
-  memory                      peak RSS ${results.memory.peakRssMb} MiB with ${results.memory.activeOrgs} orgs active (${results.memory.rssBeforeMb} MiB before the ${MEMORY_ORGS})
-  exactly-once                ${results.exactlyOnce.ok ? 'OK' : 'FAILED'}: ${totalAccepted} events accepted, ${totalApplied} credits applied, ${accepted.size} orgs (ledger caught up ${round(commitLagMs / 1000)} s after the load)
-Written to ${path.relative(PROJECT_ROOT, file)}`);
-    if (!results.exactlyOnce.ok) process.exitCode = 1;
+    console.log(`\nFigures (${machine.cpus} cores; Temporal dev server, PostgreSQL, service and load generator on one machine)`);
+    for (const line of lines) console.log(`  ${line}`);
+    console.log(`Written to ${path.relative(PROJECT_ROOT, file)}`);
+    if (!exactlyOnce.ok) process.exitCode = 1;
   } finally {
     await connection.close();
     await Promise.all([app.stop(), baseline.stop()]);
+    if (opts.profile) console.log(`CPU profile of the service (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
     await devServer.teardown();
     await db.end();
   }

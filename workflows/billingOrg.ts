@@ -48,6 +48,7 @@ import {
   workflowIdFor,
   setSubscriptionUpdate,
   topUpUpdate,
+  usageBacklogQuery,
   usageSignal,
 } from './messages';
 
@@ -592,6 +593,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   wf.setHandler(billingSummaryQuery, summary);
 
+  wf.setHandler(usageBacklogQuery, () => ({ uncommittedRecords: state.outbox.length, continuingAsNew: draining }));
+
   // ---- the loop: act on what is due, sleep until something changes or a deadline passes ----
 
   void writeRecords();
@@ -618,8 +621,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   const allocationRunDue = () => state.pendingPayment === null && dueAllocation() !== undefined;
   const actionDue = () =>
     renewalDue() || state.allocationNotices.length > 0 || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge' || allocationRunDue();
-  // Records not yet committed travel in the state; only a write in flight must finish first.
-  const readyToContinue = () => !writing && state.outbox.length <= rules.maxCarriedRecords && wf.allHandlersFinished();
+  // Records not yet committed travel in the state, a batch being written included: writes are
+  // idempotent, so the next run writing it again changes nothing. Waiting for a gap between writes
+  // would never end while a hot organization's usage keeps arriving.
+  const continueWhileWriting = wf.patched('continue-as-new-while-writing');
+  const readyToContinue = () => (continueWhileWriting || !writing) && state.outbox.length <= rules.maxCarriedRecords && wf.allHandlersFinished();
   let rulesForNextRun: BillingRules | undefined;
 
   for (;;) {

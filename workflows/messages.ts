@@ -43,3 +43,12 @@ export const configureAgentUpdate = defineUpdate<BillingSummary, [string, AgentS
 export const recordsCommittedUpdate = defineUpdate<void, []>('recordsCommitted');
 
 export const billingSummaryQuery = defineQuery<BillingSummary>('billingSummary');
+
+export interface UsageBacklog {
+  /** Records applied but not yet committed to PostgreSQL. */
+  uncommittedRecords: number;
+  /** Continue-as-new is due and waits for the uncommitted records to be written. */
+  continuingAsNew: boolean;
+}
+/** What the API asks before sending a hot organization more usage. */
+export const usageBacklogQuery = defineQuery<UsageBacklog>('usageBacklog');
