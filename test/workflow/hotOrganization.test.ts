@@ -22,7 +22,7 @@ function withHotAdmission(env: Record<string, string>) {
 /** Clients posting usage to one organization until `stop()`; what got 202 and what got refused. */
 function stream(orgId: string, clients: number) {
   const accepted = new Set<string>();
-  const refusals: Array<{ status: number; code: string; retryAfter: string | null }> = [];
+  const refusals: Array<{ status: number; code: string | undefined; retryAfter: string | null }> = [];
   let stopped = false;
   const running = Promise.all(
     Array.from({ length: clients }, async () => {
