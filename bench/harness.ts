@@ -1,6 +1,6 @@
 // Child processes for the benchmark and the tests that kill things: start, wait until ready, kill.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,4 +88,37 @@ export class ChildService {
     child.kill(signal);
     await exited;
   }
+}
+
+/** Processes for which `match` holds, given their command line and name (Linux /proc). */
+export function pidsMatching(match: (cmdline: string, comm: string) => boolean): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        return match(cmdline, comm);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) used so far by these processes; exited ones count 0. */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }

@@ -13,7 +13,7 @@ import { migrateDatabase } from '../db/migrate';
 import type { BillingSummary } from '../domain/summary';
 import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
 import { workflowIdFor } from '../workflows/messages';
-import { ChildService, freePort, waitUntil } from './harness';
+import { ChildService, cpuSeconds, freePort, pidsMatching, waitUntil } from './harness';
 
 const { values: opts } = parseArgs({
   options: {
@@ -70,6 +70,28 @@ async function inParallel<T>(items: T[], concurrency: number, task: (item: T) =>
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < items.length) await task(items[next++]);
   }));
+}
+
+/** Where the CPU goes: average cores each part of the machine used while `work` ran. */
+async function cpuDuring<T>(servicePid: number, work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
+  const groups = (): Record<string, number[]> => ({
+    service: [servicePid],
+    temporal: pidsMatching((cmdline) => cmdline.includes('start-dev')),
+    postgres: pidsMatching((_cmdline, comm) => comm === 'postgres'),
+  });
+  const before = Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds([pid])]))]));
+  const loadBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const load = process.cpuUsage(loadBefore);
+  const coresUsed: Record<string, number> = { loadGenerator: round((load.user + load.system) / 1e6 / seconds, 2) };
+  for (const [name, pids] of Object.entries(groups())) {
+    // A process started during the work (a new database connection) counts from zero.
+    const used = pids.reduce((sum, pid) => sum + cpuSeconds([pid]) - (before[name].get(pid) ?? 0), 0);
+    coresUsed[name] = round(used / seconds, 2);
+  }
+  return { result, coresUsed };
 }
 
 interface IngestResult {
@@ -187,29 +209,33 @@ async function main() {
 
     console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
     const orgs = await createOrgs(app.url, 'many', ORGS);
-    const baselineMany = await ingest(baseline.url, orgs, 'baseline');
-    results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors };
+    const cores = (used: Record<string, number>) => Object.entries(used).map(([name, n]) => `${name} ${n}`).join(', ');
+    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring(baseline.pid!, () => ingest(baseline.url, orgs, 'baseline'));
+    results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors, coresUsed: baselineCores };
     lines.push(`plain-PostgreSQL baseline   ${round(baselineMany.eventsPerSecond)} events/s   (${ms(baselineMany.latencyMs)})`);
+    lines.push(`                            cores used: ${cores(baselineCores)} (the baseline server as "service")`);
     const ratios: Record<string, number> = {};
     results.ratios = ratios;
 
     if (phases.has('many')) {
-      const many = await ingest(app.url, orgs, 'many');
+      const { result: many, coresUsed } = await cpuDuring(app.pid!, () => ingest(app.url, orgs, 'many'));
       addAccepted(many.acceptedByOrg);
       ratios.manyOrgsToBaseline = round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2);
-      results.manyOrgs = { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors };
+      results.manyOrgs = { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors, coresUsed };
       lines.push(`service, ${ORGS} orgs          ${round(many.eventsPerSecond)} events/s   ratio ${ratios.manyOrgsToBaseline} of baseline (${ms(many.latencyMs)})`);
+      lines.push(`                            cores used: ${cores(coresUsed)}`);
     }
 
     if (phases.has('hot')) {
       const [hotOrg] = await createOrgs(app.url, 'hot', 1);
-      const hot = await ingest(app.url, [hotOrg], 'hot');
+      const { result: hot, coresUsed } = await cpuDuring(app.pid!, () => ingest(app.url, [hotOrg], 'hot'));
       addAccepted(hot.acceptedByOrg);
       // Continue-as-new must keep every run short while the load goes on, not only after it.
       const history = await historyOf(temporal, hotOrg);
       ratios.hotOrgToBaseline = round(hot.eventsPerSecond / baselineMany.eventsPerSecond, 2);
-      results.hotOrg = { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, history };
-      lines.push(`service, one hot org        ${round(hot.eventsPerSecond)} events/s   ratio ${ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)})`);
+      results.hotOrg = { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, history, coresUsed };
+      lines.push(`service, one hot org        ${round(hot.eventsPerSecond)} events/s   ratio ${ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)}; ${hot.errors} requests not accepted)`);
+      lines.push(`                            cores used: ${cores(coresUsed)}`);
       lines.push(`                            its workflow: ${history.runs} runs, the longest ${history.maxEvents} events (${round(history.maxBytes / 2 ** 20, 2)} MiB)`);
     }
 
