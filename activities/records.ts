@@ -1,10 +1,13 @@
 // Commits the workflow's records (usage, ledger entries, events) to PostgreSQL in one transaction.
 import type { Pool, PoolClient } from 'pg';
+import type { AllowanceView } from '../domain/allowanceView';
 import type { OutboxRecord } from '../domain/state';
 
 export interface AppendRecordsInput {
   orgId: string;
   records: OutboxRecord[];
+  /** The organization's allowance view once these records are applied; given when they empty the outbox. */
+  view?: { version: number; usageSeq: number; view: AllowanceView };
 }
 
 export interface AppendRecordsResult {
@@ -89,8 +92,18 @@ async function insertEvents(tx: PoolClient, orgId: string, events: EventRecord[]
   );
 }
 
+async function upsertView(tx: PoolClient, orgId: string, { version, usageSeq, view }: NonNullable<AppendRecordsInput['view']>): Promise<void> {
+  await tx.query(
+    `INSERT INTO allowance_views (org_id, plan_remaining, top_up, subscription_active, agents, usage_seq, version, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+     ON CONFLICT (org_id) DO UPDATE SET plan_remaining = $2, top_up = $3, subscription_active = $4, agents = $5, usage_seq = $6, version = $7, updated_at = now()
+     WHERE allowance_views.version <= $7`,
+    [orgId, view.pools.planRemaining, view.pools.topUp, view.subscriptionActive, JSON.stringify(view.agents), usageSeq, version],
+  );
+}
+
 /** Idempotent: a retry of the same records inserts nothing new and reports the same duplicates. */
-export async function appendRecords(db: Pool, { orgId, records }: AppendRecordsInput): Promise<AppendRecordsResult> {
+export async function appendRecords(db: Pool, { orgId, records, view }: AppendRecordsInput): Promise<AppendRecordsResult> {
   const usage = records.filter((r): r is UsageRecord => r.type === 'usage');
   const ledger = records.filter((r): r is LedgerRecord => r.type === 'ledger');
   const events = records.filter((r): r is EventRecord => r.type === 'event');
@@ -105,6 +118,7 @@ export async function appendRecords(db: Pool, { orgId, records }: AppendRecordsI
     const { applied, duplicates } = await insertUsage(tx, orgId, usage);
     await insertLedger(tx, orgId, [...usageLedgerRows(applied), ...ledger]);
     await insertEvents(tx, orgId, events);
+    if (view) await upsertView(tx, orgId, view);
     await tx.query('COMMIT');
     return { duplicateUsageIds: duplicates };
   } catch (err) {

@@ -1,5 +1,7 @@
 // The Express application: JSON in and out, every /v1 route behind authentication.
 import express from 'express';
+import { allowanceViewFromSummary } from '../domain/allowanceView';
+import type { BillingSummary } from '../domain/summary';
 import { registry } from '../observability/metrics';
 import { authenticate } from './auth';
 import { openApiDocument } from './openapi';
@@ -28,16 +30,20 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  // Any write drops cached summaries: the org's own through its routes, every org's for provider events.
+  // A settings write leaves the allowance view its answer implies (routes that answer with the
+  // summary put it in res.locals.summaryAfterWrite); usage is applied by the usage route itself.
   app.use('/v1/orgs/:org', (req, res, next) => {
-    if (req.method !== 'GET') {
-      ctx.summaries.invalidate(req.params.org);
-      res.on('finish', () => ctx.summaries.invalidate(req.params.org));
+    if (req.method !== 'GET' && req.path !== '/usage') {
+      const write = ctx.allowances.settingsWriteStarted(req.params.org);
+      res.on('finish', () => {
+        const summary = res.statusCode < 300 ? (res.locals.summaryAfterWrite as BillingSummary | undefined) : undefined;
+        ctx.allowances.settingsWriteFinished(write, summary && allowanceViewFromSummary(summary));
+      });
     }
     next();
   });
   app.use('/v1/stripe/webhook', (_req, res, next) => {
-    res.on('finish', () => ctx.summaries.invalidate());
+    res.on('finish', () => ctx.allowances.anyOrgChanged());
     next();
   });
   app.use(webhookRoutes(ctx));

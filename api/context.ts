@@ -7,7 +7,7 @@ import type { PaymentProvider } from '../payments/provider';
 import type { ProviderEventHandler } from './stripeEvents';
 import type { OrgStore } from './orgStore';
 import type { RequestSchemas } from './schemas';
-import type { SummaryCache } from './summaryCache';
+import type { AllowanceViews } from './allowanceViews';
 import type { OrgWorkflows } from './orgWorkflows';
 import type { UsageBatcher } from './usageBatcher';
 
@@ -20,8 +20,8 @@ export interface ApiContext {
   logger: Logger;
   schemas: RequestSchemas;
   payments: PaymentProvider;
-  /** Billing summaries for the allowance check, dropped on every write through this API. */
-  summaries: SummaryCache;
+  /** What allowance checks are answered from. */
+  allowances: AllowanceViews;
   providerEvents: ProviderEventHandler;
   /** This API's own base URL (the sandbox delivers its webhooks to it). */
   selfUrl: () => string;

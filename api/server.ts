@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { allowanceViewFromSummary } from '../domain/allowanceView';
 import type { PricedUsageEvent } from '../domain/state';
 import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
@@ -10,7 +11,7 @@ import { createApp } from './app';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { requestSchemas } from './schemas';
-import { SummaryCache } from './summaryCache';
+import { AllowanceViews, committedViewsIn } from './allowanceViews';
 import { billingSummaryQuery } from '../workflows/messages';
 import { usageSignalBatchSize } from '../observability/metrics';
 import { UsageAdmission } from './usageAdmission';
@@ -47,7 +48,10 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     logger,
     orgs,
     workflows,
-    summaries: new SummaryCache((orgId) => workflows.query(orgId, billingSummaryQuery), settings.allowanceCacheMs),
+    allowances: new AllowanceViews(
+      { committed: committedViewsIn(db, logger), current: async (orgId) => allowanceViewFromSummary(await workflows.query(orgId, billingSummaryQuery)) },
+      settings.allowanceCacheMs,
+    ),
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),

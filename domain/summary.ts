@@ -42,13 +42,6 @@ export function agentAllowance(state: OrgState, agentId: string): Allowance {
   return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state));
 }
 
-/** The allowance as a billing summary answers it (agents not in it have default settings, no spend). */
-export function allowanceFromSummary(summary: BillingSummary, agentId: string): Allowance {
-  const agent = summary.agents.find((a) => a.id === agentId);
-  if (agent) return { allowed: agent.allowed, reason: agent.reason };
-  return allowance(NEW_AGENT, { planRemaining: summary.planCredits.remaining, topUp: summary.topUpCredits }, summary.subscription?.status === 'active');
-}
-
 export function billingSummary(state: OrgState, pricePer1000CreditsCents: number): BillingSummary {
   const { autoRecharge: settings, counters, pendingPayment: payment } = state;
   return {

@@ -4,6 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../activities';
 import { NEW_AGENT } from '../domain/agents';
 import { allocationCredits, allocationIsOff } from '../domain/allocation';
+import { allowanceViewOf } from '../domain/allowanceView';
 import {
   afterRechargeFailure,
   afterRechargeSuccess,
@@ -113,6 +114,9 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     push({ type: 'ledger', kind, pool, credits, ref, at: nowIso() });
   }
 
+  /** Grows with every record: orders the allowance views written to PostgreSQL. */
+  const recordsVersion = () => state.seq.usage + state.seq.event + state.seq.ledger + state.seq.payment;
+
   function uniqueRef(prefix: string): string {
     return `${prefix}-${++state.seq.ledger}`;
   }
@@ -122,9 +126,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       await wf.condition(() => state.outbox.length > 0 && (!draining || state.outbox.length > rules.maxCarriedRecords || commitWaiters > 0));
       // Everything pending, in one transaction (bounded): under load the batches grow instead of queueing.
       const batch = state.outbox.slice(0, WRITE_BATCH_LIMIT);
+      // A batch that empties the outbox carries the allowance view: then it shows exactly the committed records.
+      const view = batch.length === state.outbox.length ? { version: recordsVersion(), usageSeq: state.seq.usage, view: allowanceViewOf(state) } : undefined;
       writing = true;
       try {
-        const { duplicateUsageIds } = await appendRecords({ orgId, records: batch });
+        const { duplicateUsageIds } = await appendRecords({ orgId, records: batch, view });
         undoDuplicateUsage(batch, new Set(duplicateUsageIds));
       } finally {
         writing = false;
@@ -578,6 +584,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   wf.setHandler(configureAgentUpdate, (agentId, settings) => {
     state.agents[agentId] = { ...(state.agents[agentId] ?? NEW_AGENT), ...settings };
+    // A record, so that the allowance view in PostgreSQL is written again.
+    if (wf.patched('agent-updated-event')) emit('agent.updated', `Agent ${agentId} settings updated.`, { agentId, ...settings });
     return summary();
   });
 

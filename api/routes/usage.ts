@@ -3,13 +3,12 @@ import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
 import { usageEventsAccepted } from '../../observability/metrics';
 import type { PricedUsageEvent } from '../../domain/state';
-import { allowanceFromSummary } from '../../domain/summary';
 import { configureAgentUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';
 
-export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, logger, summaries }: ApiContext): Router {
+export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, logger, allowances }: ApiContext): Router {
   const router = Router();
   const meters = settings.priceBook.meters;
 
@@ -43,7 +42,10 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, log
       occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt,
     }));
     const fresh = await withoutRecorded(org.id, priced);
-    if (fresh.length > 0) await usage.submit(org.id, fresh);
+    if (fresh.length > 0) {
+      await usage.submit(org.id, fresh);
+      allowances.usageAccepted(org.id, fresh);
+    }
     usageEventsAccepted.inc(priced.length);
     res.status(202).json({ accepted: priced.length });
   });
@@ -51,7 +53,7 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, log
   router.get('/v1/orgs/:org/agents/:agent/allowance', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readAllowance);
     const agentId = parse(schemas.id, req.params.agent);
-    res.json(allowanceFromSummary(await summaries.get(org.id), agentId));
+    res.json(await allowances.allowance(org.id, agentId));
   });
 
   router.put('/v1/orgs/:org/agents/:agent', async (req, res) => {
@@ -59,6 +61,7 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, log
     const agentId = parse(schemas.id, req.params.agent);
     const settingsBody = parse(schemas.agent, req.body);
     const summary = await workflows.update(org.id, configureAgentUpdate, agentId, settingsBody);
+    res.locals.summaryAfterWrite = summary;
     res.json(summary.agents.find((a) => a.id === agentId));
   });
 

@@ -101,7 +101,7 @@ export async function startStack(envOverrides: Record<string, string> = {}): Pro
     http: httpClient(api.url),
     async stop() {
       await api.close();
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown(); // a test may have stopped it
       await running;
       await nativeConnection.close();
       await connection.close();

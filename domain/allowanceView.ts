@@ -1,0 +1,54 @@
+// What an allowance check needs of an organization, and nothing more: the pools, whether the
+// subscription is active, and the agents whose settings make their own spend matter. The
+// workflow commits it to PostgreSQL with its records; the API keeps it in memory and applies
+// the usage it accepts on top.
+import { allowance, NEW_AGENT, type AgentState, type Allowance } from './agents';
+import { applyDebit, splitDebit, type Pools } from './pools';
+import { subscriptionActive, type OrgState } from './state';
+import type { BillingSummary } from './summary';
+
+export interface AllowanceView {
+  pools: Pools;
+  subscriptionActive: boolean;
+  /** Only agents with a monthly limit or `stop`: any other agent's answer depends on the pools alone. */
+  agents: Record<string, AgentState>;
+}
+
+export interface UsageDebit {
+  agentId: string;
+  credits: number;
+}
+
+const hasOwnSettings = (agent: AgentState) => agent.monthlyLimitCredits !== null || agent.whenPlanExhausted !== NEW_AGENT.whenPlanExhausted;
+
+function ownSettingsOnly(agents: Array<[string, AgentState]>): Record<string, AgentState> {
+  return Object.fromEntries(agents.filter(([, agent]) => hasOwnSettings(agent)).map(([id, { spentThisMonth, monthlyLimitCredits, whenPlanExhausted }]) => [id, { spentThisMonth, monthlyLimitCredits, whenPlanExhausted }]));
+}
+
+export function allowanceViewOf(state: OrgState): AllowanceView {
+  return { pools: { ...state.pools }, subscriptionActive: subscriptionActive(state), agents: ownSettingsOnly(Object.entries(state.agents)) };
+}
+
+export function allowanceViewFromSummary(summary: BillingSummary): AllowanceView {
+  return {
+    pools: { planRemaining: summary.planCredits.remaining, topUp: summary.topUpCredits },
+    subscriptionActive: summary.subscription?.status === 'active',
+    agents: ownSettingsOnly(summary.agents.map((a) => [a.id, a])),
+  };
+}
+
+/** The same spend order and agent counters the workflow applies (spec §3, §6). */
+export function withUsage(view: AllowanceView, usage: UsageDebit[]): AllowanceView {
+  let pools = view.pools;
+  const agents = { ...view.agents };
+  for (const { agentId, credits } of usage) {
+    pools = applyDebit(pools, splitDebit(pools, credits));
+    const agent = agents[agentId];
+    if (agent) agents[agentId] = { ...agent, spentThisMonth: agent.spentThisMonth + credits };
+  }
+  return { ...view, pools, agents };
+}
+
+export function viewAllowance(view: AllowanceView, agentId: string): Allowance {
+  return allowance(view.agents[agentId] ?? NEW_AGENT, view.pools, view.subscriptionActive);
+}
