@@ -49,11 +49,12 @@ export class ChildService {
     return this.child?.pid;
   }
 
-  async start(): Promise<void> {
+  async start({ waitUntilReady = true } = {}): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     this.child = spawn(process.execPath, this.nodeArgs, { cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);
+    if (!waitUntilReady) return;
     await waitUntil(
       async () => {
         if (this.child?.exitCode !== null) throw new Error(`exited; see ${this.logFile}`);

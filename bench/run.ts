@@ -25,6 +25,7 @@ const { values: opts } = parseArgs({
     'threshold-samples': { type: 'string', default: '20' },
     phases: { type: 'string', default: 'many,hot,threshold,allowance,memory' },
     profile: { type: 'boolean', default: false },
+    layout: { type: 'string', default: 'split' },
   },
 });
 const ORGS = Number(opts.orgs);
@@ -73,9 +74,9 @@ async function inParallel<T>(items: T[], concurrency: number, task: (item: T) =>
 }
 
 /** Where the CPU goes: average cores each part of the machine used while `work` ran. */
-async function cpuDuring<T>(servicePid: number, work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
+async function cpuDuring<T>(servicePids: number[], work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
   const groups = (): Record<string, number[]> => ({
-    service: [servicePid],
+    service: servicePids,
     temporal: pidsMatching((cmdline) => cmdline.includes('start-dev')),
     postgres: pidsMatching((_cmdline, comm) => comm === 'postgres'),
   });
@@ -194,23 +195,53 @@ async function main() {
   const devServer = await startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) ?? installTemporalCli() });
   const [servicePort, baselinePort] = [await freePort(), await freePort()];
   const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: devServer.address, AUTH_JWT_SECRET: SECRET, STRIPE_WEBHOOK_SECRET: 'whsec_bench', LOG_LEVEL: 'warn' };
-  const app = new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { ...env, PORT: String(servicePort) }, `http://127.0.0.1:${servicePort}`);
+  // The API and the worker as separate processes, as docker-compose runs them, or (--layout single) one process as `npm start` runs it.
+  if (opts.layout !== 'split' && opts.layout !== 'single') throw new Error('--layout is split or single');
+  const split = opts.layout === 'split';
+  const serviceEnv = { ...env, PORT: String(servicePort) };
+  const serviceUrl = `http://127.0.0.1:${servicePort}`;
+  const app = new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', split ? 'api/main.js' : 'scripts/start.js')], serviceEnv, serviceUrl);
+  const worker = split ? new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], serviceEnv, serviceUrl) : undefined;
   const baseline = new ChildService([path.join(PROJECT_ROOT, 'dist', 'bench', 'baselineServer.js')], { ...env, PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}`);
   await Promise.all([app.start(), baseline.start()]);
+  // The worker has no HTTP port to wait for; creating the first organizations (updates) waits for it.
+  await worker?.start({ waitUntilReady: false });
+  const servicePids = [app.pid!, ...(worker ? [worker.pid!] : [])];
+  const servicePeakRssMb = () => app.peakRssMb() + (worker?.peakRssMb() ?? 0);
   const connection = await Connection.connect({ address: devServer.address });
   const temporal = new Client({ connection });
 
   try {
     const accepted = new Map<string, number>();
     const addAccepted = (byOrg: Map<string, number>) => byOrg.forEach((n, id) => accepted.set(id, (accepted.get(id) ?? 0) + n));
-    const results: Record<string, unknown> = { at, machine, config: { phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS } };
+    const results: Record<string, unknown> = { at, machine, config: { layout: opts.layout, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS } };
     const lines: string[] = [];
     const ms = (l: { p50: number; p99: number }) => `p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`;
+
+    // The workflows apply usage at once and commit it to PostgreSQL behind.
+    type Row = { org_id: string; applied: string; events: string };
+    const appliedRows = async () =>
+      (
+        await db.query<Row>(
+          `SELECT u.org_id, COALESCE((SELECT -SUM(l.credits) FROM ledger_entries l WHERE l.org_id = u.org_id AND l.kind = 'usage'), 0) AS applied, COUNT(*) AS events
+           FROM usage_events u WHERE u.org_id = ANY($1::text[]) GROUP BY u.org_id`,
+          [[...accepted.keys()]],
+        )
+      ).rows;
+    /** Waits until PostgreSQL holds every event accepted so far (or two minutes pass); returns the rows. */
+    const caughtUp = () =>
+      waitUntil(async () => {
+        const current = await appliedRows();
+        const total = current.reduce((sum, r) => sum + Number(r.events), 0);
+        const expected = [...accepted.values()].reduce((a, b) => a + b, 0);
+        if (total < expected) throw new Error(`committed ${total} of ${expected} so far`);
+        return current;
+      }, 120_000, 500).catch(() => appliedRows());
 
     console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
     const orgs = await createOrgs(app.url, 'many', ORGS);
     const cores = (used: Record<string, number>) => Object.entries(used).map(([name, n]) => `${name} ${n}`).join(', ');
-    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring(baseline.pid!, () => ingest(baseline.url, orgs, 'baseline'));
+    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring([baseline.pid!], () => ingest(baseline.url, orgs, 'baseline'));
     results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors, coresUsed: baselineCores };
     lines.push(`plain-PostgreSQL baseline   ${round(baselineMany.eventsPerSecond)} events/s   (${ms(baselineMany.latencyMs)})`);
     lines.push(`                            cores used: ${cores(baselineCores)} (the baseline server as "service")`);
@@ -218,7 +249,7 @@ async function main() {
     results.ratios = ratios;
 
     if (phases.has('many')) {
-      const { result: many, coresUsed } = await cpuDuring(app.pid!, () => ingest(app.url, orgs, 'many'));
+      const { result: many, coresUsed } = await cpuDuring(servicePids, () => ingest(app.url, orgs, 'many'));
       addAccepted(many.acceptedByOrg);
       ratios.manyOrgsToBaseline = round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2);
       results.manyOrgs = { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors, coresUsed };
@@ -228,7 +259,7 @@ async function main() {
 
     if (phases.has('hot')) {
       const [hotOrg] = await createOrgs(app.url, 'hot', 1);
-      const { result: hot, coresUsed } = await cpuDuring(app.pid!, () => ingest(app.url, [hotOrg], 'hot'));
+      const { result: hot, coresUsed } = await cpuDuring(servicePids, () => ingest(app.url, [hotOrg], 'hot'));
       addAccepted(hot.acceptedByOrg);
       // Continue-as-new must keep every run short while the load goes on, not only after it.
       const history = await historyOf(temporal, hotOrg);
@@ -261,53 +292,53 @@ async function main() {
     }
 
     if (phases.has('allowance')) {
-      console.log('Allowance checks');
-      const allowance: number[] = [];
-      const checks = Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]);
-      await inParallel(checks, 8, async (id) => {
+      console.log('Allowance checks, alone and while usage streams in');
+      const checkAllowance = async (id: string, into: number[]) => {
         const t0 = performance.now();
         await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/agents/bench-agent/allowance`, service));
-        allowance.push(performance.now() - t0);
+        into.push(performance.now() - t0);
+      };
+      // Alone: nothing else running, not even a backlog of earlier phases being committed.
+      await caughtUp();
+      const quiet: number[] = [];
+      await inParallel(Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]), 8, (id) => checkAllowance(id, quiet));
+      // Agents check before each conversation and report after it: checks meet the usage they follow.
+      const underLoad: number[] = [];
+      let streaming = true;
+      const checkers = Array.from({ length: 8 }, async (_, k) => {
+        for (let i = k; streaming; i += 8) await checkAllowance(orgs[i % orgs.length], underLoad);
       });
-      results.allowanceMs = { p50: round(percentile(allowance, 50), 2), p99: round(percentile(allowance, 99), 2) };
-      lines.push(`allowance check             p50 ${round(percentile(allowance, 50), 2)} ms, p99 ${round(percentile(allowance, 99), 2)} ms`);
+      const during = await ingest(app.url, orgs, 'allowance');
+      streaming = false;
+      await Promise.all(checkers);
+      addAccepted(during.acceptedByOrg);
+      const figures = (l: number[]) => ({ p50: round(percentile(l, 50), 2), p99: round(percentile(l, 99), 2), checks: l.length });
+      results.allowanceMs = { quiet: figures(quiet), underLoad: { ...figures(underLoad), ingestionEventsPerSecond: round(during.eventsPerSecond) } };
+      lines.push(`allowance check             p50 ${round(percentile(quiet, 50), 2)} ms, p99 ${round(percentile(quiet, 99), 2)} ms`);
+      lines.push(
+        `  while ${round(during.eventsPerSecond)} events/s stream in: p50 ${round(percentile(underLoad, 50), 2)} ms, p99 ${round(percentile(underLoad, 99), 2)} ms (${underLoad.length} checks)`,
+      );
     }
 
     if (phases.has('memory')) {
       console.log(`Memory with ${MEMORY_ORGS} organizations active`);
-      const rssBeforeMb = app.peakRssMb();
+      const rssBeforeMb = servicePeakRssMb();
       const memoryOrgs = await createOrgs(app.url, 'mem', MEMORY_ORGS);
       await inParallel(memoryOrgs, 16, async (id) => {
         const events = Array.from({ length: 10 }, (_, i) => ({ id: `mem-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
         await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
         accepted.set(id, 10);
       });
-      const peakRssMb = app.peakRssMb();
+      const peakRssMb = servicePeakRssMb();
       const activeOrgs = accepted.size;
       results.memory = { activeOrgs, rssBeforeMb: round(rssBeforeMb), peakRssMb: round(peakRssMb) };
       lines.push(`memory                      peak RSS ${round(peakRssMb)} MiB with ${activeOrgs} orgs active (${round(rssBeforeMb)} MiB before the ${MEMORY_ORGS})`);
     }
 
     console.log('Exactly-once check');
-    // The workflows apply usage at once and commit it to PostgreSQL behind; wait until the ledger
-    // has caught up (or two minutes pass), then compare.
-    type Row = { org_id: string; applied: string; events: string };
-    const appliedRows = async () =>
-      (
-        await db.query<Row>(
-          `SELECT u.org_id, COALESCE((SELECT -SUM(l.credits) FROM ledger_entries l WHERE l.org_id = u.org_id AND l.kind = 'usage'), 0) AS applied, COUNT(*) AS events
-           FROM usage_events u WHERE u.org_id = ANY($1::text[]) GROUP BY u.org_id`,
-          [[...accepted.keys()]],
-        )
-      ).rows;
     const totalAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
     const committedAt = performance.now();
-    const rows = await waitUntil(async () => {
-      const current = await appliedRows();
-      const total = current.reduce((sum, r) => sum + Number(r.events), 0);
-      if (total < totalAccepted) throw new Error(`committed ${total} so far`);
-      return current;
-    }, 120_000, 500).catch(() => appliedRows());
+    const rows = await caughtUp();
     const commitLagMs = performance.now() - committedAt;
     const applied = new Map(rows.map((r) => [r.org_id, { credits: Number(r.applied), events: Number(r.events) }]));
     const mismatches = [...accepted].filter(([id, n]) => applied.get(id)?.credits !== n || applied.get(id)?.events !== n);
@@ -325,7 +356,7 @@ async function main() {
     if (!exactlyOnce.ok) process.exitCode = 1;
   } finally {
     await connection.close();
-    await Promise.all([app.stop(), baseline.stop()]);
+    await Promise.all([app.stop(), baseline.stop(), worker?.stop()]);
     if (opts.profile) console.log(`CPU profile of the service (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
     await devServer.teardown();
     await db.end();

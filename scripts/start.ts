@@ -30,11 +30,14 @@ async function main() {
     address = devServer.address;
   }
 
-  const db = createPool(settings.databaseUrl, 20);
+  // A pool each, as when they run as separate processes: the API's reads (allowance checks) never
+  // queue behind the worker's ledger writes.
+  const workerDb = createPool(settings.databaseUrl, 20);
+  const apiDb = createPool(settings.databaseUrl, 10);
   const connection = await NativeConnection.connect({ address });
-  const worker = await createBillingWorker({ settings, db, connection });
+  const worker = await createBillingWorker({ settings, db: workerDb, connection });
   const workerDone = worker.run();
-  const api = await startApi(settings, db, address);
+  const api = await startApi(settings, apiDb, address);
 
   const lines = [`API          ${api.url}`, `Temporal     ${address}`];
   if (devServer) lines.push(`Temporal UI  http://127.0.0.1:${settings.temporal.devServerPort + 1000}`);
@@ -45,7 +48,7 @@ async function main() {
   await api.close();
   await connection.close();
   await devServer?.teardown();
-  await db.end();
+  await Promise.all([workerDb.end(), apiDb.end()]);
 }
 
 main().catch((err) => {
