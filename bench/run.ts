@@ -74,9 +74,9 @@ async function inParallel<T>(items: T[], concurrency: number, task: (item: T) =>
 }
 
 /** Where the CPU goes: average cores each part of the machine used while `work` ran. */
-async function cpuDuring<T>(servicePids: number[], work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
+async function cpuDuring<T>(service: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
   const groups = (): Record<string, number[]> => ({
-    service: servicePids,
+    ...Object.fromEntries(Object.entries(service).map(([name, pid]) => [name, [pid]])),
     temporal: pidsMatching((cmdline) => cmdline.includes('start-dev')),
     postgres: pidsMatching((_cmdline, comm) => comm === 'postgres'),
   });
@@ -206,7 +206,7 @@ async function main() {
   await Promise.all([app.start(), baseline.start()]);
   // The worker has no HTTP port to wait for; creating the first organizations (updates) waits for it.
   await worker?.start({ waitUntilReady: false });
-  const servicePids = [app.pid!, ...(worker ? [worker.pid!] : [])];
+  const servicePids: Record<string, number> = worker ? { api: app.pid!, worker: worker.pid! } : { service: app.pid! };
   const servicePeakRssMb = () => app.peakRssMb() + (worker?.peakRssMb() ?? 0);
   const connection = await Connection.connect({ address: devServer.address });
   const temporal = new Client({ connection });
@@ -241,7 +241,7 @@ async function main() {
     console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
     const orgs = await createOrgs(app.url, 'many', ORGS);
     const cores = (used: Record<string, number>) => Object.entries(used).map(([name, n]) => `${name} ${n}`).join(', ');
-    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring([baseline.pid!], () => ingest(baseline.url, orgs, 'baseline'));
+    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring({ service: baseline.pid! }, () => ingest(baseline.url, orgs, 'baseline'));
     results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors, coresUsed: baselineCores };
     lines.push(`plain-PostgreSQL baseline   ${round(baselineMany.eventsPerSecond)} events/s   (${ms(baselineMany.latencyMs)})`);
     lines.push(`                            cores used: ${cores(baselineCores)} (the baseline server as "service")`);
@@ -300,6 +300,8 @@ async function main() {
       };
       // Alone: nothing else running, not even a backlog of earlier phases being committed.
       await caughtUp();
+      // A warm-up round, not counted: the API's first checks open its database connections.
+      await inParallel(orgs.slice(0, 16), 8, (id) => checkAllowance(id, []));
       const quiet: number[] = [];
       await inParallel(Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]), 8, (id) => checkAllowance(id, quiet));
       // Agents check before each conversation and report after it: checks meet the usage they follow.

@@ -8,7 +8,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
 });
 
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // Idle connections stay a minute (not pg's 10 s): a quiet API answers its next checks without reconnecting.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 60_000 });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => undefined);
   return pool;
