@@ -61,6 +61,13 @@ export class OrgWorkflows {
 
   /** Durable once this resolves: the signal is in the workflow's history. */
   async signalUsage(orgId: string, events: PricedUsageEvent[]): Promise<void> {
+    try {
+      // A plain signal costs the Temporal server less than signal-with-start; the workflow almost always runs.
+      await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(usageSignal, events);
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
     await this.client.workflow.signalWithStart<typeof billingOrgWorkflow, [PricedUsageEvent[]]>('billingOrgWorkflow', {
       ...this.options(orgId),
       signal: usageSignal,
