@@ -4,17 +4,22 @@
 // A view is kept in memory for ALLOWANCE_CACHE_MS. Usage this API accepts is applied to it at
 // once, with the workflow's own rules, so a check after a 202 reflects it. When the view is
 // older, it is read again from PostgreSQL: the view the workflow committed with its records,
-// plus the usage accepted here that the committed view does not include yet. A settings write
-// leaves the view its answer implies (the summary of the state right after it); without one,
-// the next check asks the workflow, as it does for an organization whose view PostgreSQL does
-// not have yet or cannot give.
+// plus the usage accepted here that the committed view does not include yet. After a settings
+// write the workflow is asked (at once, in the background), and committed views older than its
+// answer are not used; so is it for an organization whose view PostgreSQL does not have yet or
+// cannot give.
 import type { Pool } from 'pg';
 import type { Allowance } from '../domain/agents';
 import { viewAllowance, withUsage, type AllowanceView, type UsageDebit } from '../domain/allowanceView';
 import type { Logger } from '../observability/logger';
 
-export interface CommittedView {
+export interface VersionedView {
   view: AllowanceView;
+  /** Grows with the workflow's records: a view of a later state has a higher version. */
+  version: number;
+}
+
+export interface CommittedView extends VersionedView {
   /** Which of the usage event ids asked about the view includes. */
   includedUsageIds: Set<string>;
 }
@@ -22,8 +27,8 @@ export interface CommittedView {
 export interface AllowanceSources {
   /** The view as of the organization's committed records; null before its first write or when PostgreSQL cannot answer. */
   committed(orgId: string, usageIds: string[]): Promise<CommittedView | null>;
-  /** The workflow's view: every usage event accepted before the call is in it. */
-  current(orgId: string): Promise<AllowanceView>;
+  /** The workflow's view: every write accepted before the call is in it. */
+  current(orgId: string): Promise<VersionedView>;
 }
 
 /** Usage of one accepted request, summed per agent; `lastId` is its last event. */
@@ -38,18 +43,14 @@ interface OrgViews {
   accepted: AcceptedUsage[];
   /** A settings write whose effect no view here includes yet: the next check asks the workflow. */
   askWorkflow: boolean;
+  /** The version of the newest workflow answer: an older committed view misses what it showed. */
+  minVersion: number;
   /** Grows with every usage accepted and settings change: a view loaded meanwhile may miss them. */
   changes: number;
   /** Grows with every settings change: a workflow answer given meanwhile may miss it. */
   settingsChanges: number;
   settingsWritesInFlight: number;
   load?: Promise<AllowanceView>;
-}
-
-/** A settings write in progress, from `settingsWriteStarted` to `settingsWriteFinished`. */
-export interface SettingsWrite {
-  orgId: string;
-  changesAtStart: number;
 }
 
 /** Accepted requests remembered per organization until the committed view includes them; older ones merge. */
@@ -79,17 +80,21 @@ export class AllowanceViews {
   private org(orgId: string): OrgViews {
     let org = this.orgs.get(orgId);
     if (!org) {
-      org = { accepted: [], askWorkflow: false, changes: 0, settingsChanges: 0, settingsWritesInFlight: 0 };
+      org = { accepted: [], askWorkflow: false, minVersion: 0, changes: 0, settingsChanges: 0, settingsWritesInFlight: 0 };
       this.orgs.set(orgId, org);
       if (this.orgs.size > MAX_ORGS) this.forgetOneIdle();
     }
     return org;
   }
 
-  /** Drops the oldest organization that holds only a cached view (nothing that a later check needs). */
+  /**
+   * Drops the oldest organization with no accepted usage to remember and nothing in progress. One
+   * that still waits for a workflow answer after a settings write (rare: the answer is asked for at
+   * once) may then read a committed view that lags that write, until it is committed.
+   */
   private forgetOneIdle() {
     for (const [id, org] of this.orgs) {
-      if (org.accepted.length === 0 && !org.askWorkflow && org.settingsWritesInFlight === 0 && !org.load) {
+      if (org.accepted.length === 0 && org.settingsWritesInFlight === 0 && !org.load) {
         this.orgs.delete(id);
         return;
       }
@@ -99,32 +104,42 @@ export class AllowanceViews {
   private view(orgId: string): Promise<AllowanceView> {
     const org = this.org(orgId);
     if (org.cached && Date.now() - org.cached.at < this.ttlMs) return Promise.resolve(org.cached.view);
-    org.load ??= this.load(orgId, org).finally(() => (org.load = undefined));
+    if (!org.load) {
+      // A write accepted meanwhile clears `load`: later checks then start their own.
+      const load: Promise<AllowanceView> = this.load(orgId, org).finally(() => {
+        if (org.load === load) org.load = undefined;
+      });
+      org.load = load;
+    }
     return org.load;
   }
 
   private async load(orgId: string, org: OrgViews): Promise<AllowanceView> {
     const startedAt = Date.now();
     const changesAtStart = org.changes;
+    // A settings write in progress may or may not be in what this load finds.
+    const settingsQuiet = () => org.settingsChanges === settingsChangesAtStart && org.settingsWritesInFlight === 0 && !writingAtStart;
     const settingsChangesAtStart = org.settingsChanges;
+    const writingAtStart = org.settingsWritesInFlight > 0;
     const askedAbout = [...org.accepted];
-    const committed = org.askWorkflow ? null : await this.sources.committed(orgId, askedAbout.map((a) => a.lastId));
+    let committed = org.askWorkflow ? null : await this.sources.committed(orgId, askedAbout.map((a) => a.lastId));
+    if (committed && committed.version < org.minVersion) committed = null; // older than what the workflow showed
     let view: AllowanceView;
-    let seen: number; // how many of `askedAbout` the view includes
     if (committed) {
       // The workflow commits usage in the order it received it: the last included request tells which went before.
-      seen = askedAbout.map((a) => committed.includedUsageIds.has(a.lastId)).lastIndexOf(true) + 1;
+      const seen = askedAbout.map((a) => committed.includedUsageIds.has(a.lastId)).lastIndexOf(true) + 1;
       view = withUsage(committed.view, askedAbout.slice(seen).flatMap((a) => a.usage));
+      const included = new Set(askedAbout.slice(0, seen));
+      org.accepted = org.accepted.filter((a) => !included.has(a));
     } else {
-      view = await this.sources.current(orgId);
-      seen = askedAbout.length;
+      // Accepted usage stays remembered: the committed view may not have it yet.
+      const current = await this.sources.current(orgId);
+      view = current.view;
+      org.minVersion = Math.max(org.minVersion, current.version);
+      if (settingsQuiet()) org.askWorkflow = false;
     }
-    org.accepted = org.accepted.filter((a) => !askedAbout.slice(0, seen).includes(a));
-    const settingsUnchanged = org.settingsChanges === settingsChangesAtStart && org.settingsWritesInFlight === 0;
-    // The workflow's answer includes every settings change before it; usage accepted meanwhile stays remembered.
-    if (!committed && settingsUnchanged) org.askWorkflow = false;
     // Usage accepted or settings changed meanwhile may be missing: answer with the view, but do not keep it.
-    if (org.changes === changesAtStart && settingsUnchanged && this.ttlMs > 0) org.cached = { at: startedAt, view };
+    if (org.changes === changesAtStart && settingsQuiet() && this.ttlMs > 0) org.cached = { at: startedAt, view };
     return view;
   }
 
@@ -141,29 +156,24 @@ export class AllowanceViews {
       org.accepted.splice(0, 2, { lastId: newer.lastId, usage: perAgent([...older.usage, ...newer.usage]) });
     }
     if (org.cached) org.cached.view = withUsage(org.cached.view, usage);
+    org.load = undefined;
   }
 
-  settingsWriteStarted(orgId: string): SettingsWrite {
+  settingsWriteStarted(orgId: string): void {
     const org = this.org(orgId);
     org.changes++;
     org.settingsChanges++;
     org.settingsWritesInFlight++;
     org.cached = undefined;
+    org.load = undefined;
     org.askWorkflow = true;
-    return { orgId, changesAtStart: org.changes };
   }
 
-  /**
-   * `after` is the view the write answered with, when it did: the state right after the write,
-   * which includes every usage accepted before it. Kept if nothing else changed meanwhile.
-   */
-  settingsWriteFinished(write: SettingsWrite, after?: AllowanceView): void {
-    const org = this.org(write.orgId);
+  /** Once the last write in progress is done, the workflow is asked at once, so that the next check need not. */
+  settingsWriteFinished(orgId: string): void {
+    const org = this.org(orgId);
     org.settingsWritesInFlight--;
-    if (!after || org.changes !== write.changesAtStart || org.settingsWritesInFlight > 0) return;
-    org.accepted = [];
-    org.askWorkflow = false;
-    if (this.ttlMs > 0) org.cached = { at: Date.now(), view: after };
+    if (org.settingsWritesInFlight === 0 && this.ttlMs > 0) this.view(orgId).catch(() => undefined);
   }
 
   /** A provider event may have changed any organization: every next check asks the workflow. */
@@ -172,6 +182,7 @@ export class AllowanceViews {
       org.changes++;
       org.settingsChanges++;
       org.cached = undefined;
+      org.load = undefined;
       org.askWorkflow = true;
     }
   }
@@ -181,8 +192,8 @@ export class AllowanceViews {
 export function committedViewsIn(db: Pool, logger: Logger): AllowanceSources['committed'] {
   return async (orgId, usageIds) => {
     try {
-      const { rows } = await db.query<{ plan_remaining: string; top_up: string; subscription_active: boolean; agents: AllowanceView['agents']; included: string[] }>(
-        `SELECT v.plan_remaining, v.top_up, v.subscription_active, v.agents,
+      const { rows } = await db.query<{ plan_remaining: string; top_up: string; subscription_active: boolean; agents: AllowanceView['agents']; version: string; included: string[] }>(
+        `SELECT v.plan_remaining, v.top_up, v.subscription_active, v.agents, v.version,
                 ARRAY(SELECT u.id FROM usage_events u WHERE u.org_id = v.org_id AND u.id = ANY($2::text[]) AND u.seq <= v.usage_seq) AS included
          FROM allowance_views v WHERE v.org_id = $1`,
         [orgId, usageIds],
@@ -191,6 +202,7 @@ export function committedViewsIn(db: Pool, logger: Logger): AllowanceSources['co
       if (!row) return null;
       return {
         view: { pools: { planRemaining: Number(row.plan_remaining), topUp: Number(row.top_up) }, subscriptionActive: row.subscription_active, agents: row.agents },
+        version: Number(row.version),
         includedUsageIds: new Set(row.included),
       };
     } catch (err) {

@@ -1,7 +1,5 @@
 // The Express application: JSON in and out, every /v1 route behind authentication.
 import express from 'express';
-import { allowanceViewFromSummary } from '../domain/allowanceView';
-import type { BillingSummary } from '../domain/summary';
 import { registry } from '../observability/metrics';
 import { authenticate } from './auth';
 import { openApiDocument } from './openapi';
@@ -30,24 +28,24 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  // A settings write leaves the allowance view its answer implies (routes that answer with the
-  // summary put it in res.locals.summaryAfterWrite); usage is applied by the usage route itself.
-  app.use('/v1/orgs/:org', (req, res, next) => {
-    if (req.method !== 'GET' && req.path !== '/usage') {
-      const write = ctx.allowances.settingsWriteStarted(req.params.org);
-      res.on('finish', () => {
-        const summary = res.statusCode < 300 ? (res.locals.summaryAfterWrite as BillingSummary | undefined) : undefined;
-        ctx.allowances.settingsWriteFinished(write, summary && allowanceViewFromSummary(summary));
-      });
-    }
-    next();
-  });
+  // A provider event that was acted on may have changed any organization's allowance.
   app.use('/v1/stripe/webhook', (_req, res, next) => {
-    res.on('finish', () => ctx.allowances.anyOrgChanged());
+    res.on('close', () => {
+      if (res.statusCode < 300) ctx.allowances.anyOrgChanged();
+    });
     next();
   });
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
+  // A settings write sends the org's next allowance check to its workflow; usage is applied to the
+  // view by the usage route itself. 'close' comes even when the caller hangs up mid-write.
+  app.use('/v1/orgs/:org', (req, res, next) => {
+    if (req.method !== 'GET' && req.path !== '/usage') {
+      ctx.allowances.settingsWriteStarted(req.params.org);
+      res.on('close', () => ctx.allowances.settingsWriteFinished(req.params.org));
+    }
+    next();
+  });
   app.use(express.json({ limit: MAX_BODY }));
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));

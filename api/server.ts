@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { allowanceViewFromSummary } from '../domain/allowanceView';
 import type { PricedUsageEvent } from '../domain/state';
 import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
@@ -12,7 +11,7 @@ import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { requestSchemas } from './schemas';
 import { AllowanceViews, committedViewsIn } from './allowanceViews';
-import { billingSummaryQuery } from '../workflows/messages';
+import { allowanceViewQuery } from '../workflows/messages';
 import { usageSignalBatchSize } from '../observability/metrics';
 import { UsageAdmission } from './usageAdmission';
 import { UsageBatcher } from './usageBatcher';
@@ -49,7 +48,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     orgs,
     workflows,
     allowances: new AllowanceViews(
-      { committed: committedViewsIn(db, logger), current: async (orgId) => allowanceViewFromSummary(await workflows.query(orgId, billingSummaryQuery)) },
+      { committed: committedViewsIn(db, logger), current: (orgId) => workflows.query(orgId, allowanceViewQuery) },
       settings.allowanceCacheMs,
     ),
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),

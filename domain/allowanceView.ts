@@ -5,7 +5,6 @@
 import { allowance, NEW_AGENT, type AgentState, type Allowance } from './agents';
 import { applyDebit, splitDebit, type Pools } from './pools';
 import { subscriptionActive, type OrgState } from './state';
-import type { BillingSummary } from './summary';
 
 export interface AllowanceView {
   pools: Pools;
@@ -27,14 +26,6 @@ function ownSettingsOnly(agents: Array<[string, AgentState]>): Record<string, Ag
 
 export function allowanceViewOf(state: OrgState): AllowanceView {
   return { pools: { ...state.pools }, subscriptionActive: subscriptionActive(state), agents: ownSettingsOnly(Object.entries(state.agents)) };
-}
-
-export function allowanceViewFromSummary(summary: BillingSummary): AllowanceView {
-  return {
-    pools: { planRemaining: summary.planCredits.remaining, topUp: summary.topUpCredits },
-    subscriptionActive: summary.subscription?.status === 'active',
-    agents: ownSettingsOnly(summary.agents.map((a) => [a.id, a])),
-  };
 }
 
 /** The same spend order and agent counters the workflow applies (spec §3, §6). */

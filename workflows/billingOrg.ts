@@ -39,6 +39,7 @@ import { billingSummary } from '../domain/summary';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../payments/provider';
 import {
   allocationNoticeSignal,
+  allowanceViewQuery,
   billingSummaryQuery,
   configureAgentUpdate,
   configureAllocationUpdate,
@@ -92,6 +93,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   /** Set while continue-as-new is due: writes go on only until the outbox is small enough to carry, or while a reader waits. */
   let draining = false;
   let commitWaiters = 0;
+  /** The allowance view in PostgreSQL no longer matches the committed records (duplicates were reverted after it). */
+  let viewOutdated = false;
   /** Payment intents a webhook named since they were last read. */
   const intentUpdates = new Set<string>();
   let appendedRecords = state.outbox.length;
@@ -123,7 +126,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   async function writeRecords(): Promise<void> {
     for (;;) {
-      await wf.condition(() => state.outbox.length > 0 && (!draining || state.outbox.length > rules.maxCarriedRecords || commitWaiters > 0));
+      await wf.condition(() => (state.outbox.length > 0 || viewOutdated) && (!draining || state.outbox.length > rules.maxCarriedRecords || commitWaiters > 0));
+      viewOutdated = false;
       // Everything pending, in one transaction (bounded): under load the batches grow instead of queueing.
       const batch = state.outbox.slice(0, WRITE_BATCH_LIMIT);
       // A batch that empties the outbox carries the allowance view: then it shows exactly the committed records.
@@ -174,6 +178,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
    */
   function undoDuplicateUsage(batch: OutboxRecord[], duplicates: Set<string>) {
     if (duplicates.size === 0) return;
+    // The view just committed still shows the duplicates' debits: write it again, even with no record to go with it.
+    if (wf.patched('rewrite-view-after-duplicates')) viewOutdated = true;
     for (const record of batch) {
       if (record.type !== 'usage' || !duplicates.has(record.id)) continue;
       const samePeriod = record.period === state.period;
@@ -600,6 +606,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   });
 
   wf.setHandler(billingSummaryQuery, summary);
+
+  wf.setHandler(allowanceViewQuery, () => ({ view: allowanceViewOf(state), version: recordsVersion() }));
 
   wf.setHandler(usageBacklogQuery, () => ({ uncommittedRecords: state.outbox.length, continuingAsNew: draining }));
 

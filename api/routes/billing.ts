@@ -16,7 +16,6 @@ export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageSubscription);
     const subscription = parse(schemas.subscription, req.body);
     const summary = await workflows.update(org.id, setSubscriptionUpdate, subscription);
-    res.locals.summaryAfterWrite = summary;
     res.json({ subscription: { ...subscription, currentPeriodEnd: summary.nextRenewalAt }, planCredits: summary.planCredits });
   });
 
@@ -30,13 +29,12 @@ export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext
       throw err.code === 'card_declined' ? new ApiError(402, 'card_declined', err.message) : new ApiError(422, 'invalid_payment_method', err.message);
     }
     const summary = await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
-    res.locals.summaryAfterWrite = summary;
     res.json({ paymentMethod: summary.paymentMethod });
   });
 
   router.delete('/v1/orgs/:org/payment-method', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
-    res.locals.summaryAfterWrite = await workflows.update(org.id, setPaymentMethodUpdate, null);
+    await workflows.update(org.id, setPaymentMethodUpdate, null);
     res.status(204).end();
   });
 
@@ -44,7 +42,6 @@ export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext
     const { org } = await authorizeOwner(req, orgs, req.params.org, AUTO_RECHARGE_REFUSALS);
     const body = parse(schemas.autoRecharge, req.body);
     const summary = await workflows.update(org.id, configureAutoRechargeUpdate, body);
-    res.locals.summaryAfterWrite = summary;
     res.json({ message: SETTINGS_UPDATED, autoRecharge: summary.autoRecharge });
   });
 

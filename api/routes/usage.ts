@@ -61,7 +61,6 @@ export function usageRoutes({ orgs, workflows, usage, settings, schemas, db, log
     const agentId = parse(schemas.id, req.params.agent);
     const settingsBody = parse(schemas.agent, req.body);
     const summary = await workflows.update(org.id, configureAgentUpdate, agentId, settingsBody);
-    res.locals.summaryAfterWrite = summary;
     res.json(summary.agents.find((a) => a.id === agentId));
   });
 

@@ -1,6 +1,6 @@
 // Allowance checks do not wait for the organization's workflow: PostgreSQL has the view the
 // workflow committed with its records, and the API completes it with the usage it accepted since.
-import { allowanceViewFromSummary } from '../../domain/allowanceView';
+import { allowanceViewQuery, workflowIdFor } from '../../workflows/messages';
 import { createOrg, expectStatus, messages, postUsage, settled } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
@@ -18,11 +18,14 @@ test('the view committed with the records is the workflow view', async () => {
   const orgId = await createOrg(stack, { planCredits: 50, paymentMethodId: null });
   await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/capped`, stack.token('owner', orgId), { monthlyLimitCredits: 5, whenPlanExhausted: 'stop' }), 200);
   await postUsage(stack, orgId, [...messages(7, 'capped'), ...messages(3, 'plain')]);
-  const summary = await settled(stack, orgId);
-  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents FROM allowance_views WHERE org_id = $1', [orgId]);
-  expect({ pools: { planRemaining: Number(rows[0].plan_remaining), topUp: Number(rows[0].top_up) }, subscriptionActive: rows[0].subscription_active, agents: rows[0].agents }).toEqual(
-    allowanceViewFromSummary(summary),
-  );
+  await settled(stack, orgId);
+  const workflow = await stack.client.workflow.getHandle(workflowIdFor(orgId)).query(allowanceViewQuery);
+  expect(workflow.view.agents).toEqual({ capped: { spentThisMonth: 7, monthlyLimitCredits: 5, whenPlanExhausted: 'stop' } });
+  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version FROM allowance_views WHERE org_id = $1', [orgId]);
+  expect({
+    view: { pools: { planRemaining: Number(rows[0].plan_remaining), topUp: Number(rows[0].top_up) }, subscriptionActive: rows[0].subscription_active, agents: rows[0].agents },
+    version: Number(rows[0].version),
+  }).toEqual(workflow);
   expect(await allowance(orgId, 'capped')).toEqual({ allowed: false, reason: 'agent_limit_reached' });
 });
 

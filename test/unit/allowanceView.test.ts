@@ -1,7 +1,7 @@
-import { allowanceViewFromSummary, allowanceViewOf, viewAllowance, withUsage, type AllowanceView } from '../../domain/allowanceView';
+import { allowanceViewOf, viewAllowance, withUsage, type AllowanceView } from '../../domain/allowanceView';
 import { applyDebit, splitDebit } from '../../domain/pools';
 import { initialState, type OrgState } from '../../domain/state';
-import { agentAllowance, billingSummary } from '../../domain/summary';
+import { agentAllowance } from '../../domain/summary';
 
 function state(): OrgState {
   const s = initialState('org_1', 'run_1');
@@ -20,11 +20,6 @@ test('the view keeps only agents whose own settings matter, and answers as the s
   const view = allowanceViewOf(s);
   expect(Object.keys(view.agents).sort()).toEqual(['capped', 'stopper']);
   for (const agentId of ['capped', 'stopper', 'plain', 'never-seen']) expect(viewAllowance(view, agentId)).toEqual(agentAllowance(s, agentId));
-});
-
-test('the view from a billing summary equals the view from the state', () => {
-  const s = state();
-  expect(allowanceViewFromSummary(billingSummary(s, 2000))).toEqual(allowanceViewOf(s));
 });
 
 test('usage applied to a view spends plan credits first, then the wallet, and counts limited agents', () => {
