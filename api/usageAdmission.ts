@@ -16,6 +16,11 @@ export interface AdmissionLimits {
 }
 
 const RECHECK_MS = 20;
+/**
+ * How long a batch waits for a continue-as-new at most. One normally takes well under a second; one
+ * held up longer (a payment or a database outage in the way) is not helped by holding usage back.
+ */
+const CONTINUE_AS_NEW_WAIT_MS = 2000;
 
 const usageBacklogged = () =>
   new ApiError(429, 'usage_backlogged', 'Usage for this organization arrives faster than it can be recorded; retry shortly.', 1);
@@ -31,6 +36,7 @@ export class UsageAdmission {
   async admit(orgId: string, size: number): Promise<void> {
     if (size < this.limits.minEvents) return;
     const deadline = Date.now() + this.limits.maxWaitMs;
+    const continueAsNewDeadline = Date.now() + Math.min(CONTINUE_AS_NEW_WAIT_MS, this.limits.maxWaitMs);
     for (;;) {
       let status: UsageBacklog | undefined;
       try {
@@ -43,12 +49,8 @@ export class UsageAdmission {
       }
       if (!status) throw usageBacklogged();
       const behind = status.uncommittedRecords >= this.limits.highWater;
-      if (!behind && !status.continuingAsNew) return;
-      if (Date.now() >= deadline) {
-        // A continue-as-new held up by a database outage is no reason to refuse usage; a backlog is.
-        if (!behind) return;
-        throw usageBacklogged();
-      }
+      if (!behind && (!status.continuingAsNew || Date.now() >= continueAsNewDeadline)) return;
+      if (Date.now() >= deadline) throw usageBacklogged();
       await sleep(RECHECK_MS);
     }
   }

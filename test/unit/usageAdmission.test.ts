@@ -44,7 +44,7 @@ test('a backlog still above the high-water mark at the deadline is refused with 
   expect(refusal).toMatchObject({ status: 429, code: 'usage_backlogged', retryAfterSeconds: 1 });
 });
 
-test('a continue-as-new still pending at the deadline does not refuse usage', async () => {
+test('a continue-as-new still pending after its wait does not refuse usage', async () => {
   const { asked, admission } = workflowAnswering(continuing);
   await admission.admit('org', 500);
   expect(asked.length).toBeGreaterThan(1);
@@ -67,4 +67,11 @@ test('an organization without a workflow yet has no backlog', async () => {
     throw new WorkflowNotFoundError('not found', 'billing-org-new', undefined);
   }, limits);
   await expect(admission.admit('new', 500)).resolves.toBeUndefined();
+});
+
+test('a batch waits for a continue-as-new for two seconds at most, however long the backlog wait may be', async () => {
+  const admission = new UsageAdmission(async () => continuing, { ...limits, maxWaitMs: 60_000 });
+  const startedAt = Date.now();
+  await admission.admit('org', 500);
+  expect(Date.now() - startedAt).toBeLessThan(10_000);
 });
