@@ -67,6 +67,8 @@ function perAgent(usage: UsageDebit[]): UsageDebit[] {
 
 export class AllowanceViews {
   private readonly orgs = new Map<string, OrgViews>();
+  /** Loads no request waits for (after settings writes). */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(
     private readonly sources: AllowanceSources,
@@ -173,7 +175,16 @@ export class AllowanceViews {
   settingsWriteFinished(orgId: string): void {
     const org = this.org(orgId);
     org.settingsWritesInFlight--;
-    if (org.settingsWritesInFlight === 0 && this.ttlMs > 0) this.view(orgId).catch(() => undefined);
+    if (org.settingsWritesInFlight === 0 && this.ttlMs > 0) {
+      const refresh = this.view(orgId).catch(() => undefined);
+      this.background.add(refresh);
+      void refresh.finally(() => this.background.delete(refresh));
+    }
+  }
+
+  /** Resolves when no background load is left (before the Temporal connection closes). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.background]);
   }
 
   /** A provider event may have changed any organization: every next check asks the workflow. */

@@ -25,6 +25,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+const WORKFLOW_ANSWER_TIMEOUT_MS = 10_000;
+
 export async function startApi(settings: Settings, db: Pool, temporalAddress: string, port = settings.port): Promise<ApiServer> {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
@@ -40,6 +42,15 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     await admission.admit(orgId, events.length);
     await workflows.signalUsage(orgId, events);
   };
+  // The workflow's own answer, for checks PostgreSQL cannot settle: bounded, so that a background
+  // refresh cannot outlive the API's Temporal connection.
+  const allowances = new AllowanceViews(
+    {
+      committed: committedViewsIn(db, logger),
+      current: (orgId) => client.withDeadline(Date.now() + WORKFLOW_ANSWER_TIMEOUT_MS, () => workflows.query(orgId, allowanceViewQuery)),
+    },
+    settings.allowanceCacheMs,
+  );
   let url = '';
   const app = createApp({
     settings,
@@ -47,10 +58,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     logger,
     orgs,
     workflows,
-    allowances: new AllowanceViews(
-      { committed: committedViewsIn(db, logger), current: (orgId) => workflows.query(orgId, allowanceViewQuery) },
-      settings.allowanceCacheMs,
-    ),
+    allowances,
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
@@ -71,6 +79,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await allowances.settled();
       await connection.close();
     },
   };
