@@ -1,5 +1,5 @@
 // Scenario steps through the REST API, and checks of the ledger against the billing summary.
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { BillingSummary } from '../../domain/summary';
 import type { Stack } from './stack';
 import { eventually, uniqueOrgId } from './stack';
@@ -98,4 +98,16 @@ export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<
 export async function eventsOf(stack: Stack, orgId: string): Promise<Array<{ id: string; type: string; message: string; data: any }>> {
   const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/events?limit=500`, stack.token('ops')), 200);
   return body.events;
+}
+
+/** Stalls the workflows' ledger writes (a lock on usage_events) until the returned release is called. */
+export async function stallUsageWrites(stack: Stack): Promise<() => Promise<void>> {
+  const locker = new Client({ connectionString: stack.settings.databaseUrl });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE usage_events IN EXCLUSIVE MODE');
+  return async () => {
+    await locker.query('COMMIT');
+    await locker.end();
+  };
 }

@@ -1,8 +1,7 @@
 // While PostgreSQL stalls, uncommitted records pile up in the workflow; continue-as-new must not
 // carry them all (a run's input has a size limit): writes go on until the outbox is small.
-import { Client } from 'pg';
 import { workflowIdFor } from '../../workflows/messages';
-import { createOrg, expectLedgerMatches, messages, postUsage, settled } from '../helpers/billing';
+import { createOrg, expectLedgerMatches, messages, postUsage, settled, stallUsageWrites } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
 const MAX_CARRIED_RECORDS = 50;
@@ -14,15 +13,11 @@ afterAll(() => stack.stop());
 
 test('after a stall, continue-as-new carries at most one write of records', async () => {
   const orgId = await createOrg(stack, { planCredits: 100_000, paymentMethodId: null });
-  const locker = new Client({ connectionString: stack.settings.databaseUrl });
-  await locker.connect();
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE usage_events IN EXCLUSIVE MODE');
+  const release = await stallUsageWrites(stack);
   try {
     for (let i = 0; i < 20; i++) await postUsage(stack, orgId, messages(30));
   } finally {
-    await locker.query('COMMIT');
-    await locker.end();
+    await release();
   }
   const s = await settled(stack, orgId);
   expect(s.planCredits.remaining).toBe(100_000 - 600);

@@ -1,9 +1,8 @@
 // A hot organization's usage arrives faster than its workflow commits it. The API holds large
 // batches while the workflow catches up or continues as new, and answers 429 once the backlog
 // passes the high-water mark: the backlog and the run's history stay bounded, nothing is lost.
-import { Client } from 'pg';
 import { workflowIdFor } from '../../workflows/messages';
-import { createOrg, expectLedgerMatches, messages, settled } from '../helpers/billing';
+import { createOrg, expectLedgerMatches, messages, settled, stallUsageWrites } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
 const HIGH_WATER = 100;
@@ -62,10 +61,7 @@ describe('with a small high-water mark', () => {
 
   test('while PostgreSQL stalls, a hot organization gets 429 at the high-water mark instead of an endless backlog', async () => {
     const orgId = await createOrg(stack, { planCredits: 1_000_000, paymentMethodId: null });
-    const locker = new Client({ connectionString: stack.settings.databaseUrl });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE usage_events IN EXCLUSIVE MODE');
+    const release = await stallUsageWrites(stack);
     const load = stream(orgId, 4);
     try {
       await eventually(() => load.refusals.length >= 5, 30_000);
@@ -74,8 +70,7 @@ describe('with a small high-water mark', () => {
       const { historyLength } = await stack.client.workflow.getHandle(workflowIdFor(orgId)).describe();
       expect(historyLength).toBeLessThan(CONTINUE_AS_NEW_AFTER_EVENTS * 2);
     } finally {
-      await locker.query('COMMIT');
-      await locker.end();
+      await release();
     }
     const acceptedWhileStalled = load.accepted.size;
     await eventually(() => load.accepted.size >= acceptedWhileStalled + 200, 30_000);
