@@ -1,13 +1,13 @@
 // Commits the workflow's records (usage, ledger entries, events) to PostgreSQL in one transaction.
 import type { Pool, PoolClient } from 'pg';
-import type { AllowanceView } from '../domain/allowanceView';
+import type { CommittableView } from '../domain/allowanceView';
 import type { OutboxRecord } from '../domain/state';
 
 export interface AppendRecordsInput {
   orgId: string;
   records: OutboxRecord[];
   /** The organization's allowance view once these records are applied; given when they empty the outbox. */
-  view?: { version: number; usageSeq: number; view: AllowanceView };
+  view?: CommittableView;
 }
 
 export interface AppendRecordsResult {
@@ -92,7 +92,7 @@ async function insertEvents(tx: PoolClient, orgId: string, events: EventRecord[]
   );
 }
 
-async function upsertView(tx: PoolClient, orgId: string, { version, usageSeq, view }: NonNullable<AppendRecordsInput['view']>): Promise<void> {
+async function upsertView(tx: PoolClient, orgId: string, { version, usageSeq, view }: CommittableView): Promise<void> {
   await tx.query(
     `INSERT INTO allowance_views (org_id, plan_remaining, top_up, subscription_active, agents, usage_seq, version, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now())

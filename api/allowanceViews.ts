@@ -10,14 +10,8 @@
 // cannot give.
 import type { Pool } from 'pg';
 import type { Allowance } from '../domain/agents';
-import { viewAllowance, withUsage, type AllowanceView, type UsageDebit } from '../domain/allowanceView';
+import { viewAllowance, withUsage, type AllowanceView, type UsageDebit, type VersionedView } from '../domain/allowanceView';
 import type { Logger } from '../observability/logger';
-
-export interface VersionedView {
-  view: AllowanceView;
-  /** Grows with the workflow's records: a view of a later state has a higher version. */
-  version: number;
-}
 
 export interface CommittedView extends VersionedView {
   /** Which of the usage event ids asked about the view includes. */
@@ -119,10 +113,10 @@ export class AllowanceViews {
   private async load(orgId: string, org: OrgViews): Promise<AllowanceView> {
     const startedAt = Date.now();
     const changesAtStart = org.changes;
-    // A settings write in progress may or may not be in what this load finds.
-    const settingsQuiet = () => org.settingsChanges === settingsChangesAtStart && org.settingsWritesInFlight === 0 && !writingAtStart;
     const settingsChangesAtStart = org.settingsChanges;
     const writingAtStart = org.settingsWritesInFlight > 0;
+    // A settings write in progress may or may not be in what this load finds.
+    const settingsQuiet = () => org.settingsChanges === settingsChangesAtStart && org.settingsWritesInFlight === 0 && !writingAtStart;
     const askedAbout = [...org.accepted];
     let committed = org.askWorkflow ? null : await this.sources.committed(orgId, askedAbout.map((a) => a.lastId));
     if (committed && committed.version < org.minVersion) committed = null; // older than what the workflow showed
@@ -161,14 +155,19 @@ export class AllowanceViews {
     org.load = undefined;
   }
 
-  settingsWriteStarted(orgId: string): void {
-    const org = this.org(orgId);
+  /** Settings changed (or may have): no view here shows them, so the next check asks the workflow. */
+  private settingsChanged(org: OrgViews): void {
     org.changes++;
     org.settingsChanges++;
-    org.settingsWritesInFlight++;
     org.cached = undefined;
     org.load = undefined;
     org.askWorkflow = true;
+  }
+
+  settingsWriteStarted(orgId: string): void {
+    const org = this.org(orgId);
+    org.settingsWritesInFlight++;
+    this.settingsChanged(org);
   }
 
   /** Once the last write in progress is done, the workflow is asked at once, so that the next check need not. */
@@ -189,13 +188,7 @@ export class AllowanceViews {
 
   /** A provider event may have changed any organization: every next check asks the workflow. */
   anyOrgChanged(): void {
-    for (const org of this.orgs.values()) {
-      org.changes++;
-      org.settingsChanges++;
-      org.cached = undefined;
-      org.load = undefined;
-      org.askWorkflow = true;
-    }
+    for (const org of this.orgs.values()) this.settingsChanged(org);
   }
 }
 

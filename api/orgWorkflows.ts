@@ -45,10 +45,15 @@ export class OrgWorkflows {
     return this.client.workflow.getHandle(workflowIdFor(orgId)).query(query, ...args);
   }
 
+  /** A query that fails with a deadline error unless answered by `deadline` (epoch ms). */
+  queryBy<Ret, Args extends unknown[]>(deadline: number, orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
+    return this.client.withDeadline(deadline, () => this.query(orgId, query, ...args));
+  }
+
   /** The workflow's usage backlog, or undefined when it did not answer by `deadline` (epoch ms). */
   async usageBacklog(orgId: string, deadline: number): Promise<UsageBacklog | undefined> {
     try {
-      return await this.client.withDeadline(deadline, () => this.query(orgId, usageBacklogQuery));
+      return await this.queryBy(deadline, orgId, usageBacklogQuery);
     } catch (err) {
       if (isGrpcDeadlineError(err)) return undefined;
       throw err;

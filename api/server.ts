@@ -47,7 +47,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const allowances = new AllowanceViews(
     {
       committed: committedViewsIn(db, logger),
-      current: (orgId) => client.withDeadline(Date.now() + WORKFLOW_ANSWER_TIMEOUT_MS, () => workflows.query(orgId, allowanceViewQuery)),
+      current: (orgId) => workflows.queryBy(Date.now() + WORKFLOW_ANSWER_TIMEOUT_MS, orgId, allowanceViewQuery),
     },
     settings.allowanceCacheMs,
   );

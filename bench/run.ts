@@ -80,7 +80,7 @@ async function cpuDuring<T>(service: Record<string, number>, work: () => Promise
     temporal: pidsMatching((cmdline) => cmdline.includes('start-dev')),
     postgres: pidsMatching((_cmdline, comm) => comm === 'postgres'),
   });
-  const before = Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds([pid])]))]));
+  const before = Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
   const loadBefore = process.cpuUsage();
   const started = performance.now();
   const result = await work();
@@ -89,7 +89,7 @@ async function cpuDuring<T>(service: Record<string, number>, work: () => Promise
   const coresUsed: Record<string, number> = { loadGenerator: round((load.user + load.system) / 1e6 / seconds, 2) };
   for (const [name, pids] of Object.entries(groups())) {
     // A process started during the work (a new database connection) counts from zero.
-    const used = pids.reduce((sum, pid) => sum + cpuSeconds([pid]) - (before[name].get(pid) ?? 0), 0);
+    const used = pids.reduce((sum, pid) => sum + cpuSeconds(pid) - (before[name].get(pid) ?? 0), 0);
     coresUsed[name] = round(used / seconds, 2);
   }
   return { result, coresUsed };

@@ -36,7 +36,7 @@ export interface Settings {
     /** How long a hot organization's batch may wait for its workflow to catch up. */
     admissionMaxWaitMs: number;
   };
-  /** How long the API may answer allowance checks from a cached summary (writes through it invalidate at once). */
+  /** How long an allowance view stays in the API's memory (usage it accepts is applied to it) before PostgreSQL is read again. */
   allowanceCacheMs: number;
 }
 

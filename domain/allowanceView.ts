@@ -13,6 +13,17 @@ export interface AllowanceView {
   agents: Record<string, AgentState>;
 }
 
+/** A view and the version of the state it shows: a later state has a higher version. */
+export interface VersionedView {
+  view: AllowanceView;
+  version: number;
+}
+
+/** A view as the workflow commits it: it includes exactly the usage events with seq <= usageSeq. */
+export interface CommittableView extends VersionedView {
+  usageSeq: number;
+}
+
 export interface UsageDebit {
   agentId: string;
   credits: number;

@@ -4,7 +4,7 @@ import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../activities';
 import { NEW_AGENT } from '../domain/agents';
 import { allocationCredits, allocationIsOff } from '../domain/allocation';
-import { allowanceViewOf } from '../domain/allowanceView';
+import { allowanceViewOf, type CommittableView } from '../domain/allowanceView';
 import {
   afterRechargeFailure,
   afterRechargeSuccess,
@@ -117,8 +117,12 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     push({ type: 'ledger', kind, pool, credits, ref, at: nowIso() });
   }
 
-  /** Grows with every record: orders the allowance views written to PostgreSQL. */
-  const recordsVersion = () => state.seq.usage + state.seq.event + state.seq.ledger + state.seq.payment;
+  /** The allowance view of the state now; its version grows with every record. */
+  const versionedView = (): CommittableView => ({
+    view: allowanceViewOf(state),
+    version: state.seq.usage + state.seq.event + state.seq.ledger + state.seq.payment,
+    usageSeq: state.seq.usage,
+  });
 
   function uniqueRef(prefix: string): string {
     return `${prefix}-${++state.seq.ledger}`;
@@ -131,7 +135,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       // Everything pending, in one transaction (bounded): under load the batches grow instead of queueing.
       const batch = state.outbox.slice(0, WRITE_BATCH_LIMIT);
       // A batch that empties the outbox carries the allowance view: then it shows exactly the committed records.
-      const view = batch.length === state.outbox.length ? { version: recordsVersion(), usageSeq: state.seq.usage, view: allowanceViewOf(state) } : undefined;
+      const view = batch.length === state.outbox.length ? versionedView() : undefined;
       writing = true;
       try {
         const { duplicateUsageIds } = await appendRecords({ orgId, records: batch, view });
@@ -607,7 +611,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   wf.setHandler(billingSummaryQuery, summary);
 
-  wf.setHandler(allowanceViewQuery, () => ({ view: allowanceViewOf(state), version: recordsVersion() }));
+  wf.setHandler(allowanceViewQuery, versionedView);
 
   wf.setHandler(usageBacklogQuery, () => ({ uncommittedRecords: state.outbox.length, continuingAsNew: draining }));
 

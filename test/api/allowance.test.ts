@@ -21,10 +21,11 @@ test('the view committed with the records is the workflow view', async () => {
   await settled(stack, orgId);
   const workflow = await stack.client.workflow.getHandle(workflowIdFor(orgId)).query(allowanceViewQuery);
   expect(workflow.view.agents).toEqual({ capped: { spentThisMonth: 7, monthlyLimitCredits: 5, whenPlanExhausted: 'stop' } });
-  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version FROM allowance_views WHERE org_id = $1', [orgId]);
+  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version, usage_seq FROM allowance_views WHERE org_id = $1', [orgId]);
   expect({
     view: { pools: { planRemaining: Number(rows[0].plan_remaining), topUp: Number(rows[0].top_up) }, subscriptionActive: rows[0].subscription_active, agents: rows[0].agents },
     version: Number(rows[0].version),
+    usageSeq: Number(rows[0].usage_seq),
   }).toEqual(workflow);
   expect(await allowance(orgId, 'capped')).toEqual({ allowed: false, reason: 'agent_limit_reached' });
 });

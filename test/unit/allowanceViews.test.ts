@@ -1,5 +1,5 @@
-import { AllowanceViews, type AllowanceSources, type VersionedView } from '../../api/allowanceViews';
-import type { AllowanceView } from '../../domain/allowanceView';
+import { AllowanceViews, type AllowanceSources } from '../../api/allowanceViews';
+import type { AllowanceView, VersionedView } from '../../domain/allowanceView';
 
 const view = (planRemaining: number, topUp = 0, agents: AllowanceView['agents'] = {}): AllowanceView => ({
   pools: { planRemaining, topUp },
