@@ -3,7 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WhenPlanExhausted } from '../domain/agents';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { AllocationMinutes } from '../domain/allocation';
-import type { VersionedView } from '../domain/allowanceView';
+import type { CommittableView } from '../domain/allowanceView';
 import type { AllocationNotice, PricedUsageEvent, Subscription, TopUp } from '../domain/state';
 import type { BillingSummary } from '../domain/summary';
 
@@ -45,8 +45,8 @@ export const recordsCommittedUpdate = defineUpdate<void, []>('recordsCommitted')
 
 export const billingSummaryQuery = defineQuery<BillingSummary>('billingSummary');
 
-/** What an allowance check needs, and the version of the state it shows (see allowance_views.version). */
-export const allowanceViewQuery = defineQuery<VersionedView>('allowanceView');
+/** What an allowance check needs, with the version and usage seq of the state it shows (as allowance_views holds them). */
+export const allowanceViewQuery = defineQuery<CommittableView>('allowanceView');
 
 export interface UsageBacklog {
   /** Records applied but not yet committed to PostgreSQL. */

@@ -1,7 +1,6 @@
 // Allowance checks do not wait for the organization's workflow: PostgreSQL has the view the
 // workflow committed with its records, and the API completes it with the usage it accepted since.
-import { allowanceViewQuery, workflowIdFor } from '../../workflows/messages';
-import { createOrg, expectStatus, messages, postUsage, settled } from '../helpers/billing';
+import { committedView, createOrg, expectCommittedViewMatches, expectStatus, messages, postUsage, settled } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -19,15 +18,19 @@ test('the view committed with the records is the workflow view', async () => {
   await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/capped`, stack.token('owner', orgId), { monthlyLimitCredits: 5, whenPlanExhausted: 'stop' }), 200);
   await postUsage(stack, orgId, [...messages(7, 'capped'), ...messages(3, 'plain')]);
   await settled(stack, orgId);
-  const workflow = await stack.client.workflow.getHandle(workflowIdFor(orgId)).query(allowanceViewQuery);
+  const workflow = await expectCommittedViewMatches(stack, orgId);
   expect(workflow.view.agents).toEqual({ capped: { spentThisMonth: 7, monthlyLimitCredits: 5, whenPlanExhausted: 'stop' } });
-  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version, usage_seq FROM allowance_views WHERE org_id = $1', [orgId]);
-  expect({
-    view: { pools: { planRemaining: Number(rows[0].plan_remaining), topUp: Number(rows[0].top_up) }, subscriptionActive: rows[0].subscription_active, agents: rows[0].agents },
-    version: Number(rows[0].version),
-    usageSeq: Number(rows[0].usage_seq),
-  }).toEqual(workflow);
   expect(await allowance(orgId, 'capped')).toEqual({ allowed: false, reason: 'agent_limit_reached' });
+});
+
+test('setting an agent reaches the committed view without any usage after it', async () => {
+  const orgId = await createOrg(stack, { planCredits: 50, paymentMethodId: null });
+  await postUsage(stack, orgId, messages(1, 'later-capped'));
+  await settled(stack, orgId);
+  expect((await committedView(stack, orgId))?.view.agents).toEqual({});
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/later-capped`, stack.token('owner', orgId), { monthlyLimitCredits: 1, whenPlanExhausted: 'stop' }), 200);
+  const { view } = await expectCommittedViewMatches(stack, orgId);
+  expect(view.agents).toEqual({ 'later-capped': { spentThisMonth: 1, monthlyLimitCredits: 1, whenPlanExhausted: 'stop' } });
 });
 
 test('with the worker stopped, checks are answered from the committed view and the usage accepted since', async () => {

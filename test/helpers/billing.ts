@@ -1,6 +1,8 @@
 // Scenario steps through the REST API, and checks of the ledger against the billing summary.
 import { Client, type Pool } from 'pg';
+import type { CommittableView } from '../../domain/allowanceView';
 import type { BillingSummary } from '../../domain/summary';
+import { allowanceViewQuery, workflowIdFor } from '../../workflows/messages';
 import type { Stack } from './stack';
 import { eventually, uniqueOrgId } from './stack';
 
@@ -110,4 +112,25 @@ export async function stallUsageWrites(stack: Stack): Promise<() => Promise<void
     await locker.query('COMMIT');
     await locker.end();
   };
+}
+
+/** The allowance view committed in PostgreSQL, as the workflow's `allowanceView` query shapes it; undefined before the first. */
+export async function committedView(stack: Stack, orgId: string): Promise<CommittableView | undefined> {
+  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version, usage_seq FROM allowance_views WHERE org_id = $1', [orgId]);
+  if (!rows[0]) return undefined;
+  const row = rows[0];
+  return {
+    view: { pools: { planRemaining: Number(row.plan_remaining), topUp: Number(row.top_up) }, subscriptionActive: row.subscription_active, agents: row.agents },
+    version: Number(row.version),
+    usageSeq: Number(row.usage_seq),
+  };
+}
+
+/** Waits until the committed allowance view is the workflow's own. */
+export async function expectCommittedViewMatches(stack: Stack, orgId: string): Promise<CommittableView> {
+  return eventually(async () => {
+    const workflow = await stack.client.workflow.getHandle(workflowIdFor(orgId)).query(allowanceViewQuery);
+    expect(await committedView(stack, orgId)).toEqual(workflow);
+    return workflow;
+  });
 }

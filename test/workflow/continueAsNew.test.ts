@@ -1,7 +1,7 @@
 // Continue-as-new keeps runs short and carries the state and the dedupe window; PostgreSQL catches
 // redeliveries older than the window.
 import { usageSignal, workflowIdFor } from '../../workflows/messages';
-import { createOrg, expectLedgerMatches, postUsage, settled } from '../helpers/billing';
+import { createOrg, expectCommittedViewMatches, expectLedgerMatches, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
 const DEDUPE_WINDOW = 20;
@@ -84,6 +84,8 @@ test('state and recent event ids survive continue-as-new; old redeliveries are c
   await handle.signal(usageSignal, priced);
   const after = await expectLedgerMatches(stack, orgId);
   expect(after.availableCredits).toBe(480);
+  // The view committed with the reverted batch showed the debit; it is written again without it.
+  expect((await expectCommittedViewMatches(stack, orgId)).view.pools).toEqual({ planRemaining: 0, topUp: 480 });
   expect(after.agents[0].spentThisMonth).toBe(120);
   const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM usage_events WHERE org_id = $1', [orgId]);
   expect(rows[0].n).toBe(60);
