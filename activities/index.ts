@@ -1,9 +1,17 @@
-// The organization workflow's activities, bound to their dependencies.
+// The organization workflow's activities, bound to their dependencies: each a thin adapter.
 import type { Pool } from 'pg';
 import type { BillingRules } from '../domain/billingRules';
+import type { SubAccountCredit } from '../domain/orgBilling';
+import { available } from '../domain/pools';
+import type { PricedUsageEvent } from '../domain/state';
+import { readBalance } from '../ledger/balances';
+import { commitBilling, creditSubAccount, type BillingCommit } from '../ledger/commitBilling';
+import { handOverToPostgres, type HandedOverState } from '../ledger/orgRows';
+import { recordUsage } from '../ledger/recordUsage';
+import { findTopUp } from '../ledger/topUps';
 import type { PaymentProvider } from '../payments/provider';
+import { appendRecords, type AppendRecordsInput } from './legacyRecords';
 import { chargePayment, type ChargePaymentInput } from './payments';
-import { appendRecords, type AppendRecordsInput } from './records';
 
 export interface ActivityDeps {
   db: Pool;
@@ -16,10 +24,21 @@ export function createActivities({ db, payments, rules }: ActivityDeps) {
     async loadBillingRules(): Promise<BillingRules> {
       return rules;
     },
-    appendRecords: (input: AppendRecordsInput) => appendRecords(db, input),
+    commitBilling: (input: BillingCommit) => commitBilling(db, input),
+    async readAvailableCredits(orgId: string): Promise<number> {
+      const balance = await readBalance(db, orgId);
+      if (!balance) throw new Error(`organization ${orgId} has no balance row`);
+      return available(balance.pools);
+    },
+    creditSubAccount: (credit: SubAccountCredit) => creditSubAccount(db, credit),
+    recordUsage: (orgId: string, events: PricedUsageEvent[]) => recordUsage(db, orgId, events),
+    findTopUp: (orgId: string, idempotencyKey: string) => findTopUp(db, orgId, idempotencyKey),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),
     retrievePayment: (paymentIntentId: string) => payments.retrieve(paymentIntentId),
     cancelPayment: (paymentIntentId: string) => payments.cancel(paymentIntentId),
+    // The previous design's workflows (workflows/legacy): their records, and their one hand-over.
+    appendRecords: (input: AppendRecordsInput) => appendRecords(db, input),
+    handOverToPostgres: (state: HandedOverState) => handOverToPostgres(db, state),
   };
 }
 

@@ -28,24 +28,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  // A provider event that was acted on may have changed any organization's allowance.
-  app.use('/v1/stripe/webhook', (_req, res, next) => {
-    res.on('close', () => {
-      if (res.statusCode < 300) ctx.allowances.anyOrgChanged();
-    });
-    next();
-  });
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
-  // A settings write sends the org's next allowance check to its workflow; usage is applied to the
-  // view by the usage route itself. 'close' comes even when the caller hangs up mid-write.
-  app.use('/v1/orgs/:org', (req, res, next) => {
-    if (req.method !== 'GET' && req.path !== '/usage') {
-      ctx.allowances.settingsWriteStarted(req.params.org);
-      res.on('close', () => ctx.allowances.settingsWriteFinished(req.params.org));
-    }
-    next();
-  });
   app.use(express.json({ limit: MAX_BODY }));
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));

@@ -1,18 +1,12 @@
 // Organizations in PostgreSQL, cached in memory: they are created once and never change.
 import type { Pool } from 'pg';
+import { createOrgRows, type OrgRow } from '../ledger/orgRows';
 
 export interface OrgRecord {
   id: string;
   name: string;
   parentId: string | null;
   createdAt: string;
-}
-
-interface OrgRow {
-  id: string;
-  name: string;
-  parent_id: string | null;
-  created_at: Date;
 }
 
 const toRecord = (row: OrgRow): OrgRecord => ({
@@ -27,24 +21,32 @@ const MAX_CACHED = 100_000;
 export class OrgStore {
   private readonly cache = new Map<string, OrgRecord>();
 
-  constructor(private readonly db: Pool) {}
+  /**
+   * @param handOver called for an organization of the previous design (no balance row yet):
+   * resolves once its balance is in PostgreSQL.
+   */
+  constructor(
+    private readonly db: Pool,
+    private readonly handOver: (orgId: string) => Promise<void> = async () => undefined,
+  ) {}
 
   async get(id: string): Promise<OrgRecord | undefined> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const { rows } = await this.db.query<OrgRow>('SELECT id, name, parent_id, created_at FROM orgs WHERE id = $1', [id]);
+    const { rows } = await this.db.query<OrgRow & { has_balance: boolean }>(
+      `SELECT id, name, parent_id, created_at, EXISTS (SELECT 1 FROM balances b WHERE b.org_id = orgs.id) AS has_balance
+       FROM orgs WHERE id = $1`,
+      [id],
+    );
     if (!rows[0]) return undefined;
+    if (!rows[0].has_balance) await this.handOver(id);
     return this.remember(toRecord(rows[0]));
   }
 
   /** Undefined when the id is taken. */
   async create(org: { id: string; name: string; parentId: string | null }): Promise<OrgRecord | undefined> {
-    const { rows } = await this.db.query<OrgRow>(
-      `INSERT INTO orgs (id, name, parent_id) VALUES ($1, $2, $3)
-       ON CONFLICT (id) DO NOTHING RETURNING id, name, parent_id, created_at`,
-      [org.id, org.name, org.parentId],
-    );
-    return rows[0] ? this.remember(toRecord(rows[0])) : undefined;
+    const row = await createOrgRows(this.db, org);
+    return row ? this.remember(toRecord(row)) : undefined;
   }
 
   private remember(org: OrgRecord): OrgRecord {

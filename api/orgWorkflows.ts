@@ -1,9 +1,10 @@
-// The API's handle on organization workflows: start, update, query and usage signals.
-import { isGrpcDeadlineError, WorkflowNotFoundError, type Client, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
+// The API's handle on organization workflows: start, updates, signals, and the hand-over of
+// organizations that a workflow of the previous design still holds.
+import { WorkflowNotFoundError, type Client, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
-import type { PricedUsageEvent } from '../domain/state';
-import type { billingOrgWorkflow } from '../workflows';
-import { usageBacklogQuery, usageSignal, workflowIdFor, type UsageBacklog } from '../workflows/messages';
+import type { orgBillingWorkflow } from '../workflows';
+import { handOverSignal } from '../workflows/legacy/messages';
+import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
 export class OrgWorkflows {
   constructor(
@@ -13,12 +14,12 @@ export class OrgWorkflows {
   ) {}
 
   private options(orgId: string) {
-    return { workflowId: workflowIdFor(orgId), taskQueue: this.taskQueue, args: [{ orgId, rules: this.rules }] as Parameters<typeof billingOrgWorkflow> };
+    return { workflowId: workflowIdFor(orgId), taskQueue: this.taskQueue, args: [{ orgId, rules: this.rules }] as Parameters<typeof orgBillingWorkflow> };
   }
 
   /** Idempotent: an org whose workflow already runs keeps it. */
   async start(orgId: string): Promise<void> {
-    await this.client.workflow.start<typeof billingOrgWorkflow>('billingOrgWorkflow', {
+    await this.client.workflow.start<typeof orgBillingWorkflow>(ORG_WORKFLOW_TYPE, {
       ...this.options(orgId),
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
@@ -41,42 +42,32 @@ export class OrgWorkflows {
     }
   }
 
-  async query<Ret, Args extends unknown[]>(orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
-    return this.client.workflow.getHandle(workflowIdFor(orgId)).query(query, ...args);
-  }
-
-  /** A query that fails with a deadline error unless answered by `deadline` (epoch ms). */
-  queryBy<Ret, Args extends unknown[]>(deadline: number, orgId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
-    return this.client.withDeadline(deadline, () => this.query(orgId, query, ...args));
-  }
-
-  /** The workflow's usage backlog, or undefined when it did not answer by `deadline` (epoch ms). */
-  async usageBacklog(orgId: string, deadline: number): Promise<UsageBacklog | undefined> {
-    try {
-      return await this.queryBy(deadline, orgId, usageBacklogQuery);
-    } catch (err) {
-      if (isGrpcDeadlineError(err)) return undefined;
-      throw err;
-    }
-  }
-
   async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
     await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
   }
 
-  /** Durable once this resolves: the signal is in the workflow's history. */
-  async signalUsage(orgId: string, events: PricedUsageEvent[]): Promise<void> {
+  /** Durable once this resolves; a workflow that is not running is started with it. */
+  async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
     try {
-      // A plain signal costs the Temporal server less than signal-with-start; the workflow almost always runs.
-      await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(usageSignal, events);
-      return;
+      await this.signal(orgId, balanceLowSignal, crossing);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, [BalanceLow]>(ORG_WORKFLOW_TYPE, {
+        ...this.options(orgId),
+        signal: balanceLowSignal,
+        signalArgs: [crossing],
+      });
     }
-    await this.client.workflow.signalWithStart<typeof billingOrgWorkflow, [PricedUsageEvent[]]>('billingOrgWorkflow', {
-      ...this.options(orgId),
-      signal: usageSignal,
-      signalArgs: [events],
-    });
+  }
+
+  /** Asks a run of the previous design to hand over; false when no workflow runs for the organization. */
+  async requestHandOver(orgId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(handOverSignal);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
   }
 }

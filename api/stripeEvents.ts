@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import type { Subscription, SubscriptionStatus } from '../domain/state';
-import { billingSummaryQuery, paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
 import type { OrgStore } from './orgStore';
 import type { OrgWorkflows } from './orgWorkflows';
 
@@ -85,8 +85,8 @@ export class ProviderEventHandler {
         const previous = (event.data.previous_attributes as { customer?: string } | undefined)?.customer;
         const org = await this.orgOfCustomer(previous ?? method.customer);
         if (!org) return;
-        const summary = await this.workflows.query(org, billingSummaryQuery);
-        if (summary.paymentMethod?.id === method.id) await this.workflows.update(org, setPaymentMethodUpdate, null);
+        const { rows } = await this.db.query<{ payment_method_id: string | null }>('SELECT payment_method_id FROM org_billing WHERE org_id = $1', [org]);
+        if (rows[0]?.payment_method_id === method.id) await this.workflows.update(org, setPaymentMethodUpdate, null);
         return;
       }
       case 'customer.subscription.created':

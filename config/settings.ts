@@ -27,17 +27,6 @@ export interface Settings {
   sandboxChargeDelayMs: number;
   priceBook: PriceBook;
   rules: BillingRules;
-  usage: {
-    maxEventsPerSignal: number;
-    /** A batch this large means the organization is hot: the API asks its workflow's backlog before sending it. */
-    admissionMinEvents: number;
-    /** Uncommitted records beyond which a hot organization's usage waits, then gets 429. */
-    backlogHighWater: number;
-    /** How long a hot organization's batch may wait for its workflow to catch up. */
-    admissionMaxWaitMs: number;
-  };
-  /** How long an allowance view stays in the API's memory (usage it accepts is applied to it) before PostgreSQL is read again. */
-  allowanceCacheMs: number;
 }
 
 
@@ -98,12 +87,5 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
       maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
-    usage: {
-      maxEventsPerSignal: int(env, 'MAX_EVENTS_PER_SIGNAL', 2000),
-      admissionMinEvents: int(env, 'USAGE_ADMISSION_MIN_EVENTS', 200),
-      backlogHighWater: int(env, 'USAGE_BACKLOG_HIGH_WATER', 20_000),
-      admissionMaxWaitMs: int(env, 'USAGE_ADMISSION_MAX_WAIT_MS', 10_000),
-    },
-    allowanceCacheMs: int(env, 'ALLOWANCE_CACHE_MS', 1000),
   };
 }

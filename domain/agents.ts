@@ -3,10 +3,13 @@ import type { Pools } from './pools';
 
 export type WhenPlanExhausted = 'stop' | 'use_balance';
 
-export interface AgentState {
-  spentThisMonth: number;
+export interface AgentSettings {
   monthlyLimitCredits: number | null;
   whenPlanExhausted: WhenPlanExhausted;
+}
+
+export interface AgentState extends AgentSettings {
+  spentThisMonth: number;
 }
 
 export type DenialReason = 'subscription_inactive' | 'plan_exhausted' | 'agent_limit_reached' | 'insufficient_balance';

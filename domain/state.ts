@@ -38,6 +38,8 @@ export interface PendingPayment {
   startedAt: string;
   /** For allocations: the sub-account the credits go to. */
   subAccountId?: string;
+  /** For manual top-ups: the Idempotency-Key that names it. */
+  idempotencyKey?: string;
   /** Epoch ms of the next reconciliation with the provider while the payment waits (a webhook may be lost). */
   checkAfter: number | null;
 }
@@ -136,6 +138,6 @@ export function initialState(orgId: string, paymentIdPrefix: string): OrgState {
   };
 }
 
-export function subscriptionActive(state: OrgState): boolean {
+export function subscriptionActive(state: Pick<OrgState, 'subscription'>): boolean {
   return state.subscription?.status === 'active';
 }

@@ -1,7 +1,15 @@
-// The billing summary of spec §10, derived from state.
-import { allowance, NEW_AGENT, type Allowance, type WhenPlanExhausted } from './agents';
-import { available } from './pools';
-import { subscriptionActive, type OrgState, type SubscriptionStatus } from './state';
+// The billing summary (GET /billing), derived from the workflow's record, the pools and the agents.
+import { allowance, NEW_AGENT, type AgentState, type Allowance, type WhenPlanExhausted } from './agents';
+import type { OrgBillingRecord } from './orgBilling';
+import { available, type Pools } from './pools';
+import { subscriptionActive, type SubscriptionStatus } from './state';
+
+/** What a summary is made of: the workflow's record, the pools and the agents of this period. */
+export interface BillingSummarySource extends OrgBillingRecord {
+  orgId: string;
+  pools: Pools;
+  agents: Record<string, AgentState>;
+}
 
 export interface BillingSummary {
   orgId: string;
@@ -38,11 +46,11 @@ export interface BillingSummary {
   } & Allowance>;
 }
 
-export function agentAllowance(state: OrgState, agentId: string): Allowance {
+export function agentAllowance(state: BillingSummarySource, agentId: string): Allowance {
   return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state));
 }
 
-export function billingSummary(state: OrgState, pricePer1000CreditsCents: number): BillingSummary {
+export function billingSummary(state: BillingSummarySource, pricePer1000CreditsCents: number): BillingSummary {
   const { autoRecharge: settings, counters, pendingPayment: payment } = state;
   return {
     orgId: state.orgId,

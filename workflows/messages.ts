@@ -1,21 +1,16 @@
-// Signals, updates and queries of the organization workflow: defined once, shared by the workflow and its clients.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { WhenPlanExhausted } from '../domain/agents';
-import type { AutoRechargeSettings } from '../domain/autoRecharge';
+// Signals and updates of the organization workflow: defined once, shared by the workflow and its clients.
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AllocationMinutes } from '../domain/allocation';
-import type { CommittableView } from '../domain/allowanceView';
-import type { AllocationNotice, PricedUsageEvent, Subscription, TopUp } from '../domain/state';
-import type { BillingSummary } from '../domain/summary';
+import type { AutoRechargeSettings } from '../domain/autoRecharge';
+import type { Subscription, TopUp } from '../domain/state';
 
 export const TASK_QUEUE = 'billing';
 
+/** The workflow type of the present design; `billingOrgWorkflow` is the previous one (workflows/legacy). */
+export const ORG_WORKFLOW_TYPE = 'orgBillingWorkflow';
+
 export function workflowIdFor(orgId: string): string {
   return `billing-org-${orgId}`;
-}
-
-export interface AgentSettings {
-  monthlyLimitCredits: number | null;
-  whenPlanExhausted: WhenPlanExhausted;
 }
 
 export interface TopUpRequest {
@@ -23,12 +18,16 @@ export interface TopUpRequest {
   credits: number;
 }
 
-export const usageSignal = defineSignal<[PricedUsageEvent[]]>('usage');
+/** A usage debit took available below the threshold: the workflow reads the balance and decides. */
+export interface BalanceLow {
+  /** The usage event whose debit crossed the threshold (null when a sweep resends a pending signal). */
+  crossedBy: string | null;
+  availableCredits: number;
+}
+export const balanceLowSignal = defineSignal<[BalanceLow]>('balanceLow');
+
 /** A provider event named this payment intent: the workflow re-reads it before acting. */
 export const paymentIntentUpdatedSignal = defineSignal<[string]>('paymentIntentUpdated');
-
-/** From an agency's workflow: an allocation payment for this sub-account succeeded or failed. */
-export const allocationNoticeSignal = defineSignal<[AllocationNotice]>('allocationNotice');
 
 /** Sets (or, with zero minutes, turns off) the monthly allocation to one sub-account. */
 export const configureAllocationUpdate = defineUpdate<{ nextRunAt: string | null }, [string, AllocationMinutes]>('configureAllocation');
@@ -36,23 +35,7 @@ export const configureAllocationUpdate = defineUpdate<{ nextRunAt: string | null
 /** Resolves when the charge succeeded, failed, or waits for 3-D Secure. */
 export const topUpUpdate = defineUpdate<TopUp, [TopUpRequest]>('topUp');
 
-export const setSubscriptionUpdate = defineUpdate<BillingSummary, [Subscription]>('setSubscription');
-export const setPaymentMethodUpdate = defineUpdate<BillingSummary, [string | null]>('setPaymentMethod');
-export const configureAutoRechargeUpdate = defineUpdate<BillingSummary, [AutoRechargeSettings]>('configureAutoRecharge');
-export const configureAgentUpdate = defineUpdate<BillingSummary, [string, AgentSettings]>('configureAgent');
-/** Resolves once every record applied so far is committed to PostgreSQL: read-your-writes for ledger and events. */
-export const recordsCommittedUpdate = defineUpdate<void, []>('recordsCommitted');
-
-export const billingSummaryQuery = defineQuery<BillingSummary>('billingSummary');
-
-/** What an allowance check needs, with the version and usage seq of the state it shows (as allowance_views holds them). */
-export const allowanceViewQuery = defineQuery<CommittableView>('allowanceView');
-
-export interface UsageBacklog {
-  /** Records applied but not yet committed to PostgreSQL. */
-  uncommittedRecords: number;
-  /** Continue-as-new is due and waits for the uncommitted records to be written. */
-  continuingAsNew: boolean;
-}
-/** What the API asks before sending a hot organization more usage. */
-export const usageBacklogQuery = defineQuery<UsageBacklog>('usageBacklog');
+/** Each resolves once the change is committed to PostgreSQL: a read after it reflects it. */
+export const setSubscriptionUpdate = defineUpdate<void, [Subscription]>('setSubscription');
+export const setPaymentMethodUpdate = defineUpdate<void, [string | null]>('setPaymentMethod');
+export const configureAutoRechargeUpdate = defineUpdate<void, [AutoRechargeSettings]>('configureAutoRecharge');

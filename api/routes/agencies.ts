@@ -12,11 +12,12 @@ export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiCont
 
   router.get('/v1/orgs/:org/sub-accounts', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readSubAccounts);
-    // Balances from the ledger: every pool change is there, so this needs no workflow.
+    // A sub-account still held by a workflow of the previous design shows its ledger sum (the same balance).
     const { rows } = await db.query<{ id: string; name: string; available_credits: number }>(
-      `SELECT o.id, o.name, COALESCE(SUM(l.credits), 0)::bigint AS available_credits
-       FROM orgs o LEFT JOIN ledger_entries l ON l.org_id = o.id
-       WHERE o.parent_id = $1 GROUP BY o.id, o.name ORDER BY o.id`,
+      `SELECT o.id, o.name,
+         COALESCE(b.plan_remaining + b.top_up, (SELECT SUM(l.credits) FROM ledger_entries l WHERE l.org_id = o.id), 0)::bigint AS available_credits
+       FROM orgs o LEFT JOIN balances b ON b.org_id = o.id
+       WHERE o.parent_id = $1 ORDER BY o.id`,
       [org.id],
     );
     res.json({ subAccounts: rows.map((r) => ({ id: r.id, name: r.name, availableCredits: r.available_credits })) });

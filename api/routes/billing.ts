@@ -1,21 +1,30 @@
 // Subscription, payment method, auto-recharge settings and the billing summary.
 import { Router } from 'express';
-import { billingSummaryQuery, configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
+import { readBillingSummary } from '../../ledger/readBilling';
+import { configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
 import { AUTO_RECHARGE_REFUSALS, authorizeOrg, authorizeOwner, RULES } from '../access';
 import type { ApiContext } from '../context';
-import { ApiError } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { PaymentMethodRejected } from '../../payments/provider';
 import { parse } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext): Router {
+export function billingRoutes({ orgs, workflows, payments, schemas, db, settings }: ApiContext): Router {
   const router = Router();
+
+  /** From PostgreSQL: the workflow's updates resolve once committed, so this reflects them. */
+  async function billing(orgId: string) {
+    const summary = await readBillingSummary(db, orgId, settings.rules.creditPricePer1000Cents);
+    if (!summary) throw notFound();
+    return summary;
+  }
 
   router.put('/v1/orgs/:org/subscription', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageSubscription);
     const subscription = parse(schemas.subscription, req.body);
-    const summary = await workflows.update(org.id, setSubscriptionUpdate, subscription);
+    await workflows.update(org.id, setSubscriptionUpdate, subscription);
+    const summary = await billing(org.id);
     res.json({ subscription: { ...subscription, currentPeriodEnd: summary.nextRenewalAt }, planCredits: summary.planCredits });
   });
 
@@ -28,8 +37,8 @@ export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext
       if (!(err instanceof PaymentMethodRejected)) throw err;
       throw err.code === 'card_declined' ? new ApiError(402, 'card_declined', err.message) : new ApiError(422, 'invalid_payment_method', err.message);
     }
-    const summary = await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
-    res.json({ paymentMethod: summary.paymentMethod });
+    await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
+    res.json({ paymentMethod: (await billing(org.id)).paymentMethod });
   });
 
   router.delete('/v1/orgs/:org/payment-method', async (req, res) => {
@@ -41,13 +50,13 @@ export function billingRoutes({ orgs, workflows, payments, schemas }: ApiContext
   router.put('/v1/orgs/:org/auto-recharge', async (req, res) => {
     const { org } = await authorizeOwner(req, orgs, req.params.org, AUTO_RECHARGE_REFUSALS);
     const body = parse(schemas.autoRecharge, req.body);
-    const summary = await workflows.update(org.id, configureAutoRechargeUpdate, body);
-    res.json({ message: SETTINGS_UPDATED, autoRecharge: summary.autoRecharge });
+    await workflows.update(org.id, configureAutoRechargeUpdate, body);
+    res.json({ message: SETTINGS_UPDATED, autoRecharge: (await billing(org.id)).autoRecharge });
   });
 
   router.get('/v1/orgs/:org/billing', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
-    res.json(await workflows.query(org.id, billingSummaryQuery));
+    res.json(await billing(org.id));
   });
 
   return router;

@@ -13,10 +13,11 @@ export function orgRoutes({ orgs, workflows, schemas }: ApiContext): Router {
     const body = parse(schemas.createOrg, req.body);
     if (await orgs.get(body.id)) throw new ApiError(409, 'org_exists', 'An organization with this id already exists.');
     if (body.parentId && !(await orgs.get(body.parentId))) throw new ApiError(422, 'validation_failed', 'parentId: no such organization');
-    // The workflow first: an org row always has its workflow; a retry after a failure here is harmless.
-    await workflows.start(body.id);
+    // The rows first: a workflow never starts for an organization that does not exist. An update
+    // or signal to an organization whose workflow did not start (a failure here) starts it.
     const org = await orgs.create({ id: body.id, name: body.name, parentId: body.parentId ?? null });
     if (!org) throw new ApiError(409, 'org_exists', 'An organization with this id already exists.');
+    await workflows.start(body.id);
     res.status(201).json(org);
   });
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import type { TopUp } from '../../domain/state';
+import { findTopUp } from '../../ledger/topUps';
 import { SandboxPaymentProvider } from '../../payments/sandbox';
 import { topUpUpdate } from '../../workflows/messages';
 import { authorizeOwner } from '../access';
@@ -37,7 +38,7 @@ export function webhookRoutes({ settings, providerEvents }: ApiContext): Router 
   return router;
 }
 
-export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, schemas }: ApiContext): Router {
+export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, schemas, db }: ApiContext): Router {
   const router = Router();
 
   router.post('/v1/orgs/:org/top-ups', async (req, res) => {
@@ -46,7 +47,10 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
     if (!idempotencyKey) throw new ApiError(400, 'idempotency_key_required', 'An Idempotency-Key header is required.');
     parse(schemas.idempotencyKey, idempotencyKey, 'Idempotency-Key');
     const { credits } = parse(schemas.topUp, req.body);
-    const topUp = await workflows.update(org.id, topUpUpdate, { idempotencyKey, credits });
+    // A key answers with its own top-up for good; only a new one (or one still charging) reaches the workflow.
+    const known = await findTopUp(db, org.id, idempotencyKey);
+    if (known && known.credits !== credits) throw new ApiError(409, 'idempotency_key_conflict', 'This Idempotency-Key was used for a different top-up.');
+    const topUp = known && known.status !== 'processing' ? known : await workflows.update(org.id, topUpUpdate, { idempotencyKey, credits });
     if (topUp.status === 'succeeded') {
       res.status(201).json({ topUp: topUpView(topUp), message: TOP_UP_SUCCEEDED });
     } else if (topUp.status === 'failed') {

@@ -1,8 +1,6 @@
 // Scenario steps through the REST API, and checks of the ledger against the billing summary.
-import { Client, type Pool } from 'pg';
-import type { CommittableView } from '../../domain/allowanceView';
+import type { Pool } from 'pg';
 import type { BillingSummary } from '../../domain/summary';
-import { allowanceViewQuery, workflowIdFor } from '../../workflows/messages';
 import type { Stack } from './stack';
 import { eventually, uniqueOrgId } from './stack';
 
@@ -62,20 +60,13 @@ export async function summary(stack: Stack, orgId: string): Promise<BillingSumma
   return expectStatus(stack.http.get<BillingSummary>(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 200);
 }
 
-/** Waits until the workflow has committed everything it applied so far (the ledger route's read-your-writes). */
-export async function committed(stack: Stack, orgId: string): Promise<void> {
-  await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger?limit=1`, stack.token('ops')), 200);
-}
-
-/** Waits until no payment is in flight, `check` holds and every record is committed; returns the summary. */
+/** Waits until no payment is in flight and `check` holds; returns the summary. */
 export async function settled(stack: Stack, orgId: string, check: (s: BillingSummary) => boolean = () => true): Promise<BillingSummary> {
-  const s = await eventually(async () => {
+  return eventually(async () => {
     const current = await summary(stack, orgId);
     if (current.pendingPayment !== null || !check(current)) throw new Error(`not settled: ${JSON.stringify(current)}`);
     return current;
   });
-  await committed(stack, orgId);
-  return s;
 }
 
 export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: number; topUp: number }> {
@@ -87,7 +78,7 @@ export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: numbe
   return { plan: sum('plan'), topUp: sum('top_up') };
 }
 
-/** The ledger sum of each pool equals that pool's balance (once the workflow has committed). */
+/** The ledger sum of each pool equals that pool's balance. */
 export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<BillingSummary> {
   return eventually(async () => {
     const s = await summary(stack, orgId);
@@ -100,37 +91,4 @@ export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<
 export async function eventsOf(stack: Stack, orgId: string): Promise<Array<{ id: string; type: string; message: string; data: any }>> {
   const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/events?limit=500`, stack.token('ops')), 200);
   return body.events;
-}
-
-/** Stalls the workflows' ledger writes (a lock on usage_events) until the returned release is called. */
-export async function stallUsageWrites(stack: Stack): Promise<() => Promise<void>> {
-  const locker = new Client({ connectionString: stack.settings.databaseUrl });
-  await locker.connect();
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE usage_events IN EXCLUSIVE MODE');
-  return async () => {
-    await locker.query('COMMIT');
-    await locker.end();
-  };
-}
-
-/** The allowance view committed in PostgreSQL, as the workflow's `allowanceView` query shapes it; undefined before the first. */
-export async function committedView(stack: Stack, orgId: string): Promise<CommittableView | undefined> {
-  const { rows } = await stack.db.query('SELECT plan_remaining, top_up, subscription_active, agents, version, usage_seq FROM allowance_views WHERE org_id = $1', [orgId]);
-  if (!rows[0]) return undefined;
-  const row = rows[0];
-  return {
-    view: { pools: { planRemaining: Number(row.plan_remaining), topUp: Number(row.top_up) }, subscriptionActive: row.subscription_active, agents: row.agents },
-    version: Number(row.version),
-    usageSeq: Number(row.usage_seq),
-  };
-}
-
-/** Waits until the committed allowance view is the workflow's own. */
-export async function expectCommittedViewMatches(stack: Stack, orgId: string): Promise<CommittableView> {
-  return eventually(async () => {
-    const workflow = await stack.client.workflow.getHandle(workflowIdFor(orgId)).query(allowanceViewQuery);
-    expect(await committedView(stack, orgId)).toEqual(workflow);
-    return workflow;
-  });
 }

@@ -1,4 +1,4 @@
-// Commits the workflow's records (usage, ledger entries, events) to PostgreSQL in one transaction.
+// The previous design's workflows commit their records (usage, ledger entries, events) to PostgreSQL in one transaction, until they hand over.
 import type { Pool, PoolClient } from 'pg';
 import type { CommittableView } from '../domain/allowanceView';
 import type { OutboxRecord } from '../domain/state';

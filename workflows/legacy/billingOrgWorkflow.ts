@@ -1,10 +1,12 @@
-// One long-running workflow per organization owns its billing state: pools, settings, counters and
-// the one payment in flight. Usage and commands arrive as signals and updates; reads are queries.
+// The previous design (workflow type `billingOrgWorkflow`): the workflow held the pools, agents and
+// usage itself. Kept unchanged for the runs it started, so their histories replay; on the `handOver`
+// signal such a run commits what it holds, writes it to PostgreSQL once and continues as the
+// present workflow (orgBillingWorkflow). Only the hand-over is new code here.
 import * as wf from '@temporalio/workflow';
-import type { BillingActivities } from '../activities';
-import { NEW_AGENT } from '../domain/agents';
-import { allocationCredits, allocationIsOff } from '../domain/allocation';
-import { allowanceViewOf, type CommittableView } from '../domain/allowanceView';
+import type { BillingActivities } from '../../activities';
+import { NEW_AGENT } from '../../domain/agents';
+import { allocationCredits, allocationIsOff } from '../../domain/allocation';
+import { allowanceViewOf, type CommittableView } from '../../domain/allowanceView';
 import {
   afterRechargeFailure,
   afterRechargeSuccess,
@@ -16,12 +18,12 @@ import {
   enableRefusal,
   rechargeDecision,
   type RechargeDecision,
-} from '../domain/autoRecharge';
-import type { BillingRules } from '../domain/billingRules';
-import { lowBalanceCheck } from '../domain/lowBalance';
-import { addMonths, nextPeriodEndAfter } from '../domain/period';
-import { applyDebit, available, revertDebit, splitDebit } from '../domain/pools';
-import { topUpAmountCents } from '../domain/pricing';
+} from '../../domain/autoRecharge';
+import type { BillingRules } from '../../domain/billingRules';
+import { lowBalanceCheck } from '../../domain/lowBalance';
+import { addMonths, nextPeriodEndAfter } from '../../domain/period';
+import { applyDebit, available, revertDebit, splitDebit } from '../../domain/pools';
+import { topUpAmountCents } from '../../domain/pricing';
 import {
   initialState,
   subscriptionActive,
@@ -34,9 +36,9 @@ import {
   type AllocationNotice,
   type PricedUsageEvent,
   type TopUp,
-} from '../domain/state';
-import { billingSummary } from '../domain/summary';
-import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../payments/provider';
+} from '../../domain/state';
+import { billingSummary } from '../../domain/summary';
+import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
 import {
   allocationNoticeSignal,
   allowanceViewQuery,
@@ -47,12 +49,15 @@ import {
   paymentIntentUpdatedSignal,
   recordsCommittedUpdate,
   setPaymentMethodUpdate,
-  workflowIdFor,
   setSubscriptionUpdate,
   topUpUpdate,
   usageBacklogQuery,
   usageSignal,
+  handOverSignal,
 } from './messages';
+import { ORG_WORKFLOW_TYPE, workflowIdFor } from '../messages';
+import type { orgBillingWorkflow } from '../orgBillingWorkflow';
+import { orgWorkflowStateFrom } from './handOver';
 
 export interface BillingOrgInput {
   orgId: string;
@@ -480,9 +485,44 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   const summary = () => billingSummary(state, rules.creditPricePer1000Cents);
 
-  wf.setHandler(usageSignal, applyUsage);
+  // ---- hand-over to the present design ----
 
-  wf.setHandler(allocationNoticeSignal, receiveAllocation);
+  let handOverRequested = false;
+  /** Usage and allocation notices that arrive once the hand-over was asked for are carried, not applied. */
+  const lateUsage: PricedUsageEvent[] = [];
+  const lateNotices: AllocationNotice[] = [];
+  const { handOverToPostgres } = wf.proxyLocalActivities<BillingActivities>({
+    startToCloseTimeout: rules.recordsTimeoutMs,
+    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
+
+  async function handOver(): Promise<never> {
+    // Everything applied is committed first, so the balance handed over equals the ledger.
+    commitWaiters++;
+    await wf.condition(() => state.outbox.length === 0 && !writing);
+    commitWaiters--;
+    await handOverToPostgres({
+      orgId,
+      record: { subscription: state.subscription, paymentMethodId: state.paymentMethodId, autoRecharge: state.autoRecharge, counters: state.counters, pendingPayment: state.pendingPayment },
+      pools: state.pools,
+      period: state.period,
+      belowThreshold: state.belowThreshold,
+      lastEventSeq: state.seq.event,
+      agents: state.agents,
+      topUps: state.topUps,
+    });
+    await wf.condition(wf.allHandlersFinished);
+    const continueAsOrgBilling = wf.makeContinueAsNewFunc<typeof orgBillingWorkflow>({ workflowType: ORG_WORKFLOW_TYPE });
+    return continueAsOrgBilling({ orgId, rules, state: orgWorkflowStateFrom(state, lateUsage, lateNotices) });
+  }
+
+  wf.setHandler(handOverSignal, () => {
+    handOverRequested = true;
+  });
+
+  wf.setHandler(usageSignal, (events) => (handOverRequested ? void lateUsage.push(...events) : applyUsage(events)));
+
+  wf.setHandler(allocationNoticeSignal, (notice) => (handOverRequested ? void lateNotices.push(notice) : receiveAllocation(notice)));
 
   wf.setHandler(
     configureAllocationUpdate,
@@ -640,6 +680,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   const allocationRunDue = () => state.pendingPayment === null && dueAllocation() !== undefined;
   const actionDue = () =>
+    handOverRequested ||
     renewalDue() || state.allocationNotices.length > 0 || pendingPaymentCheckDue() || currentRechargeDecision().action === 'charge' || allocationRunDue();
   // Records not yet committed travel in the state, a batch being written included: writes are
   // idempotent, so the next run writing it again changes nothing. Waiting for a gap between writes
@@ -650,7 +691,9 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
 
   for (;;) {
     draining = continueAsNewDue();
-    if (renewalDue()) {
+    if (handOverRequested) {
+      await handOver();
+    } else if (renewalDue()) {
       renew();
     } else if (state.allocationNotices.length > 0) {
       await deliverAllocationNotice();

@@ -1,0 +1,73 @@
+// The balance row of an organization: its pools and what a debit needs to know.
+import type { Pool, PoolClient } from 'pg';
+import { lowBalanceCheck } from '../domain/lowBalance';
+import type { NewEvent } from '../domain/orgBilling';
+import { available, type Pools } from '../domain/pools';
+
+export interface BalanceRow {
+  pools: Pools;
+  period: number;
+  thresholdCredits: number;
+  autoRechargeEnabled: boolean;
+  subscriptionActive: boolean;
+  lowNotified: boolean;
+  eventSeq: number;
+}
+
+interface Row {
+  plan_remaining: number;
+  top_up: number;
+  period: number;
+  threshold_credits: number;
+  auto_recharge_enabled: boolean;
+  subscription_active: boolean;
+  low_notified: boolean;
+  event_seq: number;
+}
+
+const COLUMNS = 'plan_remaining, top_up, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
+
+const toBalance = (row: Row): BalanceRow => ({
+  pools: { planRemaining: row.plan_remaining, topUp: row.top_up },
+  period: row.period,
+  thresholdCredits: row.threshold_credits,
+  autoRechargeEnabled: row.auto_recharge_enabled,
+  subscriptionActive: row.subscription_active,
+  lowNotified: row.low_notified,
+  eventSeq: row.event_seq,
+});
+
+/** The balance row, locked until the transaction ends; undefined for an organization without one. */
+export async function lockBalance(tx: PoolClient, orgId: string): Promise<BalanceRow | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM balances WHERE org_id = $1 FOR UPDATE`, [orgId]);
+  return rows[0] && toBalance(rows[0]);
+}
+
+export async function readBalance(db: Pool | PoolClient, orgId: string): Promise<BalanceRow | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM balances WHERE org_id = $1`, [orgId]);
+  return rows[0] && toBalance(rows[0]);
+}
+
+export async function writeBalance(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<void> {
+  await tx.query(
+    `UPDATE balances SET plan_remaining = $2, top_up = $3, period = $4, threshold_credits = $5, auto_recharge_enabled = $6,
+       subscription_active = $7, low_notified = $8, event_seq = $9, updated_at = now()
+     WHERE org_id = $1`,
+    [orgId, balance.pools.planRemaining, balance.pools.topUp, balance.period, balance.thresholdCredits, balance.autoRechargeEnabled, balance.subscriptionActive, balance.lowNotified, balance.eventSeq],
+  );
+}
+
+/** balance.low when available is below the threshold for the first time since it was last at or above it. */
+export function lowBalanceNotice(balance: BalanceRow, at: string): { lowNotified: boolean; event: NewEvent | null } {
+  const availableCredits = available(balance.pools);
+  const { below, notify } = lowBalanceCheck(availableCredits, balance.thresholdCredits, balance.lowNotified);
+  const event: NewEvent | null = notify
+    ? {
+        type: 'balance.low',
+        at,
+        message: `Available credits (${availableCredits}) fell below ${balance.thresholdCredits}.`,
+        data: { availableCredits, thresholdCredits: balance.thresholdCredits },
+      }
+    : null;
+  return { lowNotified: below, event };
+}

@@ -1,0 +1,23 @@
+// Events are numbered per organization under its balance row's lock (balances.event_seq).
+import type { PoolClient } from 'pg';
+import type { NewEvent } from '../domain/orgBilling';
+
+/** Inserts the events after `lastSeq`; returns the new last seq. The caller holds the balance row. */
+export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: number, events: NewEvent[]): Promise<number> {
+  if (events.length === 0) return lastSeq;
+  await tx.query(
+    `INSERT INTO events (org_id, seq, type, at, message, data, key)
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[], $7::text[])
+     ON CONFLICT DO NOTHING`,
+    [
+      orgId,
+      events.map((_, i) => lastSeq + i + 1),
+      events.map((e) => e.type),
+      events.map((e) => e.at),
+      events.map((e) => e.message),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.key ?? null),
+    ],
+  );
+  return lastSeq + events.length;
+}

@@ -1,0 +1,33 @@
+// The usage hot path: one request, one PostgreSQL statement (the record_usage function of migration 4).
+import type { Pool } from 'pg';
+import type { PricedUsageEvent } from '../domain/state';
+
+export interface RecordedUsage {
+  /** Events recorded now; ids seen before (in this batch or earlier) are not counted again. */
+  recorded: number;
+  availableCredits: number;
+  /** The event whose debit took available below the threshold, when this batch crossed it. */
+  crossedBy: string | null;
+  /** The crossing must reach the organization's workflow (auto-recharge is on). */
+  signalWorkflow: boolean;
+}
+
+/** Raised by record_usage for an organization whose workflow has not handed its balance over yet. */
+export const NO_BALANCE_ROW = 'BL001';
+
+export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEvent[]): Promise<RecordedUsage> {
+  const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean }>(
+    'SELECT * FROM record_usage($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[])',
+    [
+      orgId,
+      events.map((e) => e.id),
+      events.map((e) => e.agentId),
+      events.map((e) => e.meter),
+      events.map((e) => e.quantity),
+      events.map((e) => e.credits),
+      events.map((e) => e.occurredAt),
+    ],
+  );
+  const row = rows[0];
+  return { recorded: row.recorded, availableCredits: row.available_after, crossedBy: row.crossed_by, signalWorkflow: row.signal_workflow };
+}

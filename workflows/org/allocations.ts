@@ -1,0 +1,58 @@
+// Agency allocations: each month the agency's card buys minutes for a sub-account, whose wallet
+// is credited (written on the sub-account's side, once per payment).
+import { allocationCredits, allocationIsOff, type AllocationMinutes } from '../../domain/allocation';
+import { addMonths } from '../../domain/period';
+import { commit, emit, nowIso, refuse, type Org } from './context';
+import { beginPayment, chargeAndSettle, nextPaymentId, noticeSubAccount } from './payments';
+
+export function validateAllocation(org: Org, minutes: AllocationMinutes): void {
+  if (!allocationIsOff(minutes) && !org.state.paymentMethodId) refuse('payment_method_required', 'A payment method is required for auto allocation.');
+}
+
+/** A new allocation runs at once; changing an existing one keeps its monthly date. Zero minutes turn it off. */
+export function configureAllocation(org: Org, subAccountId: string, minutes: AllocationMinutes): { nextRunAt: string | null } {
+  const { allocations } = org.state;
+  if (allocationIsOff(minutes)) {
+    delete allocations[subAccountId];
+    return { nextRunAt: null };
+  }
+  const existing = allocations[subAccountId];
+  const allocation = existing ? { ...existing, ...minutes } : { ...minutes, anchor: nowIso(), runs: 0, nextRunAt: nowIso() };
+  allocations[subAccountId] = allocation;
+  return { nextRunAt: allocation.nextRunAt };
+}
+
+export async function runAllocation(org: Org, subAccountId: string): Promise<void> {
+  // The rates of this moment, not of when the allocation was set.
+  const current = await org.activities.loadBillingRules();
+  const allocation = org.state.allocations[subAccountId];
+  // Meanwhile a top-up may have started, or the allocation changed: the loop comes back.
+  if (!allocation || org.state.pendingPayment !== null || Date.now() < Date.parse(allocation.nextRunAt)) return;
+  allocation.nextRunAt = new Date(addMonths(Date.parse(allocation.anchor), ++allocation.runs)).toISOString();
+  const credits = allocationCredits(allocation, current.allocationRates);
+  const paymentId = nextPaymentId(org);
+  if (!org.state.paymentMethodId) {
+    emit(org, 'allocation.failed', 'Allocation skipped: the agency has no payment method.', { paymentId, credits, subAccountId });
+    noticeSubAccount(org, { id: paymentId, credits, subAccountId }, 'failed', 'Your agency has no payment method for its allocation.');
+    return void (await commit(org));
+  }
+  const payment = beginPayment(org, 'allocation', credits, paymentId, current.creditPricePer1000Cents);
+  payment.subAccountId = subAccountId;
+  await chargeAndSettle(org, payment);
+}
+
+/** Allocation outcomes and late usage carried in state, written one by one (each write is idempotent). */
+export async function recordCarriedWork(org: Org): Promise<void> {
+  const { state, activities } = org;
+  const usage = state.lateUsage.slice();
+  if (usage.length > 0) {
+    const recorded = await activities.recordUsage(state.orgId, usage);
+    if (recorded.signalWorkflow) org.balanceCheckDue = true;
+    state.lateUsage.splice(0, usage.length);
+  }
+  const credit = state.subAccountCredits[0];
+  if (credit) {
+    await activities.creditSubAccount(credit);
+    state.subAccountCredits.shift();
+  }
+}

@@ -1,0 +1,51 @@
+// Billing periods: the subscription sets them; plan credits reset at each period end.
+import { afterRenewal } from '../../domain/autoRecharge';
+import { nextPeriodEndAfter } from '../../domain/period';
+import type { Subscription } from '../../domain/state';
+import { changeLedger, commit, emit, uniqueRef, type Org } from './context';
+
+export function periodEnd(org: Org): number | null {
+  return org.state.subscription ? Date.parse(org.state.subscription.currentPeriodEnd) : null;
+}
+
+/** Plan credits reset (not carried over); monthly counters start again. Returns the new allowance. */
+function startPeriod(org: Org): number {
+  const subscription = org.state.subscription!;
+  const planCredits = subscription.status === 'active' ? subscription.planCredits : 0;
+  changeLedger(org, { type: 'startPeriod', planCredits, ref: uniqueRef(org, 'renewal') });
+  org.state.counters = afterRenewal(org.state.counters);
+  org.balanceCheckDue = true;
+  return planCredits;
+}
+
+/** The period ended: the next one ends on the anchor's day of a later month. */
+export async function renew(org: Org): Promise<void> {
+  const { state } = org;
+  const subscription = state.subscription!;
+  const currentPeriodEnd = new Date(nextPeriodEndAfter(Date.parse(state.periodAnchor ?? subscription.currentPeriodEnd), Date.now())).toISOString();
+  state.subscription = { ...subscription, currentPeriodEnd };
+  const planCredits = startPeriod(org);
+  emit(org, 'plan.renewed', `Plan credits renewed: ${planCredits} credits until ${currentPeriodEnd}.`, { planCredits, currentPeriodEnd });
+  await commit(org);
+}
+
+/**
+ * The billing system sets the subscription: a new period end starts a new period; the same period
+ * with other plan credits moves the remainder by the difference.
+ */
+export async function setSubscription(org: Org, update: Subscription): Promise<void> {
+  const { state } = org;
+  const previous = state.subscription;
+  // One instant has many ISO spellings: compare and store it normalized.
+  const subscription = { ...update, currentPeriodEnd: new Date(Date.parse(update.currentPeriodEnd)).toISOString() };
+  state.subscription = subscription;
+  if (!previous || Date.parse(previous.currentPeriodEnd) !== Date.parse(subscription.currentPeriodEnd)) {
+    state.periodAnchor = subscription.currentPeriodEnd;
+    startPeriod(org);
+  } else if (previous.planCredits !== subscription.planCredits) {
+    changeLedger(org, { type: 'adjustPlan', previousPlanCredits: previous.planCredits, planCredits: subscription.planCredits, ref: uniqueRef(org, 'plan-change') });
+  }
+  org.balanceCheckDue = true;
+  emit(org, 'subscription.updated', `Subscription is ${subscription.status} with ${subscription.planCredits} plan credits.`, { ...subscription });
+  await commit(org);
+}

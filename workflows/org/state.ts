@@ -1,0 +1,33 @@
+// What an organization's workflow holds and carries across continue-as-new: its decisions only.
+// Pools, agents, usage and top-ups live in PostgreSQL, so nothing here grows with usage or agents.
+import type { OrgBillingRecord, SubAccountCredit } from '../../domain/orgBilling';
+import type { Allocation, PricedUsageEvent } from '../../domain/state';
+
+export interface OrgWorkflowState extends OrgBillingRecord {
+  orgId: string;
+  /** Makes payment ids unique to this workflow chain (its first run id), so a re-created org never reuses a key. */
+  paymentIdPrefix: string;
+  /** The period end the billing system last set: later periods end on its day of the month. */
+  periodAnchor: string | null;
+  /** Agency side: monthly allocations by sub-account id. */
+  allocations: Record<string, Allocation>;
+  /** Allocation outcomes not yet written to their sub-account (bounded by the sub-accounts). */
+  subAccountCredits: SubAccountCredit[];
+  /** Usage a previous-design API signalled during the hand-over, recorded through the usage path. */
+  lateUsage: PricedUsageEvent[];
+  /** Monotonic counters that make payment ids, ledger refs and commit versions deterministic. */
+  seq: { payment: number; ledger: number; commit: number };
+}
+
+export function initialOrgWorkflowState(orgId: string, paymentIdPrefix: string, record: OrgBillingRecord): OrgWorkflowState {
+  return {
+    ...record,
+    orgId,
+    paymentIdPrefix,
+    periodAnchor: null,
+    allocations: {},
+    subAccountCredits: [],
+    lateUsage: [],
+    seq: { payment: 0, ledger: 0, commit: 0 },
+  };
+}

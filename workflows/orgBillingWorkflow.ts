@@ -1,0 +1,124 @@
+// One long-running workflow per organization owns its billing decisions: auto-recharge, the one
+// payment in flight, the subscription's periods and agency allocations. Usage is recorded by the
+// API in PostgreSQL; a debit that crosses the threshold signals this workflow, which reads the
+// balance itself whenever it decides.
+import * as wf from '@temporalio/workflow';
+import { rechargeDecision } from '../domain/autoRecharge';
+import type { BillingRules } from '../domain/billingRules';
+import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
+import { initialOrgBilling } from '../domain/orgBilling';
+import { allocationNoticeSignal, usageSignal } from './legacy/messages';
+import {
+  balanceLowSignal,
+  configureAllocationUpdate,
+  configureAutoRechargeUpdate,
+  paymentIntentUpdatedSignal,
+  setPaymentMethodUpdate,
+  setSubscriptionUpdate,
+  topUpUpdate,
+} from './messages';
+import { configureAllocation, recordCarriedWork, runAllocation, validateAllocation } from './org/allocations';
+import { newOrg, refuse, type Org } from './org/context';
+import { checkBalance, checkPendingPayment, paymentExpiresAt, rechargeContext, topUp, topUpPaymentId } from './org/payments';
+import { periodEnd, renew, setSubscription } from './org/periods';
+import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
+import { initialOrgWorkflowState, type OrgWorkflowState } from './org/state';
+
+export interface OrgBillingInput {
+  orgId: string;
+  rules: BillingRules;
+  /** Carried across continue-as-new, and from the previous design's workflow at hand-over. */
+  state?: OrgWorkflowState;
+}
+
+function situation(org: Org): Situation {
+  const { state, rules } = org;
+  const payment = state.pendingPayment;
+  const info = wf.workflowInfo();
+  return {
+    now: Date.now(),
+    periodEnd: periodEnd(org),
+    carriedWork: state.lateUsage.length > 0 || state.subAccountCredits.length > 0,
+    waitingPayment:
+      payment?.paymentIntentId && payment.checkAfter !== null
+        ? { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId) }
+        : null,
+    paymentInFlight: payment !== null,
+    balanceCheckDue: org.balanceCheckDue,
+    rechargeReadiness: rechargeDecision(rechargeContext(org, Number.NEGATIVE_INFINITY)),
+    allocationsDue: Object.entries(state.allocations).map(([subAccountId, a]) => ({ subAccountId, nextRunAt: Date.parse(a.nextRunAt) })),
+    continueAsNewSuggested: info.continueAsNewSuggested || info.historyLength >= rules.continueAsNewAfterEvents || info.historySize >= rules.continueAsNewAfterBytes,
+  };
+}
+
+const sameAction = (a: DueAction, b: DueAction) => a.type === b.type && (a.type !== 'wait' || b.type !== 'wait' || a.until === b.until);
+
+export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> {
+  const { orgId, rules } = input;
+  const state = input.state ?? initialOrgWorkflowState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12), initialOrgBilling());
+  const org = newOrg(state, rules);
+
+  wf.setHandler(balanceLowSignal, () => {
+    org.balanceCheckDue = true;
+  });
+  wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
+    org.intentUpdates.add(paymentIntentId);
+  });
+  wf.setHandler(setSubscriptionUpdate, (subscription) => setSubscription(org, subscription));
+  wf.setHandler(setPaymentMethodUpdate, (paymentMethodId) => setPaymentMethod(org, paymentMethodId));
+  wf.setHandler(configureAutoRechargeUpdate, (settings) => configureAutoRecharge(org, settings), { validator: (settings) => validateAutoRecharge(org, settings) });
+  wf.setHandler(topUpUpdate, ({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits), {
+    validator: ({ idempotencyKey }) => {
+      if (state.pendingPayment?.id === topUpPaymentId(org, idempotencyKey)) return; // a retry of the one in flight
+      if (!state.paymentMethodId) refuse('payment_method_required', 'A payment method is required to top up credits.');
+      if (state.pendingPayment) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
+    },
+  });
+  wf.setHandler(configureAllocationUpdate, (subAccountId, minutes) => configureAllocation(org, subAccountId, minutes), {
+    validator: (_subAccountId, minutes) => validateAllocation(org, minutes),
+  });
+  // Sent by the previous design (an API or an agency's workflow not yet moved over): recorded the new way.
+  wf.setHandler(usageSignal, (events) => {
+    state.lateUsage.push(...events);
+  });
+  wf.setHandler(allocationNoticeSignal, (notice) => {
+    state.subAccountCredits.push({ ...notice, subAccountId: orgId, at: new Date().toISOString() });
+  });
+
+  for (;;) {
+    const action = nextAction(situation(org));
+    switch (action.type) {
+      case 'renew':
+        await renew(org);
+        break;
+      case 'recordCarriedWork':
+        await recordCarriedWork(org);
+        break;
+      case 'checkPayment':
+        await checkPendingPayment(org);
+        break;
+      case 'checkBalance':
+        await checkBalance(org);
+        break;
+      case 'runAllocation':
+        await runAllocation(org, action.subAccountId);
+        break;
+      case 'continueAsNew': {
+        await wf.condition(wf.allHandlersFinished);
+        await org.lane;
+        const nextRules = await org.activities.loadBillingRules();
+        // Anything that became due meanwhile is acted on first (signals are not carried).
+        if (nextAction(situation(org)).type === 'continueAsNew' && wf.allHandlersFinished()) {
+          await wf.continueAsNew<typeof orgBillingWorkflow>({ orgId, rules: nextRules, state });
+        }
+        break;
+      }
+      case 'wait': {
+        const changed = () => !sameAction(nextAction(situation(org)), action);
+        if (action.until === null) await wf.condition(changed);
+        else await wf.condition(changed, Math.max(1, action.until - Date.now()));
+        break;
+      }
+    }
+  }
+}
