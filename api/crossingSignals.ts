@@ -1,8 +1,10 @@
 // Tells an organization's workflow that a debit took available below the threshold. The usage
-// transaction marked the signal as pending (balances.signal_pending), so a process that dies
-// between the commit and the signal loses nothing: the next sweep sends it.
+// transaction marked the signal as pending (balances.signal_pending), so the usage answer does not
+// wait for Temporal, and a process that dies between the commit and the signal loses nothing: the
+// next sweep (at start, and after any failed signal) sends it.
 import type { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
+import { thresholdSignals } from '../observability/metrics';
 import type { BalanceLow } from '../workflows/messages';
 import type { OrgWorkflows } from './orgWorkflows';
 
@@ -11,6 +13,8 @@ const RETRY_SWEEP_MS = 5_000;
 export class CrossingSignals {
   private retryTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly db: Pool,
@@ -18,25 +22,31 @@ export class CrossingSignals {
     private readonly logger: Logger,
   ) {}
 
-  /** Best effort now; a failure is left pending for the sweep that follows it. */
-  async send(orgId: string, crossing: BalanceLow): Promise<void> {
-    try {
-      await this.deliver(orgId, crossing);
-    } catch (err) {
-      this.logger.warn({ err, orgId }, 'threshold signal not sent; it stays pending');
-      this.sweepLater();
-    }
+  /** Sends in the background; a failure stays pending for the sweep that follows it. */
+  send(orgId: string, crossing: BalanceLow): void {
+    const sending = this.deliver(orgId, crossing).then(
+      () => void thresholdSignals.inc({ outcome: 'sent' }),
+      (err) => {
+        thresholdSignals.inc({ outcome: 'pending' });
+        this.logger.warn({ orgId, error: String(err) }, 'threshold signal not sent; it stays pending');
+        this.sweepLater();
+      },
+    );
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
   }
 
-  /** Sends every pending signal (at start, and after a failed one). */
+  /** Sends every pending signal. */
   sweep(): Promise<void> {
     this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }
 
-  close(): void {
+  /** Waits for the signals under way; no sweep starts after this. */
+  async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    await Promise.all([...this.inFlight, this.sweeping]);
   }
 
   private async deliver(orgId: string, crossing: BalanceLow): Promise<void> {
@@ -51,13 +61,13 @@ export class CrossingSignals {
       );
       for (const row of rows) await this.deliver(row.org_id, { crossedBy: null, availableCredits: row.available });
     } catch (err) {
-      this.logger.warn({ err }, 'pending threshold signals not swept; retrying');
+      this.logger.warn({ error: String(err) }, 'pending threshold signals not swept; retrying');
       this.sweepLater();
     }
   }
 
   private sweepLater(): void {
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.sweep();

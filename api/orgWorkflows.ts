@@ -6,6 +6,8 @@ import type { orgBillingWorkflow } from '../workflows';
 import { handOverSignal } from '../workflows/legacy/messages';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
+const SIGNAL_DEADLINE_MS = 5_000;
+
 export class OrgWorkflows {
   constructor(
     private readonly client: Client,
@@ -46,10 +48,10 @@ export class OrgWorkflows {
     await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
   }
 
-  /** Durable once this resolves; a workflow that is not running is started with it. */
+  /** Durable once this resolves; a workflow that is not running is started with it. Bounded: a Temporal outage fails it. */
   async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
     try {
-      await this.signal(orgId, balanceLowSignal, crossing);
+      await this.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => this.signal(orgId, balanceLowSignal, crossing));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, [BalanceLow]>(ORG_WORKFLOW_TYPE, {

@@ -57,7 +57,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweep;
-      crossings.close();
+      await crossings.close();
       await connection.close();
     },
   };

@@ -10,10 +10,10 @@ export const usageEventsAccepted = new Counter({
   registers: [registry],
 });
 
-export const usageSignalBatchSize = new Histogram({
-  name: 'billing_usage_signal_batch_size',
-  help: 'Usage events per signal sent to an organization workflow',
-  buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2000],
+export const thresholdSignals = new Counter({
+  name: 'billing_threshold_signals_total',
+  help: 'Threshold crossings signalled to organization workflows, by outcome (sent, pending: left for the sweep)',
+  labelNames: ['outcome'],
   registers: [registry],
 });
 

@@ -52,7 +52,7 @@ test('request schemas in the document are the ones the routes enforce', async ()
   expect(topUp.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
 });
 
-test('metrics count accepted usage, signal batches, payments by outcome and request latency by route', async () => {
+test('metrics count accepted usage, threshold signals, payments by outcome and request latency by route', async () => {
   const orgId = await createOrg(stack, { planCredits: 10 });
   await enableAutoRecharge(stack, orgId, { thresholdCredits: 5, rechargeCredits: 500, maxRechargesPerMonth: 3 });
   await postUsage(stack, orgId, messages(7));
@@ -61,7 +61,7 @@ test('metrics count accepted usage, signal batches, payments by outcome and requ
   expect(res.headers.get('content-type')).toContain('text/plain');
   const text = await res.text();
   expect(Number(/^billing_usage_events_accepted_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(7);
-  expect(Number(/^billing_usage_signal_batch_size_count (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+  expect(text).toMatch(/^billing_threshold_signals_total\{outcome="sent"\} [1-9]/m);
   expect(text).toMatch(/^billing_payments_total\{kind="auto_recharge",outcome="succeeded"\} [1-9]/m);
   expect(text).toMatch(/^billing_payment_duration_seconds_count\{kind="auto_recharge"\} [1-9]/m);
   expect(text).toMatch(/^billing_http_request_duration_seconds_count\{[^}]*route="\/v1\/orgs\/:org\/usage"[^}]*status="202"[^}]*\} [1-9]/m);
