@@ -26,11 +26,17 @@ export const RULES = {
   manageAllocations: { roles: ['owner'], agency: false },
 } satisfies Record<string, Rule>;
 
+/** A scoped service or ops token stands to its own organization only: agency rights are people's. */
 export function relationTo(caller: Caller, org: { id: string; parentId: string | null }): Relation | undefined {
   if (caller.org === '*') return 'global';
   if (caller.org === org.id) return 'self';
-  if (org.parentId !== null && caller.org === org.parentId) return 'agency';
+  if (org.parentId !== null && caller.org === org.parentId && PEOPLE.includes(caller.role)) return 'agency';
   return undefined;
+}
+
+/** Routes about no one organization (creating one, the sandbox): only a token for every organization. */
+export function authorizeGlobal(req: Request, role: Role, refusal: string): void {
+  if (req.caller!.role !== role || req.caller!.org !== '*') throw forbidden(refusal);
 }
 
 export interface Authorized {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { RequestSchemas } from './schemas';
 
-type Role = 'owner' | 'member' | 'service' | 'ops' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
+type Role = 'owner' | 'member' | 'service' | 'ops' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -20,7 +20,7 @@ const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token', 403: 'n
 export function operations(s: RequestSchemas): Operation[] {
   const org = '/v1/orgs/{org}';
   return [
-    { method: 'post', path: '/v1/orgs', summary: 'Create an organization', who: ['ops'], body: s.createOrg, responses: { 201: 'the organization', 409: 'id taken', 422: 'invalid body' } },
+    { method: 'post', path: '/v1/orgs', summary: 'Create an organization', who: ['ops for every organization (org *)'], body: s.createOrg, responses: { 201: 'the organization', 409: 'id taken', 422: 'invalid body' } },
     { method: 'get', path: org, summary: 'Read an organization', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the organization' } },
     { method: 'put', path: `${org}/subscription`, summary: 'Set the subscription', who: ['ops'], body: s.subscription, responses: { 200: 'the subscription', 422: 'invalid body' } },
     { method: 'put', path: `${org}/payment-method`, summary: 'Save a payment method', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },
@@ -51,7 +51,7 @@ export function operations(s: RequestSchemas): Operation[] {
       responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
     },
     { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid signature' } },
-    { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
+    { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: ['anyone'], responses: { 200: 'text exposition format' } },

@@ -1,15 +1,15 @@
 // Creating and reading organizations.
 import { Router } from 'express';
-import { authorizeOrg, RULES } from '../access';
+import { authorizeGlobal, authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
-import { ApiError, forbidden } from '../errors';
+import { ApiError } from '../errors';
 import { parse } from '../schemas';
 
 export function orgRoutes({ orgs, workflows, schemas }: ApiContext): Router {
   const router = Router();
 
   router.post('/v1/orgs', async (req, res) => {
-    if (req.caller!.role !== 'ops') throw forbidden('Only operators can create organizations.');
+    authorizeGlobal(req, 'ops', 'Only operators for every organization can create organizations.');
     const body = parse(schemas.createOrg, req.body);
     if (await orgs.get(body.id)) throw new ApiError(409, 'org_exists', 'An organization with this id already exists.');
     if (body.parentId && !(await orgs.get(body.parentId))) throw new ApiError(422, 'validation_failed', 'parentId: no such organization');

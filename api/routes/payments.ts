@@ -5,7 +5,7 @@ import type { TopUp } from '../../domain/state';
 import { findTopUp } from '../../ledger/topUps';
 import { SandboxPaymentProvider } from '../../payments/sandbox';
 import { topUpUpdate } from '../../workflows/messages';
-import { authorizeOwner } from '../access';
+import { authorizeGlobal, authorizeOwner } from '../access';
 import { MAX_BODY } from '../bodyLimits';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
@@ -62,7 +62,7 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
 
   router.post('/v1/sandbox/payment-intents/:id/confirm', async (req, res) => {
     if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
-    if (req.caller!.role !== 'ops') throw forbidden('Only operators can play the customer in the sandbox.');
+    authorizeGlobal(req, 'ops', 'Only operators for every organization can play the customer in the sandbox.');
     const intent = await payments.completeAuthentication(req.params.id);
     if (!intent) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
     if (intent.status !== 'succeeded') throw new ApiError(409, 'payment_intent_not_confirmable', 'Only a payment waiting for authentication can be confirmed.');

@@ -153,3 +153,44 @@ test("an agency cannot read another agency's sub-account", async () => {
   const sub = await createOrg(stack, { parentId: other });
   expectError(await stack.http.get(`/v1/orgs/${sub}/billing`, stack.token('owner', agency)), 403, 'forbidden');
 });
+
+test('a service or ops token scoped to one organization creates no organization, under it or elsewhere', async () => {
+  const agency = await createOrg(stack);
+  const other = await createOrg(stack);
+  for (const role of ['ops', 'service'] as const) {
+    const scoped = stack.token(role, agency);
+    for (const parentId of [undefined, agency, other]) {
+      const id = uniqueOrgId('scoped');
+      expectError(await stack.http.post('/v1/orgs', scoped, { id, name: 'Scoped', parentId }), 403, 'forbidden');
+      expectError(await stack.http.get(`/v1/orgs/${id}`, stack.token('ops')), 404, 'organization_not_found');
+    }
+  }
+});
+
+test("an ops token scoped to one organization cannot confirm a payment intent in the sandbox, not even its own organization's", async () => {
+  const orgId = await createOrg(stack, { planCredits: 0, paymentMethodId: 'pm_card_authenticationRequired' });
+  const waiting = await expectStatus(
+    stack.http.post(`/v1/orgs/${orgId}/top-ups`, stack.token('owner', orgId), { credits: 500 }, { 'idempotency-key': 'scoped-confirm' }),
+    202,
+  );
+  const intentId = (await summary(stack, orgId)).pendingPayment!.paymentIntentId!;
+  expect(waiting.topUp.status).toBe('requires_action');
+  for (const org of [orgId, uniqueOrgId('elsewhere')]) {
+    expectError(await stack.http.post(`/v1/sandbox/payment-intents/${intentId}/confirm`, stack.token('ops', org)), 403, 'forbidden');
+  }
+  const { rows } = await stack.db.query('SELECT status FROM sandbox_payment_intents WHERE id = $1', [intentId]);
+  expect(rows).toEqual([{ status: 'requires_action' }]);
+});
+
+test("an ops or service token scoped to an agency acts on the agency only, not on its sub-accounts", async () => {
+  const agency = await createOrg(stack);
+  const sub = await createOrg(stack, { parentId: agency, planCredits: 1000, paymentMethodId: null });
+  const ops = stack.token('ops', agency);
+  expect((await stack.http.get(`/v1/orgs/${agency}/billing`, ops)).status).toBe(200);
+  expect((await stack.http.get(`/v1/orgs/${agency}/sub-accounts`, ops)).status).toBe(200);
+  for (const suffix of ['/billing', '/ledger', '/events', '']) {
+    expectError(await stack.http.get(`/v1/orgs/${sub}${suffix}`, ops), 403, 'forbidden');
+  }
+  expectError(await stack.http.post(`/v1/orgs/${sub}/usage`, stack.token('service', agency), { events: messages(1) }), 403, 'forbidden');
+  expect((await summary(stack, sub)).availableCredits).toBe(1000);
+});

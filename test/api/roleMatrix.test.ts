@@ -1,6 +1,7 @@
 // Every /v1 route against every kind of caller: the organization's people, service, ops, the
-// agency's people, and an unrelated organization's owner. Allowed callers get past authorization
-// (their bodies are empty, so they meet validation and change nothing); the rest get 401 or 403.
+// agency's people, an unrelated organization's owner, and service and ops tokens scoped to one
+// organization (the sub-account's, or the agency's). Allowed callers get past authorization (their
+// bodies are empty, so they meet validation and change nothing); the rest get 401 or 403.
 import { createOrg } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -10,9 +11,11 @@ let sub: string;
 let other: string;
 let tokens: Record<Caller, string>;
 
-type Caller = 'owner' | 'member' | 'service' | 'ops' | 'agencyOwner' | 'agencyMember' | 'otherOwner';
-const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', 'agencyMember', 'otherOwner'];
-const PEOPLE_AGENCY_OPS: Caller[] = ['owner', 'member', 'agencyOwner', 'agencyMember', 'ops'];
+type Caller = 'owner' | 'member' | 'service' | 'ops' | 'agencyOwner' | 'agencyMember' | 'otherOwner' | 'scopedService' | 'scopedOps' | 'agencyService' | 'agencyOps';
+const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', 'agencyMember', 'otherOwner', 'scopedService', 'scopedOps', 'agencyService', 'agencyOps'];
+// A scoped service or ops token acts on its own organization only: never on a sub-account of it,
+// never on what is not one organization's (creating organizations, the sandbox).
+const PEOPLE_AGENCY_OPS: Caller[] = ['owner', 'member', 'agencyOwner', 'agencyMember', 'ops', 'scopedOps'];
 
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -26,18 +29,18 @@ const fill = (path: string) => path.replace('{agency}', agency).replace('{sub}',
 const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/orgs', allowed: ['ops'] },
   { method: 'GET', path: '/v1/orgs/{sub}', allowed: PEOPLE_AGENCY_OPS },
-  { method: 'PUT', path: '/v1/orgs/{sub}/subscription', allowed: ['ops'] },
-  { method: 'PUT', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops'] },
-  { method: 'DELETE', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/subscription', allowed: ['ops', 'scopedOps'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops', 'scopedOps'] },
+  { method: 'DELETE', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops', 'scopedOps'] },
   { method: 'PUT', path: '/v1/orgs/{sub}/auto-recharge', allowed: ['owner'] },
   { method: 'POST', path: '/v1/orgs/{sub}/top-ups', allowed: ['owner'] },
-  { method: 'POST', path: '/v1/orgs/{sub}/usage', allowed: ['service', 'ops'] },
-  { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/usage', allowed: ['service', 'ops', 'scopedService', 'scopedOps'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps'] },
   { method: 'PUT', path: '/v1/orgs/{sub}/agents/agent-1', allowed: ['owner'] },
   { method: 'GET', path: '/v1/orgs/{sub}/billing', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/ledger', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/events', allowed: PEOPLE_AGENCY_OPS },
-  { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops'] },
+  { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops', 'agencyOps'] },
   { method: 'PUT', path: '/v1/orgs/{agency}/sub-accounts/{sub}/auto-allocation', allowed: ['agencyOwner'] },
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
 ];
@@ -55,6 +58,10 @@ beforeAll(async () => {
     agencyOwner: stack.token('owner', agency),
     agencyMember: stack.token('member', agency),
     otherOwner: stack.token('owner', other),
+    scopedService: stack.token('service', sub),
+    scopedOps: stack.token('ops', sub),
+    agencyService: stack.token('service', agency),
+    agencyOps: stack.token('ops', agency),
   };
 });
 afterAll(() => stack.stop());
