@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { Caller, Role } from './auth';
 import { ApiError, forbidden, notFound } from './errors';
 import type { OrgRecord, OrgStore } from './orgStore';
+import { idSchema, parse } from './schemas';
 
 /** How the caller stands to an organization: its own, its agency's people, or every org (service, ops). */
 export type Relation = 'self' | 'agency' | 'global';
@@ -44,8 +45,10 @@ export interface Authorized {
   relation: Relation;
 }
 
-/** A caller with no relation to the organization learns nothing about it (403, never 404). */
+/** A caller with no relation to the organization learns nothing about it (403, never 404). An id
+ * no organization can have is refused before any query (a NUL byte would fail in PostgreSQL). */
 async function resolveOrg(req: Request, orgs: OrgStore, orgId: string): Promise<Authorized> {
+  parse(idSchema, orgId, 'org');
   const org = await orgs.get(orgId);
   const relation = relationTo(req.caller!, org ?? { id: orgId, parentId: null });
   if (!relation) throw forbidden();

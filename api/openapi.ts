@@ -50,7 +50,7 @@ export function operations(s: RequestSchemas): Operation[] {
       body: s.allocation,
       responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
     },
-    { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid signature' } },
+    { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid_signature, or invalid_event: signed but not an event we can use' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },

@@ -8,11 +8,15 @@ export const idSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
 
+/** Free text we store and show: no control characters (a NUL byte is refused by PostgreSQL, the
+ * rest garble logs and terminals) and no unpaired surrogates (they cannot be encoded as UTF-8). */
+export const PRINTABLE = /^[^\p{Cc}\p{Cs}]*$/u;
+
 const timestamp = z.iso.datetime({ offset: true });
 
 export const createOrgBody = z.strictObject({
   id: idSchema,
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(200).regex(PRINTABLE, 'must not contain control characters'),
   parentId: idSchema.optional(),
 });
 

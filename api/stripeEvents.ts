@@ -4,10 +4,13 @@
 // applied are ignored.
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
+import { z } from 'zod';
 import type { Subscription, SubscriptionStatus } from '../domain/state';
 import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import { ApiError } from './errors';
 import type { OrgStore } from './orgStore';
 import type { OrgWorkflows } from './orgWorkflows';
+import { idSchema, PRINTABLE } from './schemas';
 
 const webhooks = Stripe.webhooks;
 
@@ -15,6 +18,32 @@ export type ProviderEvent = Stripe.Event;
 
 export function verifyEvent(rawBody: Buffer, signature: string, secret: string): ProviderEvent {
   return webhooks.constructEvent(rawBody, signature, secret);
+}
+
+const providerId = z.string().min(1).max(255).regex(PRINTABLE);
+
+/** What every event needs before anything acts on it. The object's id is checked when it has one
+ * (a balance has none), and required where it is acted on (objectId). */
+const eventShape = z.looseObject({
+  id: providerId,
+  type: z.string().min(1).max(255),
+  created: z.int(),
+  data: z.looseObject({ object: z.looseObject({ id: providerId.optional() }) }),
+});
+
+/** A signed event we cannot use is refused with a 400 (a 500 is retried by Stripe for days). */
+const invalidEvent = (message: string) => new ApiError(400, 'invalid_event', `The event is not usable: ${message}`);
+
+export function usableEvent(event: unknown): ProviderEvent {
+  const result = eventShape.safeParse(event);
+  if (!result.success) throw invalidEvent(result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; '));
+  return event as ProviderEvent;
+}
+
+function objectId(event: ProviderEvent): string {
+  const { id } = event.data.object as { id?: string };
+  if (!id) throw invalidEvent('data.object.id: required');
+  return id;
 }
 
 /** The Stripe-Signature header Stripe would send with this payload. */
@@ -70,23 +99,26 @@ export class ProviderEventHandler {
       case 'payment_intent.canceled':
       case 'payment_intent.processing': {
         const intent = event.data.object;
+        const intentId = objectId(event);
         const org = await this.knownOrg(intent.metadata?.orgId);
-        if (org) await this.workflows.signal(org, paymentIntentUpdatedSignal, intent.id);
+        if (org) await this.workflows.signal(org, paymentIntentUpdatedSignal, intentId);
         return;
       }
       case 'payment_method.attached': {
         const method = event.data.object;
+        const methodId = objectId(event);
         const org = await this.orgOfCustomer(method.customer);
-        if (org) await this.workflows.update(org, setPaymentMethodUpdate, method.id);
+        if (org) await this.workflows.update(org, setPaymentMethodUpdate, methodId);
         return;
       }
       case 'payment_method.detached': {
         const method = event.data.object;
+        const methodId = objectId(event);
         const previous = (event.data.previous_attributes as { customer?: string } | undefined)?.customer;
         const org = await this.orgOfCustomer(previous ?? method.customer);
         if (!org) return;
         const { rows } = await this.db.query<{ payment_method_id: string | null }>('SELECT payment_method_id FROM org_billing WHERE org_id = $1', [org]);
-        if (rows[0]?.payment_method_id === method.id) await this.workflows.update(org, setPaymentMethodUpdate, null);
+        if (rows[0]?.payment_method_id === methodId) await this.workflows.update(org, setPaymentMethodUpdate, null);
         return;
       }
       case 'customer.subscription.created':
@@ -103,13 +135,14 @@ export class ProviderEventHandler {
     }
   }
 
-  private async knownOrg(orgId: string | undefined): Promise<string | undefined> {
-    return orgId && (await this.orgs.get(orgId)) ? orgId : undefined;
+  /** Metadata is anyone's text: an id no organization can have names none. */
+  private async knownOrg(orgId: unknown): Promise<string | undefined> {
+    return idSchema.safeParse(orgId).success && (await this.orgs.get(orgId as string)) ? (orgId as string) : undefined;
   }
 
   private async orgOfCustomer(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null | undefined): Promise<string | undefined> {
     const id = typeof customer === 'string' ? customer : customer?.id;
-    if (!id) return undefined;
+    if (!providerId.safeParse(id).success) return undefined;
     const { rows } = await this.db.query<{ org_id: string }>('SELECT org_id FROM stripe_customers WHERE customer_id = $1', [id]);
     return rows[0]?.org_id;
   }

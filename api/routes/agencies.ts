@@ -26,7 +26,7 @@ export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiCont
   router.put('/v1/orgs/:org/sub-accounts/:sub/auto-allocation', async (req, res) => {
     const { org: agency, relation } = await authorizeOrg(req, orgs, req.params.org, RULES.manageAllocations);
     if (relation !== 'self') throw forbidden('Only the agency owner can manage auto allocation.');
-    const sub = await orgs.get(req.params.sub);
+    const sub = await orgs.get(parse(schemas.id, req.params.sub, 'sub'));
     if (!sub || sub.parentId !== agency.id) throw notFound('Sub-account');
     const minutes = parse(schemas.allocation, req.body);
     const { nextRunAt } = await workflows.update(agency.id, configureAllocationUpdate, sub.id, minutes);

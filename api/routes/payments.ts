@@ -9,7 +9,7 @@ import { authorizeGlobal, authorizeOwner } from '../access';
 import { MAX_BODY } from '../bodyLimits';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
-import { signPayload, verifyEvent } from '../stripeEvents';
+import { signPayload, usableEvent, verifyEvent } from '../stripeEvents';
 import { parse } from '../schemas';
 
 export const TOP_UP_SUCCEEDED = 'Credits topped up successfully.';
@@ -32,7 +32,7 @@ export function webhookRoutes({ settings, providerEvents }: ApiContext): Router 
     } catch {
       throw new ApiError(400, 'invalid_signature', 'The webhook signature is invalid.');
     }
-    const handled = await providerEvents.handle(event);
+    const handled = await providerEvents.handle(usableEvent(event));
     res.json({ received: true, duplicate: !handled });
   });
   return router;

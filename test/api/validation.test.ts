@@ -1,6 +1,6 @@
 // Request validation (spec §10): 422 validation_failed and nothing changes; 400 malformed JSON; 413; 404.
 import { createOrg, eventsOf, expectStatus, messages, summary } from '../helpers/billing';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, uniqueOrgId, type Stack } from '../helpers/stack';
 import { expectError } from './apiHelpers';
 
 let stack: Stack;
@@ -142,4 +142,54 @@ test('an unknown route is 404 not_found', async () => {
   expectError(await stack.http.get(`/v1/orgs/${orgId}/nothing-here`, stack.token('ops')), 404, 'not_found');
   expectError(await stack.http.del(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 404, 'not_found');
   expectError(await stack.http.get('/nothing-here'), 404, 'not_found');
+});
+
+describe('ids and names', () => {
+  test.each([
+    ['a NUL byte', 'acme%00'],
+    ['only a NUL byte', '%00'],
+    ['an escape character', 'acme%1B'],
+    ['a space', 'acme%20corp'],
+    ['129 characters', 'a'.repeat(129)],
+  ])('an org id in the path with %s is 422 naming org, for every route', async (_name, id) => {
+    const ops = stack.token('ops');
+    for (const [method, path] of [
+      ['GET', `/v1/orgs/${id}`],
+      ['GET', `/v1/orgs/${id}/billing`],
+      ['GET', `/v1/orgs/${id}/ledger`],
+      ['POST', `/v1/orgs/${id}/usage`],
+      ['PUT', `/v1/orgs/${id}/auto-recharge`],
+      ['GET', `/v1/orgs/${id}/agents/a/allowance`],
+    ] as const) {
+      const res = await stack.http.request(method, path, ops, method === 'GET' ? undefined : {});
+      expectError(res, 422, 'validation_failed');
+      expect(res.body.error.message).toMatch(/^org: /);
+    }
+  });
+
+  test('a sub-account id in the path with a NUL byte is 422 naming sub', async () => {
+    const agency = await createOrg(stack);
+    const res = await stack.http.put(`/v1/orgs/${agency}/sub-accounts/sub%00/auto-allocation`, stack.token('owner', agency), { basicMinutes: 1, premiumMinutes: 0 });
+    expectError(res, 422, 'validation_failed');
+    expect(res.body.error.message).toMatch(/^sub: /);
+  });
+
+  test.each([
+    ['a NUL byte', 'Acme\u0000'],
+    ['an escape character', 'Acme \u001b[31mred'],
+    ['a newline', 'Acme\nCorp'],
+    ['a DEL character', 'Acme\u007f'],
+  ])('an organization name with %s is 422 and creates nothing', async (_name, name) => {
+    const id = uniqueOrgId('ctl');
+    const res = await stack.http.post('/v1/orgs', stack.token('ops'), { id, name });
+    expectError(res, 422, 'validation_failed');
+    expect(res.body.error.message).toMatch(/^name: /);
+    expectError(await stack.http.get(`/v1/orgs/${id}`, stack.token('ops')), 404, 'organization_not_found');
+    await expect(stack.client.workflow.getHandle(`billing-org-${id}`).describe()).rejects.toThrow();
+  });
+
+  test('a name with letters of any script is accepted', async () => {
+    const id = uniqueOrgId('intl');
+    expect(await expectStatus(stack.http.post('/v1/orgs', stack.token('ops'), { id, name: 'Zahnärzte Köln – 歯科' }), 201)).toMatchObject({ name: 'Zahnärzte Köln – 歯科' });
+  });
 });

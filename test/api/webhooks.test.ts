@@ -113,3 +113,22 @@ test('payment_method.attached and detached follow the customer to its organizati
   );
   expect((await summary(stack, orgId)).paymentMethod).toBeNull();
 });
+
+test.each([
+  ['an array', []],
+  ['a number', 42],
+  ['a null id', { id: null, object: 'event', type: 'payment_intent.succeeded', created: 1, data: { object: { id: 'pi_x', object: 'payment_intent' } } }],
+  ['no type', { id: 'evt_no_type', object: 'event', created: 1, data: { object: { id: 'pi_x' } } }],
+  ['a null data.object', providerEvent('payment_intent.succeeded', null as unknown as Record<string, unknown>)],
+  ['no data', { id: 'evt_no_data', object: 'event', type: 'customer.subscription.updated', created: 1 }],
+  ['an object id with a NUL byte', providerEvent('payment_intent.succeeded', { id: 'pi_\u0000', object: 'payment_intent', metadata: {} })],
+])('a validly signed event with %s is 400 invalid_event, not a 500 Stripe retries for days', async (_name, event) => {
+  expectError(await deliver(event), 400, 'invalid_event');
+});
+
+test('a validly signed event naming an organization or customer with control characters is acknowledged and changes nothing', async () => {
+  const intent = { id: 'pi_ctl', object: 'payment_intent', status: 'succeeded', metadata: { orgId: 'acme\u0000' } };
+  expect((await deliver(providerEvent('payment_intent.succeeded', intent))).status).toBe(200);
+  const method = { id: 'pm_card_visa', object: 'payment_method', customer: 'cus_\u0000' };
+  expect((await deliver(providerEvent('payment_method.attached', method))).status).toBe(200);
+});
