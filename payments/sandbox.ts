@@ -110,16 +110,18 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   /**
-   * The customer completing 3-D Secure. Answers the intent as it is afterwards; only an intent
-   * waiting for authentication changes.
+   * The customer completing 3-D Secure. Answers the intent as it is afterwards, and whether this
+   * call confirmed it: only an intent waiting for authentication changes, once.
    */
-  async completeAuthentication(paymentIntentId: string): Promise<SandboxIntent | undefined> {
-    await this.db.query(
+  async completeAuthentication(paymentIntentId: string): Promise<{ intent: SandboxIntent; confirmed: boolean } | undefined> {
+    const updated = await this.db.query(
       "UPDATE sandbox_payment_intents SET status = 'succeeded', updated_at = now() WHERE id = $1 AND status = 'requires_action'",
       [paymentIntentId],
     );
     const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
     const row = rows[0];
-    return row && { id: row.id, orgId: row.org_id, paymentId: row.payment_id, amountCents: row.amount_cents, status: row.status };
+    if (!row) return undefined;
+    const intent = { id: row.id, orgId: row.org_id, paymentId: row.payment_id, amountCents: row.amount_cents, status: row.status };
+    return { intent, confirmed: updated.rowCount === 1 };
   }
 }

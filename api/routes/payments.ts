@@ -63,9 +63,11 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
   router.post('/v1/sandbox/payment-intents/:id/confirm', async (req, res) => {
     if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
     authorizeGlobal(req, 'ops', 'Only operators for every organization can play the customer in the sandbox.');
-    const intent = await payments.completeAuthentication(req.params.id);
-    if (!intent) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
-    if (intent.status !== 'succeeded') throw new ApiError(409, 'payment_intent_not_confirmable', 'Only a payment waiting for authentication can be confirmed.');
+    const completed = await payments.completeAuthentication(req.params.id);
+    if (!completed) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
+    const { intent, confirmed } = completed;
+    // Already succeeded, canceled or failed: nothing happened, so no webhook either.
+    if (!confirmed) throw new ApiError(409, 'payment_intent_not_confirmable', `Only a payment waiting for authentication can be confirmed; this one is ${intent.status}.`);
     // What Stripe would send: a signed payment_intent.succeeded, through the same webhook route.
     const payload = JSON.stringify({
       id: `evt_sandbox_${randomUUID().replace(/-/g, '')}`,

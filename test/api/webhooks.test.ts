@@ -132,3 +132,15 @@ test('a validly signed event naming an organization or customer with control cha
   const method = { id: 'pm_card_visa', object: 'payment_method', customer: 'cus_\u0000' };
   expect((await deliver(providerEvent('payment_method.attached', method))).status).toBe(200);
 });
+
+test('confirming an intent that already succeeded is 409 and delivers no second webhook', async () => {
+  const { orgId, intentId } = await orgWaitingForAuthentication();
+  const confirm = () => stack.http.post(`/v1/sandbox/payment-intents/${intentId}/confirm`, stack.token('ops'));
+  const deliveries = async () => (await stack.db.query("SELECT count(*)::int AS n FROM webhook_events WHERE type = 'payment_intent.succeeded'")).rows[0].n;
+  expect(await expectStatus(confirm(), 200)).toEqual({ paymentIntent: { id: intentId, status: 'succeeded' }, webhookDelivered: true });
+  await settled(stack, orgId, (x) => x.topUpCredits === 500);
+  const before = await deliveries();
+  expectError(await confirm(), 409, 'payment_intent_not_confirmable');
+  expect(await deliveries()).toBe(before);
+  expect((await summary(stack, orgId)).topUpCredits).toBe(500);
+});
