@@ -5,8 +5,8 @@ import { authenticate } from './auth';
 import { openApiDocument } from './openapi';
 import { requestLog } from './requestLog';
 import type { ApiContext } from './context';
-import { MAX_BODY } from './bodyLimits';
 import { ApiError, errorHandler } from './errors';
+import { jsonBody } from './jsonBody';
 import { agencyRoutes } from './routes/agencies';
 import { billingRoutes } from './routes/billing';
 import { healthRoutes } from './routes/health';
@@ -30,7 +30,7 @@ export function createApp(ctx: ApiContext): express.Express {
   });
   app.use(webhookRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
-  app.use(express.json({ limit: MAX_BODY }));
+  app.use(jsonBody());
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));

@@ -44,7 +44,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof ApiError) apiError = err;
     else if (bodyError.type === 'entity.too.large') apiError = new ApiError(413, 'payload_too_large', 'The request body is too large.');
     else if (bodyError.type === 'entity.parse.failed') apiError = new ApiError(400, 'malformed_json', 'The request body is not valid JSON.');
-    else if (bodyError.status === 400 || bodyError.status === 415) apiError = new ApiError(400, 'bad_request', (err as Error).message);
+    else if (bodyError.status === 415) apiError = new ApiError(415, 'unsupported_media_type', `The request body must be UTF-8 JSON: ${(err as Error).message}.`);
+    else if (bodyError.status === 400) apiError = new ApiError(400, 'bad_request', (err as Error).message);
     else {
       apiError = workflowRefusal(err) ?? unavailable(err) ?? new ApiError(500, 'internal_error', 'Something went wrong.');
       if (apiError.status >= 500) logger.error({ err, path: req.path }, 'request failed');

@@ -193,3 +193,43 @@ describe('ids and names', () => {
     expect(await expectStatus(stack.http.post('/v1/orgs', stack.token('ops'), { id, name: 'Zahnärzte Köln – 歯科' }), 201)).toMatchObject({ name: 'Zahnärzte Köln – 歯科' });
   });
 });
+
+describe('media types', () => {
+  test.each([
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['no content type', undefined],
+  ])('a JSON body sent as %s is 415 unsupported_media_type and changes nothing', async (_name, contentType) => {
+    const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+    const body = JSON.stringify({ events: [{ id: 'typed', agentId: 'a', meter: 'message', quantity: 1 }] });
+    const res = await fetch(`${stack.api.url}/v1/orgs/${orgId}/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token('service')}`, ...(contentType ? { 'content-type': contentType } : {}) },
+      body: contentType ? body : new Blob([body]), // a Blob without a type sends no Content-Type
+    });
+    expectError({ status: res.status, body: await res.json() }, 415, 'unsupported_media_type', 'The request body must be JSON, sent with Content-Type: application/json.');
+    expect((await summary(stack, orgId)).availableCredits).toBe(1000);
+  });
+
+  test('JSON with a charset, and requests without a body, are accepted', async () => {
+    const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+    const res = await fetch(`${stack.api.url}/v1/orgs/${orgId}/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token('service')}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ events: [{ id: 'charset', agentId: 'a', meter: 'message', quantity: 1 }] }),
+    });
+    expect(res.status).toBe(202);
+    expect((await stack.http.del(`/v1/orgs/${orgId}/payment-method`, stack.token('ops'))).status).toBe(204);
+    expectError(await stack.http.post('/v1/sandbox/payment-intents/pi_none/confirm', stack.token('ops')), 404, 'payment_intent_not_found');
+  });
+
+  test('a charset JSON cannot be read in is 415', async () => {
+    const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+    const res = await fetch(`${stack.api.url}/v1/orgs/${orgId}/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token('service')}`, 'content-type': 'application/json; charset=latin1' },
+      body: JSON.stringify({ events: [{ id: 'latin', agentId: 'a', meter: 'message', quantity: 1 }] }),
+    });
+    expectError({ status: res.status, body: await res.json() }, 415, 'unsupported_media_type');
+  });
+});
