@@ -3,6 +3,7 @@ import { createSecretKey } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import { PEOPLE } from './access';
 import { ApiError } from './errors';
 
 export const ROLES = ['owner', 'member', 'service', 'ops'] as const;
@@ -41,6 +42,10 @@ export function authenticate(secret: string): RequestHandler {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return next(new ApiError(401, 'unauthorized', 'The token claims are invalid.'));
+    // People's tokens leak with browsers and laptops, so they must expire; a service's may be long-lived.
+    if (PEOPLE.includes(claims.data.role) && (payload as { exp?: unknown }).exp === undefined) {
+      return next(new ApiError(401, 'unauthorized', 'Owner and member tokens must have an expiry (exp).'));
+    }
     req.caller = claims.data;
     next();
   };

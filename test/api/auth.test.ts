@@ -78,6 +78,20 @@ test.each([
   expectError(await billingWith(`Bearer ${token}`), 401, 'unauthorized');
 });
 
+test('owner and member tokens without exp are 401; service and ops tokens may omit it', async () => {
+  for (const role of ['owner', 'member']) {
+    const token = jwt.sign({ sub: `${role}-user`, role, org: orgId }, secret(), { algorithm: 'HS256' });
+    const res = await billingWith(`Bearer ${token}`);
+    expectError(res, 401, 'unauthorized');
+    expect(res.body.error.message).toMatch(/exp/);
+  }
+  const ops = jwt.sign({ sub: 'ops-user', role: 'ops', org: '*' }, secret(), { algorithm: 'HS256' });
+  expect((await billingWith(`Bearer ${ops}`)).status).toBe(200);
+  const service = jwt.sign({ sub: 'service-user', role: 'service', org: '*' }, secret(), { algorithm: 'HS256' });
+  const allowance = await stack.http.get(`/v1/orgs/${orgId}/agents/agent-1/allowance`, service);
+  expect(allowance.status).toBe(200);
+});
+
 test('/healthz answers 200 without authentication', async () => {
   const res = await stack.http.get('/healthz');
   expect(res.status).toBe(200);
