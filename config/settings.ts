@@ -83,7 +83,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
       continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
-      chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 60_000),
+      // A provider call takes seconds: a worker dying mid-charge holds the payment this long at most
+      // before the retry, which keeps the idempotency key.
+      chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 10_000),
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
       maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },

@@ -5,8 +5,8 @@ import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { PaymentMethodRejected, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
 
-export function createStripeClient(secretKey: string, apiBase?: string): Stripe {
-  const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: 20_000 }; // Temporal retries, durably
+export function createStripeClient(secretKey: string, apiBase?: string, requestTimeoutMs = 20_000): Stripe {
+  const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: requestTimeoutMs }; // Temporal retries, durably
   if (apiBase) {
     const url = new URL(apiBase);
     Object.assign(config, { host: url.hostname, port: Number(url.port), protocol: url.protocol.replace(':', '') as 'http' | 'https' });

@@ -21,3 +21,8 @@ test('numeric settings must be non-negative integers', () => {
   expect(() => loadSettings({ AUTO_RECHARGE_RETRY_DELAY_MS: '1.5' })).toThrow('AUTO_RECHARGE_RETRY_DELAY_MS');
   expect(loadSettings({ AUTO_RECHARGE_RETRY_DELAY_MS: '2500' }).rules.retryDelayMs).toBe(2500);
 });
+
+test('a charge attempt times out after 10 s by default: a worker dying mid-charge holds the payment that long at most, and the retry keeps the idempotency key', () => {
+  expect(loadSettings({}).rules.chargeTimeoutMs).toBe(10_000);
+  expect(loadSettings({ CHARGE_TIMEOUT_MS: '30000' }).rules.chargeTimeoutMs).toBe(30_000);
+});
