@@ -80,7 +80,8 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
     ];
     const authenticated = op.path.startsWith('/v1/') && op.path !== '/v1/stripe/webhook';
     const responses: Record<string, unknown> = {};
-    for (const [code, description] of Object.entries({ ...(authenticated ? ERRORS : {}), ...op.responses })) {
+    const bodyErrors = op.body ? { 415: 'unsupported_media_type: the body is not sent as Content-Type: application/json' } : {};
+    for (const [code, description] of Object.entries({ ...(authenticated ? ERRORS : {}), ...bodyErrors, ...op.responses })) {
       responses[code] = Number(code) >= 400 ? { description, content: { 'application/json': { schema: errorBody } } } : { description };
     }
     (paths[op.path] ??= {})[op.method] = {
