@@ -1,6 +1,7 @@
 // The error shape of every response: {"error": {"code", "message"}}, and the mapping of failures to it.
 import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
+import pg from 'pg';
 import type { Logger } from '../observability/logger';
 
 export class ApiError extends Error {
@@ -18,13 +19,25 @@ export class ApiError extends Error {
 export const notFound = (what = 'Organization') => new ApiError(404, `${what.toLowerCase().replace(/[^a-z]+/g, '_')}_not_found`, `${what} not found.`);
 export const forbidden = (message = 'You may not do this for this organization.') => new ApiError(403, 'forbidden', message);
 
-const UNAVAILABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+/** Seconds a client is told to wait (Retry-After) when a dependency cannot answer now. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
+/** PostgreSQL cannot answer now: connection failures, shutdowns, too many connections, and a
+ * statement given up by lock_timeout (55P03) or statement_timeout (57014). */
+const UNAVAILABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '55P03', '57014']);
+/** pg's own errors carry no code: no free connection within the pool's wait, a connection lost. */
+const PG_CONNECTION_ERRORS = /^(timeout exceeded when trying to connect|Connection terminated)/;
+
+/** A dependency's failure is reported as that dependency's. */
 function unavailable(err: unknown): ApiError | undefined {
-  const code = (err as { code?: string } | null)?.code;
-  if (code && UNAVAILABLE_PG_CODES.has(code)) return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later.');
+  const code = (err as { code?: unknown } | null)?.code;
+  if ((typeof code === 'string' && UNAVAILABLE_PG_CODES.has(code)) || (err instanceof Error && PG_CONNECTION_ERRORS.test(err.message))) {
+    return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later.', DEPENDENCY_RETRY_AFTER_SECONDS);
+  }
+  // Any other database error is ours (500): never taken for Temporal's, whatever its message says.
+  if (err instanceof pg.DatabaseError) return undefined;
   if (err instanceof ServiceError || (err instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|Connection refused|transport/i.test(err.message))) {
-    return new ApiError(503, 'temporal_unavailable', 'The workflow service is unavailable; retry later.');
+    return new ApiError(503, 'temporal_unavailable', 'The workflow service is unavailable; retry later.', DEPENDENCY_RETRY_AFTER_SECONDS);
   }
   return undefined;
 }

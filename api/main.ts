@@ -9,7 +9,7 @@ async function main() {
   const settings = loadSettings();
   if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS must be set for `npm run api`');
   await migrateDatabase(settings.databaseUrl);
-  const db = createPool(settings.databaseUrl);
+  const db = createPool(settings.databaseUrl, 10, settings.databaseTimeouts);
   const api = await startApi(settings, db, settings.temporal.address);
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BillingRules } from '../domain/billingRules';
 import type { PriceBook } from '../domain/pricing';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../db/pool';
 import { PROJECT_ROOT } from './paths';
 
 export const DEV_JWT_SECRET = 'dev-only-insecure-secret';
@@ -12,6 +13,7 @@ export interface Settings {
   production: boolean;
   port: number;
   databaseUrl: string;
+  databaseTimeouts: DatabaseTimeouts;
   temporal: {
     /** Unset: an embedded dev server is started. */
     address: string | undefined;
@@ -55,6 +57,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     production,
     port: int(env, 'PORT', 3000),
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/credits_billing',
+    databaseTimeouts: {
+      statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementMs),
+      lockMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.lockMs),
+      poolWaitMs: int(env, 'DATABASE_POOL_WAIT_MS', DEFAULT_DATABASE_TIMEOUTS.poolWaitMs),
+    },
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

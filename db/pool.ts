@@ -1,4 +1,5 @@
-// PostgreSQL connection pool; bigint columns come back as JS numbers (credits and cents stay far below 2^53).
+// PostgreSQL connections: the pool every part uses, and a probe on a connection of its own. bigint
+// columns come back as JS numbers (credits and cents stay far below 2^53).
 import pg from 'pg';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
@@ -7,10 +8,41 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
   return n;
 });
 
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  // Idle connections stay a minute (not pg's 10 s): a quiet API answers its next checks without reconnecting.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 60_000 });
+/** How long a statement, a lock wait and a wait for a free connection may take (0: no limit). */
+export interface DatabaseTimeouts {
+  statementMs: number;
+  lockMs: number;
+  poolWaitMs: number;
+}
+
+// A table locked by another session must not hold requests, and the connections they took, for
+// long: they give up and answer 503 (retried by the client, or by Temporal for the worker).
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, lockMs: 5_000, poolWaitMs: 5_000 };
+
+export function createPool(databaseUrl: string, max = 10, timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    // Idle connections stay a minute (not pg's 10 s): a quiet API answers its next checks without reconnecting.
+    idleTimeoutMillis: 60_000,
+    statement_timeout: timeouts.statementMs || undefined,
+    lock_timeout: timeouts.lockMs || undefined,
+    connectionTimeoutMillis: timeouts.poolWaitMs || undefined,
+  });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** Resolves once PostgreSQL answers on a new connection, within `timeoutMs`: a pool whose
+ * connections all wait on a lock does not make the answer wait. */
+export async function pingDatabase(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -32,8 +32,8 @@ async function main() {
 
   // A pool each, as when they run as separate processes: the API's reads (allowance checks) never
   // queue behind the worker's ledger writes.
-  const workerDb = createPool(settings.databaseUrl, 20);
-  const apiDb = createPool(settings.databaseUrl, 10);
+  const workerDb = createPool(settings.databaseUrl, 20, settings.databaseTimeouts);
+  const apiDb = createPool(settings.databaseUrl, 10, settings.databaseTimeouts);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBillingWorker({ settings, db: workerDb, connection });
   const workerDone = worker.run();

@@ -10,7 +10,7 @@ async function main() {
   const settings = loadSettings();
   if (!settings.temporal.address) throw new Error('TEMPORAL_ADDRESS must be set for `npm run worker`');
   await migrateDatabase(settings.databaseUrl);
-  const db = createPool(settings.databaseUrl, 20);
+  const db = createPool(settings.databaseUrl, 20, settings.databaseTimeouts);
   const connection = await NativeConnection.connect({ address: settings.temporal.address });
   const worker = await createBillingWorker({ settings, db, connection });
   logger.info({ taskQueue: settings.temporal.taskQueue }, 'worker running');

@@ -79,7 +79,7 @@ export async function startStack(envOverrides: Record<string, string> = {}): Pro
   quietTemporalLogs();
   const settings = loadSettings(testEnv(envOverrides));
   const address = settings.temporal.address!;
-  const db = createPool(settings.databaseUrl);
+  const db = createPool(settings.databaseUrl, 10, settings.databaseTimeouts);
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createBillingWorker({
     settings,
