@@ -70,7 +70,7 @@ async function insertLedger(tx: PoolClient, orgId: string, rows: LedgerRow[]): P
   await tx.query(
     `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
      SELECT $1, * FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::text[])
-     ON CONFLICT (org_id, pool, ref) DO NOTHING`,
+     ON CONFLICT (org_id, kind, pool, ref) DO NOTHING`,
     [orgId, rows.map((r) => r.at), rows.map((r) => r.kind), rows.map((r) => r.pool), rows.map((r) => r.credits), rows.map((r) => r.ref)],
   );
 }

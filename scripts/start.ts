@@ -9,6 +9,7 @@ import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { migrateDatabase } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { handOverLegacyRunsAtStart } from '../worker/handOverLegacyRuns';
 import { createBillingWorker } from '../worker/run';
 import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
 
@@ -37,6 +38,7 @@ async function main() {
   const connection = await NativeConnection.connect({ address });
   const worker = await createBillingWorker({ settings, db: workerDb, connection });
   const workerDone = worker.run();
+  void handOverLegacyRunsAtStart(address, settings.temporal.namespace, logger);
   const api = await startApi(settings, apiDb, address);
 
   const lines = [`API          ${api.url}`, `Temporal     ${address}`];
