@@ -2,16 +2,30 @@
 // Run it when releasing a workflow change; commit the files it writes to test/replay/histories/.
 // It drives a scenario touching every path of the organization workflow: subscription, card,
 // settings, usage, recharges, a decline, the backoff, top-ups with and without 3-D Secure,
-// continue-as-new and a renewal.
+// continue-as-new, a renewal and an allocation; and a run of the previous design handing over.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { findTemporalCli } from '../../worker/temporalCli';
 import { workflowIdFor } from '../../workflows/messages';
 import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
-import { eventually, startStack } from '../helpers/stack';
+import { eventually, startStack, type Stack } from '../helpers/stack';
+import { setSubscriptionUpdate, usageSignal } from '../../workflows/legacy/messages';
 import globalSetup from '../setup/globalSetup';
 import globalTeardown from '../setup/globalTeardown';
+
+/** Every run of the organization's workflow chain, as the CLI writes the proto JSON that historyFromJSON reads. */
+async function writeHistories(stack: Stack, orgId: string, name: string): Promise<void> {
+  let runs = 0;
+  for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
+    const json = execFileSync(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, [
+      'workflow', 'show', '--address', process.env.TEST_TEMPORAL_ADDRESS!, '-w', run.workflowId, '-r', run.runId, '--output', 'json',
+    ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const file = path.join(__dirname, 'histories', `${name}-run${++runs}.json`);
+    writeFileSync(file, json);
+    console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
+  }
+}
 
 async function main(name: string) {
   await globalSetup();
@@ -44,18 +58,22 @@ async function main(name: string) {
     await settled(stack, sub, (s) => s.topUpCredits > 0);
     await settled(stack, orgId);
 
-    const handle = stack.client.workflow.getHandle(workflowIdFor(orgId));
-    let runs = 0;
-    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
-      // The CLI writes the proto JSON that historyFromJSON reads.
-      const json = execFileSync(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, [
-        'workflow', 'show', '--address', process.env.TEST_TEMPORAL_ADDRESS!, '-w', run.workflowId, '-r', run.runId, '--output', 'json',
-      ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      const file = path.join(__dirname, 'histories', `${name}-run${++runs}.json`);
-      writeFileSync(file, json);
-      console.log(`wrote ${file} (${JSON.parse(json).events.length} events)`);
-    }
-    console.log(`current run: ${(await handle.describe()).runId}`);
+    // A run of the previous design that hands over and continues as the present workflow.
+    const legacyId = `${orgId}-legacy`;
+    await stack.db.query('INSERT INTO orgs (id, name) VALUES ($1, $2)', [legacyId, 'Legacy']);
+    const legacy = await stack.client.workflow.start('billingOrgWorkflow', {
+      taskQueue: stack.settings.temporal.taskQueue,
+      workflowId: workflowIdFor(legacyId),
+      args: [{ orgId: legacyId, rules: stack.settings.rules }],
+    });
+    await legacy.executeUpdate(setSubscriptionUpdate, { args: [{ status: 'active', planCredits: 500, currentPeriodEnd: new Date(Date.now() + 86400_000).toISOString() }] });
+    await legacy.signal(usageSignal, messages(30).map((e) => ({ ...e, credits: 1, occurredAt: new Date().toISOString() })));
+    await summary(stack, legacyId); // the new API's first request hands it over
+    await postUsage(stack, legacyId, messages(10));
+    await expectStatus(stack.http.put(`/v1/orgs/${legacyId}/subscription`, stack.token('ops'), { status: 'active', planCredits: 800, currentPeriodEnd: new Date(Date.now() + 86400_000).toISOString() }), 200);
+
+    await writeHistories(stack, orgId, name);
+    await writeHistories(stack, legacyId, `${name}-handover`);
   } finally {
     await stack.stop();
     await globalTeardown();
