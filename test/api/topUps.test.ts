@@ -1,7 +1,7 @@
 // POST /v1/orgs/:org/top-ups: Owner only, a card on file, a minimum, and an Idempotency-Key that
 // makes every retry answer the same top-up without a second charge.
 import { createOrg, eventsOf, expectLedgerMatches, expectStatus, settled, summary } from '../helpers/billing';
-import { startStack, type Stack } from '../helpers/stack';
+import { eventually, startStack, type Stack } from '../helpers/stack';
 import { expectError } from './apiHelpers';
 
 let stack: Stack;
@@ -70,4 +70,21 @@ test('refusals: not the owner, no card, no key, below the minimum, a payment in 
   await expectStatus(topUp(orgId, owner, { credits: 500 }, 'waits'), 202);
   expectError(await topUp(orgId, owner, { credits: 500 }, 'second'), 409, 'payment_in_flight');
   expect(await intentCount(orgId)).toBe(1);
+});
+
+test('a key answers with its top-up from PostgreSQL, for good: even with no worker to ask', async () => {
+  const orgId = await createOrg(stack, { planCredits: 0 });
+  const owner = stack.token('owner', orgId);
+  const keys = Array.from({ length: 5 }, (_, i) => `kept-${i}`);
+  const first: any[] = [];
+  for (const key of keys) first.push(await expectStatus(topUp(orgId, owner, { credits: 500 }, key), 201));
+  const { rows } = await stack.db.query('SELECT idempotency_key FROM top_ups WHERE org_id = $1 ORDER BY idempotency_key', [orgId]);
+  expect(rows.map((r) => r.idempotency_key)).toEqual(keys);
+
+  stack.worker.shutdown();
+  await eventually(() => stack.worker.getState() === 'STOPPED');
+  for (const [i, key] of keys.entries()) expect(await expectStatus(topUp(orgId, owner, { credits: 500 }, key), 201)).toEqual(first[i]);
+  expectError(await topUp(orgId, owner, { credits: 600 }, keys[0]), 409, 'idempotency_key_conflict');
+  expect(await intentCount(orgId)).toBe(5);
+  expect((await summary(stack, orgId)).topUpCredits).toBe(2500);
 });
