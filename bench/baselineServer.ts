@@ -1,14 +1,42 @@
-// The plain-PostgreSQL baseline: the same usage request over HTTP, one transaction per batch,
-// dedupe by primary key, one UPDATE of a balance. No auth, no validation beyond JSON, no workflow.
+// The peer: the usage endpoint as a team would write it without Temporal. Express, HS256 JWT
+// verification on every request (jsonwebtoken with a KeyObject, as api/auth.ts does, same secret as
+// the service), the service's own zod schema of the body (usageBody over the price book's meters),
+// then one PostgreSQL transaction per batch: an insert deduplicated by primary key and one UPDATE
+// of the organization's balance. No workflow, no auto-recharge, no agents, no ledger.
+import { createSecretKey } from 'node:crypto';
 import express from 'express';
+import jwt from 'jsonwebtoken';
+import { usageBody } from '../api/schemas';
+import { loadSettings } from '../config/settings';
 import { createPool } from '../db/pool';
+import { usageCredits } from '../domain/pricing';
 
-const db = createPool(process.env.DATABASE_URL!, 20);
+const settings = loadSettings();
+const meters = settings.priceBook.meters;
+const schema = usageBody(Object.keys(meters));
+const key = createSecretKey(Buffer.from(settings.authJwtSecret));
+const db = createPool(settings.databaseUrl, 20);
 const app = express();
 app.use(express.json({ limit: '1mb' }));
 
+const refuse = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
+
 app.post('/v1/orgs/:org/usage', async (req, res) => {
-  const events = req.body.events as Array<{ id: string; quantity: number }>;
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!token) return refuse(res, 401, 'unauthorized', 'A bearer token is required.');
+  let claims: jwt.JwtPayload;
+  try {
+    claims = jwt.verify(token, key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+  } catch {
+    return refuse(res, 401, 'unauthorized', 'The token is invalid.');
+  }
+  if ((claims.org !== '*' && claims.org !== req.params.org) || (claims.role !== 'service' && claims.role !== 'ops')) {
+    return refuse(res, 403, 'forbidden', 'You may not do this for this organization.');
+  }
+  const body = schema.safeParse(req.body ?? {});
+  if (!body.success) return refuse(res, 422, 'validation_failed', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const { events } = body.data;
+
   const client = await db.connect();
   const ignore = () => undefined;
   client.on('error', ignore);
@@ -17,7 +45,7 @@ app.post('/v1/orgs/:org/usage', async (req, res) => {
     const { rows } = await client.query<{ credits: number }>(
       `INSERT INTO bench_baseline_events (org_id, id, credits)
        SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING RETURNING credits`,
-      [req.params.org, events.map((e) => e.id), events.map((e) => e.quantity)],
+      [req.params.org, events.map((e) => e.id), events.map((e) => usageCredits(e.quantity, meters[e.meter]))],
     );
     const debit = rows.reduce((sum, r) => sum + r.credits, 0);
     await client.query(
@@ -26,10 +54,10 @@ app.post('/v1/orgs/:org/usage', async (req, res) => {
       [req.params.org, -debit],
     );
     await client.query('COMMIT');
-    res.status(202).json({ accepted: events.length });
+    res.status(202).json({ accepted: new Set(events.map((e) => e.id)).size });
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    res.status(503).json({ error: { code: 'database_unavailable', message: String(err) } });
+    refuse(res, 503, 'database_unavailable', String(err));
   } finally {
     client.off('error', ignore);
     client.release();

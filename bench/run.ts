@@ -1,7 +1,10 @@
-// `npm run bench`: starts the stack (Temporal dev server, the service, a plain-PostgreSQL baseline),
-// drives both through HTTP with concurrent clients, prints the figures as ratios, checks
-// exactly-once, and writes everything to bench/results/<time>.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm run bench`: for each layout of the service (by default `npm start`'s single process, then
+// the API and the worker as separate processes), starts a fresh stack (PostgreSQL database,
+// Temporal dev server, the service, the plain-PostgreSQL peer), drives the service and the peer
+// through HTTP with the same load generator, checks exactly-once, and prints the figures side by
+// side, throughputs as ratios to the peer measured in the same run. Everything goes to
+// bench/results/<time>.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,17 +24,23 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     batch: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
     'memory-orgs': { type: 'string', default: '1000' },
+    'allowance-rate': { type: 'string', default: '200' },
     'threshold-samples': { type: 'string', default: '20' },
     phases: { type: 'string', default: 'many,hot,threshold,allowance,memory' },
+    layouts: { type: 'string', default: 'single,split' },
+    layout: { type: 'string' }, // one layout: the same as --layouts <it>
     profile: { type: 'boolean', default: false },
-    layout: { type: 'string', default: 'split' },
   },
 });
 const ORGS = Number(opts.orgs);
 const CONCURRENCY = Number(opts.concurrency);
 const BATCH = Number(opts.batch);
 const SECONDS = Number(opts.seconds);
+const ROUNDS = Math.max(1, Number(opts.rounds));
+const WARM_UP_SECONDS = Math.min(1, SECONDS);
+const ALLOWANCE_RATE = Number(opts['allowance-rate']);
 const MEMORY_ORGS = Number(opts['memory-orgs']);
 const THRESHOLD_SAMPLES = Number(opts['threshold-samples']);
 
@@ -48,6 +57,8 @@ const percentile = (values: number[], p: number) => {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 };
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function call(base: string, method: string, route: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${route}`, {
@@ -68,49 +79,71 @@ async function expectOk(promise: Promise<{ status: number; body: any }>): Promis
 /** Runs `task` on `concurrency` workers over `items`. */
 async function inParallel<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await task(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await task(items[next++]);
+    }),
+  );
 }
 
-/** Where the CPU goes: average cores each part of the machine used while `work` ran. */
-async function cpuDuring<T>(service: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
+/** CPU seconds all the machine's cores were busy so far (Linux /proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
+}
+
+/** A PostgreSQL backend serving a client names its database and the client's address in its title. */
+const POSTGRES_BACKEND = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]|\[[0-9a-f:]+\]\(\d+\)/;
+
+/**
+ * Where the CPU goes: average cores each part of the bench's stack used while `work` ran. Only this
+ * stack's processes count (other dev servers and databases may share the machine): its Temporal dev
+ * server by port, PostgreSQL's backends of the bench database and its shared background processes.
+ */
+async function cpuDuring<T>(temporalPort: string, service: Record<string, number>, work: () => Promise<T>): Promise<{ result: T; coresUsed: Record<string, number> }> {
   const groups = (): Record<string, number[]> => ({
     ...Object.fromEntries(Object.entries(service).map(([name, pid]) => [name, [pid]])),
-    temporal: pidsMatching((cmdline) => cmdline.includes('start-dev')),
-    postgres: pidsMatching((_cmdline, comm) => comm === 'postgres'),
+    temporal: pidsMatching((cmdline) => cmdline.includes('start-dev') && cmdline.includes(`--port ${temporalPort} `)),
+    postgres: pidsMatching((cmdline, comm) => comm === 'postgres' && (cmdline.includes(` ${DATABASE} `) || !POSTGRES_BACKEND.test(cmdline))),
   });
   const before = Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
+  const busyBefore = machineBusySeconds();
   const loadBefore = process.cpuUsage();
   const started = performance.now();
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
   const load = process.cpuUsage(loadBefore);
-  const coresUsed: Record<string, number> = { loadGenerator: round((load.user + load.system) / 1e6 / seconds, 2) };
+  const coresUsed: Record<string, number> = {};
   for (const [name, pids] of Object.entries(groups())) {
     // A process started during the work (a new database connection) counts from zero.
-    const used = pids.reduce((sum, pid) => sum + cpuSeconds(pid) - (before[name].get(pid) ?? 0), 0);
+    const used = pids.reduce((total, pid) => total + cpuSeconds(pid) - (before[name].get(pid) ?? 0), 0);
     coresUsed[name] = round(used / seconds, 2);
   }
+  coresUsed.loadGenerator = round((load.user + load.system) / 1e6 / seconds, 2);
+  // Whatever else ran on the machine meanwhile (the figures are only as good as the machine was quiet).
+  const ours = Object.values(coresUsed).reduce((a, b) => a + b, 0);
+  coresUsed.otherProcesses = round(Math.max(0, (machineBusySeconds() - busyBefore) / seconds - ours), 2);
   return { result, coresUsed };
 }
 
-interface IngestResult {
-  eventsPerSecond: number;
-  requests: number;
-  errors: number;
-  latencyMs: { p50: number; p99: number };
+/** One run of the load generator against one server. */
+interface IngestRun {
+  seconds: number;
+  latencies: number[];
+  /** Requests by HTTP status; 0 is a request that got no answer. */
+  statuses: Record<string, number>;
   acceptedByOrg: Map<string, number>;
+  coresUsed: Record<string, number>;
 }
 
-/** Concurrent clients posting batches of one-credit events round-robin over `orgIds` for SECONDS. */
-async function ingest(base: string, orgIds: string[], tag: string): Promise<IngestResult> {
+/** Concurrent clients posting batches of one-credit events round-robin over `orgIds` for `seconds`. */
+async function ingest(base: string, orgIds: string[], tag: string, seconds = SECONDS): Promise<Omit<IngestRun, 'coresUsed'>> {
   const latencies: number[] = [];
   const acceptedByOrg = new Map<string, number>();
-  let errors = 0;
+  const statuses: Record<string, number> = {};
   let seq = 0;
   const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+  const deadline = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -120,45 +153,84 @@ async function ingest(base: string, orgIds: string[], tag: string): Promise<Inge
         const t0 = performance.now();
         const res = await call(base, 'POST', `/v1/orgs/${orgId}/usage`, service, { events }).catch(() => ({ status: 0, body: undefined }));
         latencies.push(performance.now() - t0);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status === 202) acceptedByOrg.set(orgId, (acceptedByOrg.get(orgId) ?? 0) + BATCH);
-        else errors++;
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  const accepted = [...acceptedByOrg.values()].reduce((a, b) => a + b, 0);
+  return { seconds: (performance.now() - started) / 1000, latencies, statuses, acceptedByOrg };
+}
+
+interface IngestResult {
+  eventsPerSecond: number;
+  events: number;
+  seconds: number;
+  requests: number;
+  statuses: Record<string, number>;
+  notAccepted: number;
+  latencyMs: { p50: number; p99: number };
+  coresUsed: Record<string, number>;
+}
+
+/** The runs of one server in a phase, as one: events over the time they took, cores weighted by it. */
+function merged(runs: IngestRun[]): IngestResult {
+  const seconds = sum(runs.map((r) => r.seconds));
+  const latencies = runs.flatMap((r) => r.latencies);
+  const statuses: Record<string, number> = {};
+  const coresUsed: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [status, n] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+    for (const [name, cores] of Object.entries(run.coresUsed)) coresUsed[name] = (coresUsed[name] ?? 0) + (cores * run.seconds) / seconds;
+  }
+  const events = sum(runs.map((r) => sum(r.acceptedByOrg.values())));
   return {
-    eventsPerSecond: accepted / elapsed,
+    eventsPerSecond: round(events / seconds),
+    events,
+    seconds: round(seconds, 2),
     requests: latencies.length,
-    errors,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-    acceptedByOrg,
+    statuses,
+    notAccepted: latencies.length - (statuses['202'] ?? 0),
+    latencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) },
+    coresUsed: Object.fromEntries(Object.entries(coresUsed).map(([name, cores]) => [name, round(cores, 2)])),
   };
 }
 
-async function createOrgs(base: string, prefix: string, count: number, setup: (orgId: string) => Promise<void> = async () => undefined): Promise<string[]> {
-  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${RUN}-${i}`);
-  const periodEnd = new Date(Date.now() + 30 * 86400_000).toISOString();
-  await inParallel(ids, 16, async (id) => {
-    await expectOk(call(base, 'POST', '/v1/orgs', ops, { id, name: id }));
-    await expectOk(call(base, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 1_000_000_000, currentPeriodEnd: periodEnd }));
-    await setup(id);
-  });
-  return ids;
+/** Sends `count` requests at `rate` per second whatever the answers take (an open loop); latencies from each send. */
+async function paced(count: number, rate: number, task: (i: number) => Promise<void>): Promise<void> {
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(task(i));
+  }
+  await Promise.all(inFlight);
 }
 
 const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory'] as const;
 type Phase = (typeof PHASES)[number];
+const LAYOUTS = ['single', 'split'] as const;
+type Layout = (typeof LAYOUTS)[number];
 
-function phasesToRun(list: string): Set<Phase> {
-  const chosen = list.split(',').map((p) => p.trim());
-  const unknown = chosen.filter((p) => !(PHASES as readonly string[]).includes(p));
-  if (unknown.length) throw new Error(`unknown phase(s) ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
-  return new Set(chosen as Phase[]);
+function chosen<T extends string>(list: string, from: readonly T[], what: string): T[] {
+  const picked = list.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = picked.filter((p) => !(from as readonly string[]).includes(p));
+  if (unknown.length || !picked.length) throw new Error(`unknown ${what}(s) "${list}"; choose from ${from.join(', ')}`);
+  return [...new Set(picked)] as T[];
 }
 
-/** How long the organization's workflow runs grew. */
-async function historyOf(temporal: Client, orgId: string) {
+/** Length of each organization's present workflow run (one describe per organization). */
+async function historyLengths(temporal: Client, orgIds: string[]): Promise<Map<string, { runId: string; events: number }>> {
+  const lengths = new Map<string, { runId: string; events: number }>();
+  await inParallel(orgIds, 8, async (id) => {
+    const { runId, historyLength } = await temporal.workflow.getHandle(workflowIdFor(id)).describe();
+    lengths.set(id, { runId, events: historyLength });
+  });
+  return lengths;
+}
+
+/** Every run of the organization's workflow: how many, and the longest. */
+async function runsOf(temporal: Client, orgId: string) {
   const history = { runs: 0, maxEvents: 0, maxBytes: 0 };
   for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowIdFor(orgId)}'` })) {
     const { historyLength, historySize } = await temporal.workflow.getHandle(run.workflowId, run.runId).describe();
@@ -169,12 +241,20 @@ async function historyOf(temporal: Client, orgId: string) {
   return history;
 }
 
-async function main() {
-  const phases = phasesToRun(opts.phases!);
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  console.log(`Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
+interface LayoutFigures {
+  layout: Layout;
+  peer: Record<string, any>;
+  service: Record<string, any>;
+  ratios: Record<string, number>;
+  checks: { exactlyOnce: boolean; no429: boolean };
+}
 
-  // A fresh database for the service and the baseline alike.
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+
+/** One layout, on a stack of its own: a fresh database and Temporal dev server, the service and the peer. */
+async function measureLayout(layout: Layout, phases: Set<Phase>, profileDir: string | undefined): Promise<LayoutFigures> {
+  const started = performance.now();
+  console.log(`\n=== Layout "${layout}": ${layout === 'single' ? "npm start's one process (API and worker)" : 'the API and the worker as separate processes'} ===`);
   const admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
@@ -185,184 +265,370 @@ async function main() {
   await db.query('CREATE TABLE bench_baseline_events (org_id text, id text, credits bigint, PRIMARY KEY (org_id, id))');
   await db.query('CREATE TABLE bench_baseline_balances (org_id text PRIMARY KEY, credits bigint NOT NULL)');
 
-  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const at = new Date().toISOString();
-  const stamp = at.replace(/[:.]/g, '-');
-  const profileDir = path.join(dir, `profile-${stamp}`);
-  const profileArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-
   const devServer = await startDevServer({ cliPath: findTemporalCli(process.env.TEMPORAL_CLI_PATH) ?? installTemporalCli() });
-  const [servicePort, baselinePort] = [await freePort(), await freePort()];
+  const temporalPort = devServer.address.split(':').pop()!;
+  const [servicePort, peerPort] = [await freePort(), await freePort()];
   const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: devServer.address, AUTH_JWT_SECRET: SECRET, STRIPE_WEBHOOK_SECRET: 'whsec_bench', LOG_LEVEL: 'warn' };
-  // The API and the worker as separate processes, as docker-compose runs them, or (--layout single) one process as `npm start` runs it.
-  if (opts.layout !== 'split' && opts.layout !== 'single') throw new Error('--layout is split or single');
-  const split = opts.layout === 'split';
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, layout)}`] : [];
+  const split = layout === 'split';
   const serviceEnv = { ...env, PORT: String(servicePort) };
   const serviceUrl = `http://127.0.0.1:${servicePort}`;
   const app = new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', split ? 'api/main.js' : 'scripts/start.js')], serviceEnv, serviceUrl);
   const worker = split ? new ChildService([...profileArgs, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], serviceEnv, serviceUrl) : undefined;
-  const baseline = new ChildService([path.join(PROJECT_ROOT, 'dist', 'bench', 'baselineServer.js')], { ...env, PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}`);
-  await Promise.all([app.start(), baseline.start()]);
-  // The worker has no HTTP port to wait for; creating the first organizations (updates) waits for it.
-  await worker?.start({ waitUntilReady: false });
-  const servicePids: Record<string, number> = worker ? { api: app.pid!, worker: worker.pid! } : { service: app.pid! };
-  const servicePeakRssMb = () => app.peakRssMb() + (worker?.peakRssMb() ?? 0);
+  const peer = new ChildService([path.join(PROJECT_ROOT, 'dist', 'bench', 'baselineServer.js')], { ...env, PORT: String(peerPort) }, `http://127.0.0.1:${peerPort}`);
   const connection = await Connection.connect({ address: devServer.address });
   const temporal = new Client({ connection });
 
   try {
+    await Promise.all([app.start(), peer.start()]);
+    // The worker has no HTTP port to wait for; creating the first organizations (updates) waits for it.
+    await worker?.start({ waitUntilReady: false });
+    const servicePids: Record<string, number> = worker ? { api: app.pid!, worker: worker.pid! } : { service: app.pid! };
+    const peakRss = (): Record<string, number> => (worker ? { api: round(app.peakRssMb()), worker: round(worker.peakRssMb()) } : { service: round(app.peakRssMb()) });
+
+    const created: string[] = [];
     const accepted = new Map<string, number>();
     const addAccepted = (byOrg: Map<string, number>) => byOrg.forEach((n, id) => accepted.set(id, (accepted.get(id) ?? 0) + n));
-    const results: Record<string, unknown> = { at, machine, config: { layout: opts.layout, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, memoryOrgs: MEMORY_ORGS } };
-    const lines: string[] = [];
-    const ms = (l: { p50: number; p99: number }) => `p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`;
+    let peerAccepted = 0;
 
-    // The workflows apply usage at once and commit it to PostgreSQL behind.
-    type Row = { org_id: string; applied: string; events: string };
-    const appliedRows = async () =>
-      (
-        await db.query<Row>(
-          `SELECT u.org_id, COALESCE((SELECT -SUM(l.credits) FROM ledger_entries l WHERE l.org_id = u.org_id AND l.kind = 'usage'), 0) AS applied, COUNT(*) AS events
-           FROM usage_events u WHERE u.org_id = ANY($1::text[]) GROUP BY u.org_id`,
-          [[...accepted.keys()]],
-        )
-      ).rows;
-    /** Waits until PostgreSQL holds every event accepted so far (or two minutes pass); returns the rows. */
-    const caughtUp = () =>
-      waitUntil(async () => {
-        const current = await appliedRows();
-        const total = current.reduce((sum, r) => sum + Number(r.events), 0);
-        const expected = [...accepted.values()].reduce((a, b) => a + b, 0);
-        if (total < expected) throw new Error(`committed ${total} of ${expected} so far`);
-        return current;
-      }, 120_000, 500).catch(() => appliedRows());
+    const createOrgs = async (prefix: string, count: number, { planCredits = 1_000_000_000, setup = async (_id: string) => undefined } = {}) => {
+      const ids = Array.from({ length: count }, (_, i) => `${prefix}-${RUN}-${i}`);
+      const periodEnd = new Date(Date.now() + 30 * 86400_000).toISOString();
+      await inParallel(ids, 16, async (id) => {
+        await expectOk(call(app.url, 'POST', '/v1/orgs', ops, { id, name: id }));
+        created.push(id);
+        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits, currentPeriodEnd: periodEnd }));
+        await setup(id);
+      });
+      return ids;
+    };
 
-    console.log(`\nIngestion: ${CONCURRENCY} clients, ${BATCH} events per request, ${SECONDS} s per phase`);
-    const orgs = await createOrgs(app.url, 'many', ORGS);
+    /** Runs of the service, counted for exactly-once. */
+    const serviceRun = async (orgIds: string[], tag: string, seconds: number): Promise<IngestRun> => {
+      const { result, coresUsed } = await cpuDuring(temporalPort, servicePids, () => ingest(app.url, orgIds, tag, seconds));
+      addAccepted(result.acceptedByOrg);
+      return { ...result, coresUsed };
+    };
+    const peerRun = async (orgIds: string[], tag: string, seconds: number): Promise<IngestRun> => {
+      const { result, coresUsed } = await cpuDuring(temporalPort, { peer: peer.pid! }, () => ingest(peer.url, orgIds, tag, seconds));
+      peerAccepted += sum(result.acceptedByOrg.values());
+      return { ...result, coresUsed };
+    };
+    /**
+     * The peer and the service under the same load, SECONDS each, in ROUNDS alternating runs
+     * (peer, service, then service, peer, ...): load that other programs put on the machine meanwhile
+     * falls on both alike.
+     */
+    const sideBySide = async (peerOrgs: string[], serviceOrgs: string[], tag: string) => {
+      const peerRuns: IngestRun[] = [];
+      const serviceRuns: IngestRun[] = [];
+      const seconds = SECONDS / ROUNDS;
+      for (let k = 0; k < ROUNDS; k++) {
+        const inOrder = [
+          () => peerRun(peerOrgs, `peer-${tag}-${k}`, seconds).then((r) => peerRuns.push(r)),
+          () => serviceRun(serviceOrgs, `${tag}-${k}`, seconds).then((r) => serviceRuns.push(r)),
+        ];
+        if (k % 2 === 1) inOrder.reverse();
+        for (const run of inOrder) await run();
+      }
+      return { peer: merged(peerRuns), service: merged(serviceRuns) };
+    };
+
+    const figures: LayoutFigures = { layout, peer: {}, service: {}, ratios: {}, checks: { exactlyOnce: false, no429: true } };
+    const { peer: peerFigures, service: serviceFigures, ratios } = figures;
     const cores = (used: Record<string, number>) => Object.entries(used).map(([name, n]) => `${name} ${n}`).join(', ');
-    const { result: baselineMany, coresUsed: baselineCores } = await cpuDuring({ service: baseline.pid! }, () => ingest(baseline.url, orgs, 'baseline'));
-    results.baseline = { eventsPerSecond: round(baselineMany.eventsPerSecond), latencyMs: baselineMany.latencyMs, errors: baselineMany.errors, coresUsed: baselineCores };
-    lines.push(`plain-PostgreSQL baseline   ${round(baselineMany.eventsPerSecond)} events/s   (${ms(baselineMany.latencyMs)})`);
-    lines.push(`                            cores used: ${cores(baselineCores)} (the baseline server as "service")`);
-    const ratios: Record<string, number> = {};
-    results.ratios = ratios;
+    const line = (r: IngestResult) => `${thousands(r.eventsPerSecond)} events/s (p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms${r.notAccepted ? `, ${r.notAccepted} requests not accepted` : ''})`;
+    console.log(`Ingestion: ${CONCURRENCY} clients, ${BATCH} message events per request, ${SECONDS} s for each server in ${ROUNDS} alternating round(s)`);
 
     if (phases.has('many')) {
-      const { result: many, coresUsed } = await cpuDuring(servicePids, () => ingest(app.url, orgs, 'many'));
-      addAccepted(many.acceptedByOrg);
-      ratios.manyOrgsToBaseline = round(many.eventsPerSecond / baselineMany.eventsPerSecond, 2);
-      results.manyOrgs = { eventsPerSecond: round(many.eventsPerSecond), latencyMs: many.latencyMs, errors: many.errors, coresUsed };
-      lines.push(`service, ${ORGS} orgs          ${round(many.eventsPerSecond)} events/s   ratio ${ratios.manyOrgsToBaseline} of baseline (${ms(many.latencyMs)})`);
-      lines.push(`                            cores used: ${cores(coresUsed)}`);
+      const orgs = await createOrgs('many', ORGS);
+      // A warm-up of each, not counted: JIT, connections.
+      await peerRun(orgs, 'peer-warm', WARM_UP_SECONDS);
+      await serviceRun(orgs, 'warm', WARM_UP_SECONDS);
+
+      // No organization here has auto-recharge on: no usage request should reach Temporal.
+      const historyBefore = await historyLengths(temporal, orgs);
+      const { peer: peerMany, service: many } = await sideBySide(orgs, orgs, 'many');
+      const historyAfter = await historyLengths(temporal, orgs);
+      let grown = 0;
+      let runsChanged = 0;
+      for (const [id, after] of historyAfter) {
+        const before = historyBefore.get(id)!;
+        if (before.runId === after.runId) grown += after.events - before.events;
+        else (runsChanged++, (grown += after.events)); // continued as new meanwhile: at least the new run's events
+      }
+      peerFigures.manyOrgs = peerMany;
+      serviceFigures.manyOrgs = many;
+      serviceFigures.temporalHistory = {
+        orgs: orgs.length,
+        eventsBefore: sum([...historyBefore.values()].map((h) => h.events)),
+        eventsAfter: sum([...historyAfter.values()].map((h) => h.events)),
+        historyEventsAdded: grown,
+        runsContinuedAsNew: runsChanged,
+        usageEvents: many.events,
+        per1000UsageEvents: round((grown / many.events) * 1000, 3),
+      };
+      ratios.manyOrgsToPeer = round(many.eventsPerSecond / peerMany.eventsPerSecond, 2);
+      console.log(`  peer, ${ORGS} orgs:       ${line(peerMany)}\n    cores: ${cores(peerMany.coresUsed)}`);
+      console.log(`  service, ${ORGS} orgs:    ${line(many)}: ${ratios.manyOrgsToPeer} x peer\n    cores: ${cores(many.coresUsed)}`);
+      console.log(`    Temporal history: ${grown} events added for ${thousands(many.events)} usage events (${serviceFigures.temporalHistory.per1000UsageEvents} per 1,000)`);
     }
 
     if (phases.has('hot')) {
-      const [hotOrg] = await createOrgs(app.url, 'hot', 1);
-      const { result: hot, coresUsed } = await cpuDuring(servicePids, () => ingest(app.url, [hotOrg], 'hot'));
-      addAccepted(hot.acceptedByOrg);
-      // Continue-as-new must keep every run short while the load goes on, not only after it.
-      const history = await historyOf(temporal, hotOrg);
-      ratios.hotOrgToBaseline = round(hot.eventsPerSecond / baselineMany.eventsPerSecond, 2);
-      results.hotOrg = { eventsPerSecond: round(hot.eventsPerSecond), latencyMs: hot.latencyMs, errors: hot.errors, history, coresUsed };
-      lines.push(`service, one hot org        ${round(hot.eventsPerSecond)} events/s   ratio ${ratios.hotOrgToBaseline} of baseline (${ms(hot.latencyMs)}; ${hot.errors} requests not accepted)`);
-      lines.push(`                            cores used: ${cores(coresUsed)}`);
-      lines.push(`                            its workflow: ${history.runs} runs, the longest ${history.maxEvents} events (${round(history.maxBytes / 2 ** 20, 2)} MiB)`);
+      const [hotOrg] = await createOrgs('hot', 1);
+      const { peer: peerHot, service: hot } = await sideBySide([`peer-hot-${RUN}`], [hotOrg], 'hot');
+      const history = await runsOf(temporal, hotOrg);
+      const tooMany = hot.statuses['429'] ?? 0;
+      figures.checks.no429 = tooMany === 0;
+      peerFigures.hotOrg = peerHot;
+      serviceFigures.hotOrg = { ...hot, status429: tooMany, history };
+      ratios.hotOrgToPeer = round(hot.eventsPerSecond / peerHot.eventsPerSecond, 2);
+      console.log(`  peer, one hot org:     ${line(peerHot)}\n    cores: ${cores(peerHot.coresUsed)}`);
+      console.log(`  service, one hot org:  ${line(hot)}: ${ratios.hotOrgToPeer} x peer; 429: ${tooMany}\n    cores: ${cores(hot.coresUsed)}`);
+      console.log(`    its workflow: ${history.runs} run(s), the longest ${history.maxEvents} events (${round(history.maxBytes / 2 ** 20, 3)} MiB)`);
     }
 
     if (phases.has('threshold')) {
-      console.log(`Threshold crossing to credits visible: ${THRESHOLD_SAMPLES} samples`);
-      const thresholdOrgs = await createOrgs(app.url, 'threshold', THRESHOLD_SAMPLES, async (id) => {
-        const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
-        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 100, currentPeriodEnd: new Date(Date.now() + 30 * 86400_000).toISOString() }));
-        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }));
-        await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/auto-recharge`, owner, { enabled: true, thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 }));
+      console.log(`  threshold crossing to credits visible: ${THRESHOLD_SAMPLES} samples`);
+      const thresholdOrgs = await createOrgs('threshold', THRESHOLD_SAMPLES, {
+        planCredits: 100,
+        setup: async (id) => {
+          const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
+          await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }));
+          await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/auto-recharge`, owner, { enabled: true, thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 }));
+        },
       });
       const crossings: number[] = [];
       for (const id of thresholdOrgs) {
+        // 60 of the 100 plan credits: available 40, below the threshold of 50.
         const events = Array.from({ length: 60 }, (_, i) => ({ id: `cross-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
-        const t0 = performance.now();
         await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
-        accepted.set(id, 60);
+        const t0 = performance.now(); // from the 202
+        accepted.set(id, (accepted.get(id) ?? 0) + 60);
         await waitUntil(async () => ((await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/billing`, ops))) as BillingSummary).topUpCredits === 500, 30_000, 2);
         crossings.push(performance.now() - t0);
       }
-      results.thresholdToCreditMs = { p50: round(percentile(crossings, 50)), max: round(Math.max(...crossings)) };
-      lines.push(`threshold to credits        p50 ${round(percentile(crossings, 50))} ms, max ${round(Math.max(...crossings))} ms`);
+      serviceFigures.thresholdToCreditMs = { p50: round(percentile(crossings, 50)), max: round(Math.max(...crossings)), samples: crossings.length };
+      console.log(`    p50 ${serviceFigures.thresholdToCreditMs.p50} ms, max ${serviceFigures.thresholdToCreditMs.max} ms`);
     }
 
     if (phases.has('allowance')) {
-      console.log('Allowance checks, alone and while usage streams in');
+      console.log(`  allowance checks: ${ALLOWANCE_RATE} a second, alone and while usage streams in; then 8 in flight`);
+      const orgs = created.filter((id) => id.startsWith('many-')).slice(0, ORGS);
+      const checkOrgs = orgs.length ? orgs : await createOrgs('allowance', ORGS);
       const checkAllowance = async (id: string, into: number[]) => {
         const t0 = performance.now();
         await expectOk(call(app.url, 'GET', `/v1/orgs/${id}/agents/bench-agent/allowance`, service));
         into.push(performance.now() - t0);
       };
-      // Alone: nothing else running, not even a backlog of earlier phases being committed.
-      await caughtUp();
       // A warm-up round, not counted: the API's first checks open its database connections.
-      await inParallel(orgs.slice(0, 16), 8, (id) => checkAllowance(id, []));
+      await inParallel(Array.from({ length: 64 }, (_, i) => checkOrgs[i % checkOrgs.length]), 8, (id) => checkAllowance(id, []));
+      // Checks at a steady rate, as agents make them: the latency of a check, not of a queue of them.
       const quiet: number[] = [];
-      await inParallel(Array.from({ length: 1000 }, (_, i) => orgs[i % orgs.length]), 8, (id) => checkAllowance(id, quiet));
+      const quietCount = Math.round(ALLOWANCE_RATE * 5);
+      await paced(quietCount, ALLOWANCE_RATE, (i) => checkAllowance(checkOrgs[i % checkOrgs.length], quiet));
       // Agents check before each conversation and report after it: checks meet the usage they follow.
       const underLoad: number[] = [];
-      let streaming = true;
-      const checkers = Array.from({ length: 8 }, async (_, k) => {
-        for (let i = k; streaming; i += 8) await checkAllowance(orgs[i % orgs.length], underLoad);
-      });
-      const during = await ingest(app.url, orgs, 'allowance');
-      streaming = false;
-      await Promise.all(checkers);
+      const streaming = ingest(app.url, checkOrgs, 'allowance');
+      await paced(Math.round(ALLOWANCE_RATE * (SECONDS - 0.5)), ALLOWANCE_RATE, (i) => checkAllowance(checkOrgs[i % checkOrgs.length], underLoad));
+      const during = await streaming;
       addAccepted(during.acceptedByOrg);
-      const figures = (l: number[]) => ({ p50: round(percentile(l, 50), 2), p99: round(percentile(l, 99), 2), checks: l.length });
-      results.allowanceMs = { quiet: figures(quiet), underLoad: { ...figures(underLoad), ingestionEventsPerSecond: round(during.eventsPerSecond) } };
-      lines.push(`allowance check             p50 ${round(percentile(quiet, 50), 2)} ms, p99 ${round(percentile(quiet, 99), 2)} ms`);
-      lines.push(
-        `  while ${round(during.eventsPerSecond)} events/s stream in: p50 ${round(percentile(underLoad, 50), 2)} ms, p99 ${round(percentile(underLoad, 99), 2)} ms (${underLoad.length} checks)`,
-      );
+      // A closed loop of 8 clients, each sending its next check on the answer: at saturation, latency = 8 / throughput.
+      const closed: number[] = [];
+      const closedStarted = performance.now();
+      await inParallel(Array.from({ length: 1000 }, (_, i) => checkOrgs[i % checkOrgs.length]), 8, (id) => checkAllowance(id, closed));
+      const closedPerSecond = round(closed.length / ((performance.now() - closedStarted) / 1000));
+      const summary = (l: number[]) => ({ p50: round(percentile(l, 50), 2), p99: round(percentile(l, 99), 2), checks: l.length });
+      serviceFigures.allowanceMs = {
+        checksPerSecond: ALLOWANCE_RATE,
+        quiet: summary(quiet),
+        underLoad: { ...summary(underLoad), ingestionEventsPerSecond: round(sum(during.acceptedByOrg.values()) / during.seconds) },
+        eightInFlight: { ...summary(closed), checksPerSecond: closedPerSecond },
+      };
+      const { quiet: q, underLoad: u, eightInFlight: c } = serviceFigures.allowanceMs;
+      console.log(`    alone: p50 ${q.p50} ms, p99 ${q.p99} ms`);
+      console.log(`    while ${thousands(u.ingestionEventsPerSecond)} events/s stream in: p50 ${u.p50} ms, p99 ${u.p99} ms (${u.checks} checks)`);
+      console.log(`    8 in flight: p50 ${c.p50} ms, p99 ${c.p99} ms, ${thousands(closedPerSecond)} checks/s`);
     }
 
     if (phases.has('memory')) {
-      console.log(`Memory with ${MEMORY_ORGS} organizations active`);
-      const rssBeforeMb = servicePeakRssMb();
-      const memoryOrgs = await createOrgs(app.url, 'mem', MEMORY_ORGS);
+      const memoryStarted = performance.now();
+      const rssBefore = peakRss();
+      const memoryOrgs = await createOrgs('mem', MEMORY_ORGS);
       await inParallel(memoryOrgs, 16, async (id) => {
         const events = Array.from({ length: 10 }, (_, i) => ({ id: `mem-${RUN}-${i}`, agentId: 'bench-agent', meter: 'message', quantity: 1 }));
         await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/usage`, service, { events }));
-        accepted.set(id, 10);
+        accepted.set(id, (accepted.get(id) ?? 0) + 10);
       });
-      const peakRssMb = servicePeakRssMb();
-      const activeOrgs = accepted.size;
-      results.memory = { activeOrgs, rssBeforeMb: round(rssBeforeMb), peakRssMb: round(peakRssMb) };
-      lines.push(`memory                      peak RSS ${round(peakRssMb)} MiB with ${activeOrgs} orgs active (${round(rssBeforeMb)} MiB before the ${MEMORY_ORGS})`);
+      serviceFigures.memory = { activeOrgs: created.length, peakRssMbBefore: rssBefore };
+      console.log(`  memory: ${MEMORY_ORGS} more organizations created and active in ${round((performance.now() - memoryStarted) / 1000)} s`);
     }
+    serviceFigures.peakRssMb = peakRss();
+    peerFigures.peakRssMb = round(peer.peakRssMb());
+    console.log(`  peak RSS: ${Object.entries(serviceFigures.peakRssMb).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} with ${created.length} orgs; the peer ${peerFigures.peakRssMb} MiB`);
 
-    console.log('Exactly-once check');
-    const totalAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
-    const committedAt = performance.now();
-    const rows = await caughtUp();
-    const commitLagMs = performance.now() - committedAt;
-    const applied = new Map(rows.map((r) => [r.org_id, { credits: Number(r.applied), events: Number(r.events) }]));
-    const mismatches = [...accepted].filter(([id, n]) => applied.get(id)?.credits !== n || applied.get(id)?.events !== n);
-    const totalApplied = [...applied.values()].reduce((a, b) => a + b.credits, 0);
-    const exactlyOnce = { ok: mismatches.length === 0, orgsChecked: accepted.size, eventsAccepted: totalAccepted, creditsApplied: totalApplied, commitLagMs: round(commitLagMs), mismatches: mismatches.slice(0, 5) };
-    results.exactlyOnce = exactlyOnce;
-    lines.push(`exactly-once                ${exactlyOnce.ok ? 'OK' : 'FAILED'}: ${totalAccepted} events accepted, ${totalApplied} credits applied, ${accepted.size} orgs (ledger caught up ${round(commitLagMs / 1000)} s after the load)`);
-
-    if (opts.profile) results.profileDir = path.relative(PROJECT_ROOT, profileDir);
-    const file = path.join(dir, `${stamp}.json`);
-    writeFileSync(file, JSON.stringify(results, null, 2));
-    console.log(`\nFigures (${machine.cpus} cores; Temporal dev server, PostgreSQL, service and load generator on one machine)`);
-    for (const line of lines) console.log(`  ${line}`);
-    console.log(`Written to ${path.relative(PROJECT_ROOT, file)}`);
-    if (!exactlyOnce.ok) process.exitCode = 1;
+    // Exactly-once: every event answered 202 is one row of usage_events and one credit debited, no more.
+    const { rows } = await db.query<{ org_id: string; events: number; debited: number }>(
+      `SELECT o.id AS org_id,
+              (SELECT COUNT(*) FROM usage_events u WHERE u.org_id = o.id)::int AS events,
+              COALESCE((SELECT -SUM(l.credits) FROM ledger_entries l WHERE l.org_id = o.id AND l.kind = 'usage'), 0)::bigint AS debited
+       FROM unnest($1::text[]) AS o(id)`,
+      [created],
+    );
+    const eventsAccepted = sum(accepted.values());
+    const eventRows = sum(rows.map((r) => Number(r.events)));
+    const creditsDebited = sum(rows.map((r) => Number(r.debited)));
+    const mismatches = rows
+      .filter((r) => Number(r.events) !== (accepted.get(r.org_id) ?? 0) || Number(r.debited) !== (accepted.get(r.org_id) ?? 0))
+      .map((r) => ({ orgId: r.org_id, accepted: accepted.get(r.org_id) ?? 0, rows: Number(r.events), debited: Number(r.debited) }));
+    const peerRows = await db.query<{ events: number; debited: number }>(
+      `SELECT (SELECT COUNT(*) FROM bench_baseline_events)::int AS events, (SELECT COALESCE(-SUM(credits), 0) FROM bench_baseline_balances)::bigint AS debited`,
+    );
+    const peerCheck = { eventsAccepted: peerAccepted, eventRows: Number(peerRows.rows[0].events), creditsDebited: Number(peerRows.rows[0].debited) };
+    const ok = mismatches.length === 0 && eventsAccepted === eventRows && eventRows === creditsDebited;
+    const peerOk = peerCheck.eventsAccepted === peerCheck.eventRows && peerCheck.eventRows === peerCheck.creditsDebited;
+    figures.checks.exactlyOnce = ok && peerOk;
+    serviceFigures.exactlyOnce = { ok, orgsChecked: created.length, eventsAccepted, eventRows, creditsDebited, mismatches: mismatches.slice(0, 5) };
+    peerFigures.exactlyOnce = { ok: peerOk, ...peerCheck };
+    const verdict = ok ? 'holds' : '*** FAILED ***';
+    console.log(`  exactly-once ${verdict}: ${thousands(eventsAccepted)} events accepted (202), ${thousands(eventRows)} rows in usage_events, ${thousands(creditsDebited)} credits debited; the peer ${peerOk ? 'holds' : '*** FAILED ***'} (${thousands(peerCheck.eventsAccepted)} / ${thousands(peerCheck.eventRows)} / ${thousands(peerCheck.creditsDebited)})`);
+    if (!ok || !peerOk) {
+      console.error(`\n*** EXACTLY-ONCE FAILED in layout ${layout} ***`);
+      console.error(JSON.stringify({ service: serviceFigures.exactlyOnce, peer: peerFigures.exactlyOnce }, null, 2));
+    }
+    console.log(`  layout "${layout}" measured in ${round((performance.now() - started) / 1000)} s`);
+    return figures;
   } finally {
     await connection.close();
-    await Promise.all([app.stop(), baseline.stop(), worker?.stop()]);
-    if (opts.profile) console.log(`CPU profile of the service (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
+    await Promise.all([app.stop(), peer.stop(), worker?.stop()]);
     await devServer.teardown();
     await db.end();
   }
+}
+
+type Row = [string, (f: LayoutFigures) => string, string];
+
+/** The figures of every layout side by side, as a Markdown table. */
+function table(all: LayoutFigures[]): string {
+  const n = (x: number | undefined) => (x === undefined ? '' : thousands(x));
+  const lat = (l: { p50: number; p99: number }) => `p50 ${l.p50} ms, p99 ${l.p99} ms`;
+  const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const coreList = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+  const rows: Row[] = [
+    ['peer, 50 organizations'.replace('50', String(ORGS)), (f) => (f.peer.manyOrgs ? `${n(f.peer.manyOrgs.eventsPerSecond)} events/s, ${lat(f.peer.manyOrgs.latencyMs)}` : ''), ''],
+    [
+      `ingestion, ${ORGS} organizations`,
+      (f) => (f.service.manyOrgs ? `${n(f.service.manyOrgs.eventsPerSecond)} events/s: **${f.ratios.manyOrgsToPeer} × peer** (${met(f.ratios.manyOrgsToPeer >= 0.5)}), ${lat(f.service.manyOrgs.latencyMs)}` : ''),
+      '≥ 0.5 × peer',
+    ],
+    ['peer, one hot organization', (f) => (f.peer.hotOrg ? `${n(f.peer.hotOrg.eventsPerSecond)} events/s, ${lat(f.peer.hotOrg.latencyMs)}` : ''), ''],
+    [
+      'ingestion, one hot organization',
+      (f) =>
+        f.service.hotOrg
+          ? `${n(f.service.hotOrg.eventsPerSecond)} events/s: **${f.ratios.hotOrgToPeer} × peer** (${met(f.ratios.hotOrgToPeer >= 0.5 && f.service.hotOrg.status429 === 0)}), ${lat(f.service.hotOrg.latencyMs)}; 429: ${f.service.hotOrg.status429}, other non-202: ${f.service.hotOrg.notAccepted - f.service.hotOrg.status429}`
+          : '',
+      '≥ 0.5 × peer, no 429',
+    ],
+    [
+      'its workflow during the hot run',
+      (f) => (f.service.hotOrg ? `${f.service.hotOrg.history.runs} run(s), the longest ${f.service.hotOrg.history.maxEvents} events / ${round(f.service.hotOrg.history.maxBytes / 2 ** 20, 3)} MiB` : ''),
+      'reported',
+    ],
+    [
+      'threshold crossing → credits visible',
+      (f) => (f.service.thresholdToCreditMs ? `p50 ${f.service.thresholdToCreditMs.p50} ms, max ${f.service.thresholdToCreditMs.max} ms (${met(f.service.thresholdToCreditMs.p50 <= 100)})` : ''),
+      'p50 ≤ 100 ms',
+    ],
+    [
+      `allowance check, ${ALLOWANCE_RATE} a second`,
+      (f) => (f.service.allowanceMs ? `${lat(f.service.allowanceMs.quiet)} (${met(f.service.allowanceMs.quiet.p99 <= 10)})` : ''),
+      'p99 ≤ 10 ms',
+    ],
+    [
+      `allowance check, ${ALLOWANCE_RATE} a second while usage streams in`,
+      (f) => (f.service.allowanceMs ? `${lat(f.service.allowanceMs.underLoad)} with ${n(f.service.allowanceMs.underLoad.ingestionEventsPerSecond)} events/s` : ''),
+      'reported',
+    ],
+    [
+      'allowance check, 8 in flight (closed loop)',
+      (f) => (f.service.allowanceMs ? `${lat(f.service.allowanceMs.eightInFlight)}, ${n(f.service.allowanceMs.eightInFlight.checksPerSecond)} checks/s` : ''),
+      'reported',
+    ],
+    [
+      'Temporal history events per 1,000 usage events (no crossing)',
+      (f) => (f.service.temporalHistory ? `${f.service.temporalHistory.per1000UsageEvents} (${f.service.temporalHistory.historyEventsAdded} events for ${n(f.service.temporalHistory.usageEvents)} usage events)` : ''),
+      '≈ 0',
+    ],
+    [
+      'exactly-once: accepted = rows = debited',
+      (f) => `${n(f.service.exactlyOnce.eventsAccepted)} = ${n(f.service.exactlyOnce.eventRows)} = ${n(f.service.exactlyOnce.creditsDebited)}: ${f.service.exactlyOnce.ok ? 'holds' : '**FAILED**'}`,
+      'equal',
+    ],
+    [
+      `cores used, ${ORGS} organizations`,
+      (f) => (f.service.manyOrgs ? `${coreList(f.service.manyOrgs.coresUsed)}; the peer's run: ${coreList(f.peer.manyOrgs.coresUsed)}` : ''),
+      'reported',
+    ],
+    [
+      'other programs on the machine during ingestion (cores)',
+      (f) =>
+        [f.peer.manyOrgs && `${ORGS} orgs: peer ${f.peer.manyOrgs.coresUsed.otherProcesses}, service ${f.service.manyOrgs.coresUsed.otherProcesses}`, f.peer.hotOrg && `hot org: peer ${f.peer.hotOrg.coresUsed.otherProcesses}, service ${f.service.hotOrg.coresUsed.otherProcesses}`]
+          .filter(Boolean)
+          .join('; '),
+      'about 0',
+    ],
+    [
+      'peak RSS',
+      (f) =>
+        `${Object.entries(f.service.peakRssMb as Record<string, number>).map(([k, v]) => `${k} ${n(v)} MiB`).join(', ')}${f.service.memory ? ` with ${n(f.service.memory.activeOrgs)} organizations` : ''}; the peer ${n(f.peer.peakRssMb)} MiB`,
+      'reported',
+    ],
+  ];
+  const header = `| measure | ${all.map((f) => `${f.layout} layout`).join(' | ')} | target |`;
+  const rule = `|---|${all.map(() => '---|').join('')}---|`;
+  const body = rows
+    .map(([name, cell, target]) => [name, all.map(cell), target] as const)
+    .filter(([, cells]) => cells.some((c) => c))
+    .map(([name, cells, target]) => `| ${name} | ${cells.join(' | ')} | ${target} |`);
+  return [header, rule, ...body].join('\n');
+}
+
+async function main() {
+  const phases = new Set(chosen(opts.phases!, PHASES, 'phase'));
+  const layouts = chosen(opts.layout ?? opts.layouts!, LAYOUTS, 'layout');
+  console.log(`Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  const started = performance.now();
+
+  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const at = new Date().toISOString();
+  const stamp = at.replace(/[:.]/g, '-');
+  const profileDir = opts.profile ? path.join(dir, `profile-${stamp}`) : undefined;
+
+  const all: LayoutFigures[] = [];
+  for (const layout of layouts) all.push(await measureLayout(layout, phases, profileDir));
+
+  const results = {
+    at,
+    machine,
+    config: { layouts, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, rounds: ROUNDS, memoryOrgs: MEMORY_ORGS, thresholdSamples: THRESHOLD_SAMPLES, allowanceRate: ALLOWANCE_RATE },
+    durationSeconds: round((performance.now() - started) / 1000),
+    layouts: Object.fromEntries(all.map((f) => [f.layout, f])),
+    ...(profileDir ? { profileDir: path.relative(PROJECT_ROOT, profileDir) } : {}),
+  };
+  const file = path.join(dir, `${stamp}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(`\nFigures (${machine.cpus} cores, ${machine.cpuModel}; Temporal dev server, PostgreSQL, service, peer and load generator on one machine; ${results.durationSeconds} s)\n`);
+  console.log(table(all));
+  console.log(`\nWritten to ${path.relative(PROJECT_ROOT, file)}`);
+  if (profileDir) console.log(`CPU profiles of the service (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
+
+  const failed = all.filter((f) => !f.checks.exactlyOnce);
+  if (failed.length) console.error(`\n*** EXACTLY-ONCE FAILED (${failed.map((f) => f.layout).join(', ')}): events accepted, rows in usage_events and credits debited differ ***`);
+  const throttled = all.filter((f) => !f.checks.no429);
+  if (throttled.length) console.error(`\n*** 429 ANSWERS to usage (${throttled.map((f) => f.layout).join(', ')}): there must be none ***`);
+  if (failed.length || throttled.length) process.exitCode = 1;
 }
 
 main().catch((err) => {
