@@ -39,15 +39,20 @@ export function findTemporalCli(explicitPath?: string): string | undefined {
   return findExecutable('temporal', explicitPath);
 }
 
-/** `go install` of the pinned CLI; undefined when Go is not available. */
-export function installTemporalCli(): string | undefined {
+/** `go install` of a module's command; its path, or undefined when Go is not available. */
+export function goInstall(module: string, name: string): string | undefined {
   try {
-    execFileSync('go', ['install', TEMPORAL_CLI_MODULE], { stdio: 'inherit' });
+    execFileSync('go', ['install', module], { stdio: 'inherit' });
   } catch {
     return undefined;
   }
-  const installed = path.join(goBinDir(), 'temporal');
+  const installed = path.join(goBinDir(), name);
   return executable(installed) ? installed : undefined;
+}
+
+/** `go install` of the pinned CLI; undefined when Go is not available. */
+export function installTemporalCli(): string | undefined {
+  return goInstall(TEMPORAL_CLI_MODULE, 'temporal');
 }
 
 export interface DevServerOptions {
