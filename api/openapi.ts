@@ -35,7 +35,7 @@ export function operations(s: RequestSchemas): Operation[] {
       headers: { 'Idempotency-Key': s.idempotencyKey },
       responses: { 201: '{topUp, message}', 202: '{topUp} waiting for 3-D Secure', 402: 'card declined', 409: 'payment method missing, payment in flight, or key reused', 422: 'invalid body' },
     },
-    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted} once durably recorded', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 429: 'usage_backlogged: the organization is far behind recording its usage; retry after Retry-After seconds' } },
+    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
     { method: 'get', path: `${org}/billing`, summary: 'Billing summary', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
