@@ -2,6 +2,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { CommittableView } from '../domain/allowanceView';
 import type { OutboxRecord } from '../domain/state';
+import { inTransaction } from '../ledger/transaction';
 
 export interface AppendRecordsInput {
   orgId: string;
@@ -107,26 +108,11 @@ export async function appendRecords(db: Pool, { orgId, records, view }: AppendRe
   const usage = records.filter((r): r is UsageRecord => r.type === 'usage');
   const ledger = records.filter((r): r is LedgerRecord => r.type === 'ledger');
   const events = records.filter((r): r is EventRecord => r.type === 'event');
-  const tx = await db.connect();
-  // A checked-out client reports a dropped connection as an 'error' event too; the failed query
-  // already carries it, so the event must not crash the process.
-  const ignore = () => undefined;
-  tx.on('error', ignore);
-  let failure: Error | undefined;
-  try {
-    await tx.query('BEGIN');
+  return inTransaction(db, async (tx) => {
     const { applied, duplicates } = await insertUsage(tx, orgId, usage);
     await insertLedger(tx, orgId, [...usageLedgerRows(applied), ...ledger]);
     await insertEvents(tx, orgId, events);
     if (view) await upsertView(tx, orgId, view);
-    await tx.query('COMMIT');
     return { duplicateUsageIds: duplicates };
-  } catch (err) {
-    failure = err as Error;
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    tx.off('error', ignore);
-    tx.release(failure); // a failed connection is discarded, not returned to the pool
-  }
+  });
 }

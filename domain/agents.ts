@@ -21,6 +21,9 @@ export interface Allowance {
 
 export const NEW_AGENT: AgentState = { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' };
 
+/** An agent whose answer depends on more than the pools: it has a limit or stops on plan credits. */
+export const hasOwnSettings = (agent: AgentSettings) => agent.monthlyLimitCredits !== null || agent.whenPlanExhausted !== NEW_AGENT.whenPlanExhausted;
+
 export function underMonthlyLimit(agent: AgentState): boolean {
   return agent.monthlyLimitCredits === null || agent.spentThisMonth < agent.monthlyLimitCredits;
 }

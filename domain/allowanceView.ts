@@ -2,7 +2,7 @@
 // subscription is active, and the agents whose settings make their own spend matter. The
 // workflow commits it to PostgreSQL with its records; the API keeps it in memory and applies
 // the usage it accepts on top.
-import { allowance, NEW_AGENT, type AgentState, type Allowance } from './agents';
+import { allowance, hasOwnSettings, NEW_AGENT, type AgentState, type Allowance } from './agents';
 import { applyDebit, splitDebit, type Pools } from './pools';
 import { subscriptionActive, type OrgState } from './state';
 
@@ -28,8 +28,6 @@ export interface UsageDebit {
   agentId: string;
   credits: number;
 }
-
-const hasOwnSettings = (agent: AgentState) => agent.monthlyLimitCredits !== null || agent.whenPlanExhausted !== NEW_AGENT.whenPlanExhausted;
 
 function ownSettingsOnly(agents: Array<[string, AgentState]>): Record<string, AgentState> {
   return Object.fromEntries(agents.filter(([, agent]) => hasOwnSettings(agent)).map(([id, { spentThisMonth, monthlyLimitCredits, whenPlanExhausted }]) => [id, { spentThisMonth, monthlyLimitCredits, whenPlanExhausted }]));

@@ -2,7 +2,7 @@
 import type { Pool } from 'pg';
 import { balanceSettingsOf, initialOrgBilling, type OrgBillingRecord } from '../domain/orgBilling';
 import type { Pools } from '../domain/pools';
-import type { AgentState } from '../domain/agents';
+import { hasOwnSettings, type AgentState } from '../domain/agents';
 import type { TopUp } from '../domain/state';
 import { inTransaction } from './transaction';
 import { upsertTopUps } from './topUps';
@@ -73,7 +73,7 @@ export async function handOverToPostgres(db: Pool, state: HandedOverState): Prom
     if (inserted.rowCount === 0) return;
     await insertOrgBilling(tx, state.orgId, state.record);
     const agents = Object.entries(state.agents);
-    const own = agents.filter(([, a]) => a.monthlyLimitCredits !== null || a.whenPlanExhausted !== 'use_balance');
+    const own = agents.filter(([, a]) => hasOwnSettings(a));
     await tx.query(
       `INSERT INTO agent_settings (org_id, agent_id, monthly_limit_credits, when_plan_exhausted)
        SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING`,
