@@ -9,6 +9,7 @@ import { createPaymentProvider } from '../payments';
 import { createApp } from './app';
 import { CrossingSignals } from './crossingSignals';
 import { handOverLegacyOrg } from './handOver';
+import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { requestSchemas } from './schemas';
@@ -46,6 +47,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, '0.0.0.0', () => resolve(s));
   });
+  answerClientErrors(server);
   const address = server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   // Crossings a process committed but did not get to signal (it died, or Temporal was down).
