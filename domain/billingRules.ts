@@ -14,15 +14,15 @@ export interface BillingRules {
   paymentActionTimeoutMs: number;
   /** While a payment waits for 3-D Secure, how often the provider is asked (in case a webhook was lost). */
   paymentReconcileIntervalMs: number;
-  /** How many recent usage event ids the workflow remembers (and carries across continue-as-new). */
+  /** Previous design only (runs not yet handed over): how many recent usage event ids its workflow remembers. */
   usageDedupeWindow: number;
   /** Continue-as-new once the run's history has this many events, or this many bytes. */
   continueAsNewAfterEvents: number;
   continueAsNewAfterBytes: number;
   /** How long one charge attempt may run before Temporal retries it (a worker that died mid-charge). */
   chargeTimeoutMs: number;
-  /** How long one PostgreSQL write may run before it is retried. */
+  /** How long one of the workflow's PostgreSQL activities (a commit, a balance read) may run before it is retried. */
   recordsTimeoutMs: number;
-  /** Uncommitted records a continue-as-new may carry (more are written first): bounds the run's input. */
+  /** Previous design only: uncommitted records its continue-as-new may carry (more are written first). */
   maxCarriedRecords: number;
 }
