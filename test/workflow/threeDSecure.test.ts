@@ -42,8 +42,8 @@ test('an auto-recharge waiting for authentication blocks other payments and cred
   expect(s.topUpCredits).toBe(1000);
   expect(s.availableCredits).toBe(100 - 50 + 1000);
 
-  // Confirming again delivers another signed event for the same intent: nothing more is credited.
-  await expectStatus(confirm(pending.paymentIntentId!), 200);
+  // Confirming again is refused and delivers no second event: nothing more is credited.
+  expect((await confirm(pending.paymentIntentId!)).status).toBe(409);
   s = await settled(stack, orgId);
   expect(s.topUpCredits).toBe(1000);
   expect((await eventsOf(stack, orgId)).filter((e) => e.type === 'auto_recharge.succeeded')).toHaveLength(1);
