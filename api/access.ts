@@ -25,6 +25,12 @@ export const RULES = {
   manageAgents: { roles: ['owner'], agency: false },
   readSubAccounts: { roles: [...PEOPLE, 'ops'], agency: false },
   manageAllocations: { roles: ['owner'], agency: false },
+  /** Webhook endpoints and the owner's e-mail setting. */
+  manageNotifications: { roles: ['owner', 'ops'], agency: false },
+  /** An agency monitors its sub-accounts' endpoints and delivery logs (never their secrets). */
+  readWebhookEndpoints: { roles: [...PEOPLE, 'ops'], agency: true },
+  /** The owner's e-mail address is the organization's own business. */
+  readNotificationSettings: { roles: [...PEOPLE, 'ops'], agency: false },
 } satisfies Record<string, Rule>;
 
 /** A scoped service or ops token stands to its own organization only: agency rights are people's. */

@@ -11,9 +11,11 @@ import { agencyRoutes } from './routes/agencies';
 import { billingRoutes } from './routes/billing';
 import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
+import { notificationRoutes } from './routes/notifications';
 import { orgRoutes } from './routes/orgs';
 import { paymentRoutes, webhookRoutes } from './routes/payments';
 import { usageRoutes } from './routes/usage';
+import { webhookEndpointRoutes } from './routes/webhookEndpoints';
 
 
 export function createApp(ctx: ApiContext): express.Express {
@@ -32,6 +34,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use('/v1', authenticate(ctx.settings.authJwtSecret));
   app.use(jsonBody());
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
+  app.use(webhookEndpointRoutes(ctx), notificationRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

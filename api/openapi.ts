@@ -5,8 +5,10 @@ import type { RequestSchemas } from './schemas';
 type Role = 'owner' | 'member' | 'service' | 'ops' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
 
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
+  /** Path parameters that are not organization-style ids. */
+  params?: Record<string, z.ZodType>;
   summary: string;
   who: Role[];
   body?: z.ZodType;
@@ -50,12 +52,41 @@ export function operations(s: RequestSchemas): Operation[] {
       body: s.allocation,
       responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
     },
+    ...notificationOperations(s, org),
     { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid_signature, or invalid_event: signed but not an event we can use' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: ['anyone'], responses: { 200: 'text exposition format' } },
     { method: 'get', path: '/openapi.json', summary: 'This document', who: ['anyone'], responses: { 200: 'OpenAPI 3.1' } },
+  ];
+}
+
+function notificationOperations(s: RequestSchemas, org: string): Operation[] {
+  const endpoints = `${org}/webhook-endpoints`;
+  const endpoint = `${endpoints}/{id}`;
+  const params = { id: s.webhookEndpointId, deliveryId: s.deliveryId };
+  const managers: Role[] = ['owner', 'ops'];
+  const readers: Role[] = ['owner', 'member', 'agency people', 'ops'];
+  const noEndpoint = { 404: 'unknown organization or webhook endpoint', 422: 'malformed endpoint id' };
+  return [
+    { method: 'post', path: endpoints, summary: 'Add a webhook endpoint', who: managers, body: s.createWebhookEndpoint, responses: { 201: 'the endpoint with its secret (shown only now and on rotation)', 422: 'invalid body, or a URL refused (not http(s), or a private address where WEBHOOK_ALLOW_PRIVATE_URLS is false)' } },
+    { method: 'get', path: endpoints, summary: 'Webhook endpoints', who: readers, responses: { 200: '{endpoints}, without secrets' } },
+    { method: 'patch', path: endpoint, params, summary: 'Change a webhook endpoint', who: managers, body: s.updateWebhookEndpoint, responses: { 200: 'the endpoint; enabled: true clears disabledReason', ...noEndpoint, 422: 'invalid body or endpoint id' } },
+    { method: 'delete', path: endpoint, params, summary: 'Remove a webhook endpoint (its deliveries stay, without it)', who: managers, responses: { 204: 'removed', ...noEndpoint } },
+    { method: 'post', path: `${endpoint}/rotate-secret`, params, summary: 'Rotate the signing secret (the previous one also signs for 24 h)', who: managers, responses: { 200: '{secret}', ...noEndpoint } },
+    { method: 'post', path: `${endpoint}/test`, params, summary: 'Send a webhook.test event to this endpoint', who: managers, responses: { 202: '{deliveryId}', ...noEndpoint, 409: 'endpoint_disabled' } },
+    { method: 'get', path: `${endpoint}/deliveries`, params, summary: "The endpoint's deliveries, newest first", who: readers, query: s.page, responses: { 200: '{deliveries, nextCursor}', ...noEndpoint, 422: 'malformed endpoint id or invalid query' } },
+    {
+      method: 'post',
+      path: `${endpoint}/deliveries/{deliveryId}/retry`,
+      params,
+      summary: 'Attempt a delivery again, under the same id',
+      who: managers,
+      responses: { 202: '{deliveryId}', 404: 'unknown organization, endpoint or delivery of this endpoint', 409: 'endpoint_disabled, or delivery_in_progress (still pending)', 422: 'malformed endpoint or delivery id' },
+    },
+    { method: 'put', path: `${org}/notifications`, summary: "The owner's e-mail notifications", who: managers, body: s.notificationSettings, responses: { 200: '{email, eventTypes}', 422: 'invalid address or unknown event type' } },
+    { method: 'get', path: `${org}/notifications`, summary: "The owner's e-mail notifications", who: ['owner', 'member', 'ops'], responses: { 200: '{email, eventTypes}; email null: no mail' } },
   ];
 }
 
@@ -74,7 +105,7 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations(schemas)) {
     const parameters = [
-      ...[...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: jsonSchema(schemas.id) })),
+      ...[...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: jsonSchema(op.params?.[name] ?? schemas.id) })),
       ...Object.entries(op.headers ?? {}).map(([name, schema]) => ({ name, in: 'header', required: true, schema: jsonSchema(schema) })),
       ...Object.entries((op.query ? jsonSchema(op.query).properties : {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
     ];

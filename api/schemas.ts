@@ -1,5 +1,7 @@
 // Request schemas: every field of every body and query is checked here, once.
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/eventTypes';
+import { urlRefusal } from '../notifications/urlPolicy';
 import { ApiError } from './errors';
 
 const MAX_CREDITS = 1_000_000_000;
@@ -77,9 +79,54 @@ export const pageQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
 });
 
+export const webhookEndpointIdSchema = z.string().regex(/^we_[0-9a-f]{24}$/, 'must be a webhook endpoint id (we_ and 24 hex digits)');
+export const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, 'must be a delivery id (msg_ and 32 hex digits)');
+
+const eventTypeList = (extra: readonly string[]) =>
+  z
+    .array(z.enum([...EVENT_TYPES, ...extra] as [string, ...string[]]))
+    .min(1)
+    .max(EVENT_TYPES.length + extra.length)
+    .refine((types) => new Set(types).size === types.length, 'must not repeat a type');
+
+/** `["*"]` (every type, stored as NULL) or known types, each once. */
+const webhookEventTypes = eventTypeList(['*']).refine((types) => !types.includes('*') || types.length === 1, '"*" stands alone: it means every type');
+
+const description = z.string().trim().max(500).regex(PRINTABLE, 'must not contain control characters').nullable();
+
+/** The URL policy depends on the deployment (WEBHOOK_ALLOW_PRIVATE_URLS), so it is part of the schema. */
+function webhookUrl(allowPrivateUrls: boolean) {
+  return z
+    .string()
+    .max(2000)
+    .superRefine((url, ctx) => {
+      const refusal = urlRefusal(url, allowPrivateUrls);
+      if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+    });
+}
+
+export function webhookEndpointBodies(allowPrivateUrls: boolean) {
+  const fields = {
+    url: webhookUrl(allowPrivateUrls),
+    eventTypes: webhookEventTypes.optional(),
+    description: description.optional(),
+    includeSubAccounts: z.boolean().optional(),
+  };
+  return {
+    create: z.strictObject(fields),
+    update: z.strictObject({ ...fields, url: fields.url.optional(), enabled: z.boolean().optional() }),
+  };
+}
+
+export const notificationSettingsBody = z.strictObject({
+  email: z.email().max(254).nullable(),
+  eventTypes: eventTypeList([]).optional(),
+});
+
 /** Every request schema of the API, built once from the settings: routes validate with these and
  * /openapi.json describes these, so the two cannot disagree. */
-export function requestSchemas(minTopUpCredits: number, meters: readonly string[]) {
+export function requestSchemas(minTopUpCredits: number, meters: readonly string[], allowPrivateUrls: boolean) {
+  const webhookEndpoint = webhookEndpointBodies(allowPrivateUrls);
   return {
     createOrg: createOrgBody,
     subscription: subscriptionBody,
@@ -89,9 +136,14 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     agent: agentBody,
     topUp: topUpBody(minTopUpCredits),
     allocation: allocationBody,
+    createWebhookEndpoint: webhookEndpoint.create,
+    updateWebhookEndpoint: webhookEndpoint.update,
+    notificationSettings: notificationSettingsBody,
     page: pageQuery,
     idempotencyKey: idempotencyKeySchema,
     id: idSchema,
+    webhookEndpointId: webhookEndpointIdSchema,
+    deliveryId: deliveryIdSchema,
   };
 }
 

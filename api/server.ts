@@ -36,7 +36,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     orgs,
     workflows,
     crossings,
-    schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters)),
+    schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters), settings.notifications.allowPrivateUrls),
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
     selfUrl: () => url,
