@@ -1,6 +1,7 @@
 // /openapi.json describes exactly the routes the service serves, with the schemas it validates
 // with; /metrics speaks Prometheus; every response carries a request id.
 import type { Express } from 'express';
+import { EVENT_TYPES } from '../../domain/eventTypes';
 import { createOrg, enableAutoRecharge, expectStatus, messages, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -50,6 +51,22 @@ test('request schemas in the document are the ones the routes enforce', async ()
   expect(autoRecharge.properties.maxRechargesPerMonth).toMatchObject({ minimum: 1, maximum: 100 });
   const topUp = doc.paths['/v1/orgs/{org}/top-ups'].post;
   expect(topUp.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
+});
+
+test('the notification routes describe their bodies and their path ids', async () => {
+  const doc = await expectStatus(stack.http.get('/openapi.json'), 200);
+  const create = doc.paths['/v1/orgs/{org}/webhook-endpoints'].post.requestBody.content['application/json'].schema;
+  expect(create.required).toEqual(['url']);
+  expect(create.additionalProperties).toBe(false);
+  expect(create.properties.eventTypes.items.enum.sort()).toEqual([...EVENT_TYPES, '*'].sort());
+  const update = doc.paths['/v1/orgs/{org}/webhook-endpoints/{id}'].patch;
+  expect(update.requestBody.content['application/json'].schema.required ?? []).toEqual([]);
+  expect(update.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ pattern: '^we_[0-9a-f]{24}$' }) }));
+  const retry = doc.paths['/v1/orgs/{org}/webhook-endpoints/{id}/deliveries/{deliveryId}/retry'].post;
+  expect(retry.parameters).toContainEqual(expect.objectContaining({ name: 'deliveryId', schema: expect.objectContaining({ pattern: '^msg_[0-9a-f]{32}$' }) }));
+  const email = doc.paths['/v1/orgs/{org}/notifications'].put.requestBody.content['application/json'].schema;
+  expect(email.required).toEqual(['email']);
+  expect(email.properties.email.anyOf).toContainEqual(expect.objectContaining({ format: 'email' }));
 });
 
 test('metrics count accepted usage, threshold signals, payments by outcome and request latency by route', async () => {

@@ -18,13 +18,17 @@ const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', '
 const PEOPLE_AGENCY_OPS: Caller[] = ['owner', 'member', 'agencyOwner', 'agencyMember', 'ops', 'scopedOps'];
 
 interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** {agency} and {sub} stand for the test's organizations. */
   path: string;
   allowed: Caller[];
 }
 
 const fill = (path: string) => path.replace('{agency}', agency).replace('{sub}', sub);
+
+// Well-formed ids no row has: an allowed caller gets past authorization to a 404 and changes nothing.
+const ENDPOINT = '/v1/orgs/{sub}/webhook-endpoints/we_000000000000000000000000';
+const OWNER_OPS: Caller[] = ['owner', 'ops', 'scopedOps'];
 
 const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/orgs', allowed: ['ops'] },
@@ -42,6 +46,16 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/events', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops', 'agencyOps'] },
   { method: 'PUT', path: '/v1/orgs/{agency}/sub-accounts/{sub}/auto-allocation', allowed: ['agencyOwner'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/webhook-endpoints', allowed: OWNER_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/webhook-endpoints', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'PATCH', path: ENDPOINT, allowed: OWNER_OPS },
+  { method: 'DELETE', path: ENDPOINT, allowed: OWNER_OPS },
+  { method: 'POST', path: `${ENDPOINT}/rotate-secret`, allowed: OWNER_OPS },
+  { method: 'POST', path: `${ENDPOINT}/test`, allowed: OWNER_OPS },
+  { method: 'GET', path: `${ENDPOINT}/deliveries`, allowed: PEOPLE_AGENCY_OPS },
+  { method: 'POST', path: `${ENDPOINT}/deliveries/msg_00000000000000000000000000000000/retry`, allowed: OWNER_OPS },
+  { method: 'PUT', path: '/v1/orgs/{sub}/notifications', allowed: OWNER_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/notifications', allowed: ['owner', 'member', 'ops', 'scopedOps'] },
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
 ];
 

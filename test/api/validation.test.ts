@@ -126,7 +126,10 @@ test('malformed JSON is 400 malformed_json', async () => {
   expectError(await stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, stack.token('owner', orgId), '{"enabled": tru'), 400, 'malformed_json');
   expectError(await stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), '{"events": [}'), 400, 'malformed_json');
   expectError(await stack.http.post('/v1/orgs', stack.token('ops'), "{'id': 'single-quoted'}"), 400, 'malformed_json');
+  expectError(await stack.http.request('PATCH', `/v1/orgs/${orgId}/webhook-endpoints/we_000000000000000000000000`, stack.token('ops'), '{"enabled": fals'), 400, 'malformed_json');
+  expectError(await stack.http.put(`/v1/orgs/${orgId}/notifications`, stack.token('ops'), '{"email": '), 400, 'malformed_json');
   expect(await summary(stack, orgId)).toEqual(before);
+  expect(await expectStatus(stack.http.get(`/v1/orgs/${orgId}/notifications`, stack.token('ops')), 200)).toMatchObject({ email: null });
 });
 
 test('a body over 1 MB is 413 payload_too_large', async () => {
@@ -160,6 +163,9 @@ describe('ids and names', () => {
       ['POST', `/v1/orgs/${id}/usage`],
       ['PUT', `/v1/orgs/${id}/auto-recharge`],
       ['GET', `/v1/orgs/${id}/agents/a/allowance`],
+      ['POST', `/v1/orgs/${id}/webhook-endpoints`],
+      ['GET', `/v1/orgs/${id}/webhook-endpoints/we_000000000000000000000000/deliveries`],
+      ['PUT', `/v1/orgs/${id}/notifications`],
     ] as const) {
       const res = await stack.http.request(method, path, ops, method === 'GET' ? undefined : {});
       expectError(res, 422, 'validation_failed');
