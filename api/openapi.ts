@@ -70,7 +70,7 @@ function notificationOperations(s: RequestSchemas, org: string): Operation[] {
   const readers: Role[] = ['owner', 'member', 'agency people', 'ops'];
   const noEndpoint = { 404: 'unknown organization or webhook endpoint', 422: 'malformed endpoint id' };
   return [
-    { method: 'post', path: endpoints, summary: 'Add a webhook endpoint', who: managers, body: s.createWebhookEndpoint, responses: { 201: 'the endpoint with its secret (shown only now and on rotation)', 422: 'invalid body, or a URL refused (not http(s), or a private address where WEBHOOK_ALLOW_PRIVATE_URLS is false)' } },
+    { method: 'post', path: endpoints, summary: 'Add a webhook endpoint (eventTypes omitted or ["*"]: every type; includeSubAccounts: also the events of its sub-accounts, whenever it has any)', who: managers, body: s.createWebhookEndpoint, responses: { 201: 'the endpoint with its secret (shown only now and on rotation)', 422: 'invalid body, or a URL refused (not http(s), or a private address where WEBHOOK_ALLOW_PRIVATE_URLS is false)' } },
     { method: 'get', path: endpoints, summary: 'Webhook endpoints', who: readers, responses: { 200: '{endpoints}, without secrets' } },
     { method: 'patch', path: endpoint, params, summary: 'Change a webhook endpoint', who: managers, body: s.updateWebhookEndpoint, responses: { 200: 'the endpoint; enabled: true clears disabledReason', ...noEndpoint, 422: 'invalid body or endpoint id' } },
     { method: 'delete', path: endpoint, params, summary: 'Remove a webhook endpoint (its deliveries stay, without it)', who: managers, responses: { 204: 'removed', ...noEndpoint } },
