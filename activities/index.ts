@@ -1,5 +1,6 @@
 // The organization workflow's activities, bound to their dependencies: each a thin adapter.
 import type { Pool } from 'pg';
+import type { NotificationSettings } from '../config/notificationSettings';
 import type { BillingRules } from '../domain/billingRules';
 import type { SubAccountCredit } from '../domain/orgBilling';
 import { available } from '../domain/pools';
@@ -10,6 +11,8 @@ import { handOverToPostgres, type HandedOverState } from '../ledger/orgRows';
 import { recordUsage } from '../ledger/recordUsage';
 import { findTopUp } from '../ledger/topUps';
 import type { PaymentProvider } from '../payments/provider';
+import { logger } from '../observability/logger';
+import { deliveryActivities } from './deliveries';
 import { appendRecords, type AppendRecordsInput } from './legacyRecords';
 import { chargePayment, type ChargePaymentInput } from './payments';
 
@@ -17,10 +20,12 @@ export interface ActivityDeps {
   db: Pool;
   payments: PaymentProvider;
   rules: BillingRules;
+  notifications: NotificationSettings;
 }
 
-export function createActivities({ db, payments, rules }: ActivityDeps) {
+export function createActivities({ db, payments, rules, notifications }: ActivityDeps) {
   return {
+    ...deliveryActivities({ db, notifications, logger }),
     async loadBillingRules(): Promise<BillingRules> {
       return rules;
     },

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
+import { DeliveryRelay } from '../notifications/deliveryRelay';
 import { createPaymentProvider } from '../payments';
 import { createApp } from './app';
 import { CrossingSignals } from './crossingSignals';
@@ -52,6 +53,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   // Crossings a process committed but did not get to signal (it died, or Temporal was down).
   const sweep = crossings.sweep();
+  const deliveries = settings.notifications.relay ? new DeliveryRelay(db, settings.databaseUrl, client, settings.temporal.taskQueue, logger) : undefined;
+  deliveries?.start();
   return {
     app,
     server,
@@ -60,6 +63,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweep;
       await crossings.close();
+      await deliveries?.close();
       await connection.close();
     },
   };

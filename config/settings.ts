@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BillingRules } from '../domain/billingRules';
 import type { PriceBook } from '../domain/pricing';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../db/pool';
+import { loadNotificationSettings, type NotificationSettings } from './notificationSettings';
 import { PROJECT_ROOT } from './paths';
 
 export const DEV_JWT_SECRET = 'dev-only-insecure-secret';
@@ -22,6 +23,8 @@ export interface Settings {
     cliPath: string | undefined;
     devServerPort: number;
     dataDir: string;
+    /** How long Temporal may stay unreachable before /healthz says the process is not live. */
+    livenessGraceMs: number;
   };
   authJwtSecret: string;
   stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined };
@@ -29,6 +32,7 @@ export interface Settings {
   sandboxChargeDelayMs: number;
   priceBook: PriceBook;
   rules: BillingRules;
+  notifications: NotificationSettings;
 }
 
 
@@ -69,6 +73,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       cliPath: env.TEMPORAL_CLI_PATH || undefined,
       devServerPort: int(env, 'TEMPORAL_DEV_SERVER_PORT', 7233),
       dataDir: env.DATA_DIR || path.join(PROJECT_ROOT, '.data'),
+      livenessGraceMs: int(env, 'TEMPORAL_LIVENESS_GRACE_MS', 60_000),
     },
     authJwtSecret,
     stripe: {
@@ -96,5 +101,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
       maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
+    notifications: loadNotificationSettings(env, production),
   };
 }

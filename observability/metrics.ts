@@ -39,3 +39,18 @@ export const httpRequestDuration = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [registry],
 });
+
+export const deliveriesTotal = new Counter({
+  name: 'billing_deliveries_total',
+  help: 'Delivery attempts of webhooks and e-mail, by channel and outcome (succeeded, failed, gone, refused)',
+  labelNames: ['channel', 'outcome'],
+  registers: [registry],
+});
+
+export const deliveryDuration = new Histogram({
+  name: 'billing_delivery_duration_seconds',
+  help: 'Time one delivery attempt took (the receiver answering, or the mail server accepting)',
+  labelNames: ['channel'],
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+  registers: [registry],
+});

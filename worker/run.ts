@@ -1,4 +1,4 @@
-// Builds the billing worker: the organization workflow and its activities on one task queue.
+// Builds the billing worker: the organization and delivery workflows and their activities on one task queue.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
@@ -19,7 +19,7 @@ export async function createBillingWorker({ settings, db, connection, workflowBu
     namespace: settings.temporal.namespace,
     taskQueue: settings.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db, payments: createPaymentProvider(settings, db), rules: settings.rules }),
+    activities: createActivities({ db, payments: createPaymentProvider(settings, db), rules: settings.rules, notifications: settings.notifications }),
     // Ledger writes are local activities, one per organization at a time: let many organizations write at once.
     maxConcurrentLocalActivityExecutions: 64,
   });

@@ -1,0 +1,138 @@
+// One attempt of a delivery (a webhook POST or an owner's e-mail), recorded in PostgreSQL with
+// what it means for the endpoint: healthy again, failing since when, or disabled (410, or every
+// delivery failing for WEBHOOK_DISABLE_AFTER_MS). An HTTP failure is an outcome, not an error:
+// only the database failing makes Temporal retry the activity.
+import type { Pool } from 'pg';
+import type { NotificationSettings } from '../config/notificationSettings';
+import { notificationEmail } from '../domain/notificationEmail';
+import { closeDelivery, loadDelivery, noteEndpointHealth, recordAttempt, type DeliveryTarget } from '../ledger/deliveries';
+import { recordEventIn } from '../ledger/events';
+import { inTransaction } from '../ledger/transaction';
+import { sendEmail } from '../notifications/sendEmail';
+import { sendWebhook } from '../notifications/sendWebhook';
+import type { Logger } from '../observability/logger';
+import { deliveriesTotal, deliveryDuration } from '../observability/metrics';
+
+export interface AttemptInput {
+  deliveryId: string;
+  /** The schedule's delay before the next attempt; null for the last one. */
+  nextDelayMs: number | null;
+}
+
+export interface AttemptOutcome {
+  done: boolean;
+  /** When not done: how long to wait before the next attempt (the schedule, or a longer Retry-After). */
+  nextAttemptInMs: number | null;
+}
+
+const DONE: AttemptOutcome = { done: true, nextAttemptInMs: null };
+
+async function disableEndpoint(db: Pool, target: DeliveryTarget, reason: string): Promise<void> {
+  const endpoint = target.endpoint!;
+  await inTransaction(db, async (tx) => {
+    const { rowCount } = await tx.query(
+      'UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1 AND enabled',
+      [endpoint.id, reason],
+    );
+    if (rowCount === 0) return; // disabled before
+    await recordEventIn(tx, target.orgId, {
+      type: 'webhook_endpoint.disabled',
+      at: new Date().toISOString(),
+      message: `Webhook endpoint ${endpoint.url} was disabled: ${reason}`,
+      data: { endpointId: endpoint.id, url: endpoint.url, reason },
+    });
+  });
+}
+
+export function deliveryActivities({ db, notifications, logger }: { db: Pool; notifications: NotificationSettings; logger: Logger }) {
+  let saidNoSmtp = false;
+
+  /** A failed attempt: the next one after the schedule's delay (or a longer Retry-After), or none after the last. */
+  async function failed(input: AttemptInput, statusCode: number | null, error: string | null, retryAfterMs: number | null = null): Promise<AttemptOutcome> {
+    if (input.nextDelayMs === null) {
+      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
+      return DONE;
+    }
+    const wait = Math.max(input.nextDelayMs, retryAfterMs ?? 0);
+    await recordAttempt(db, input.deliveryId, { status: 'pending', statusCode, error, nextAttemptInMs: wait });
+    return { done: false, nextAttemptInMs: wait };
+  }
+
+  async function attemptWebhook(input: AttemptInput, target: DeliveryTarget): Promise<AttemptOutcome> {
+    const endpoint = target.endpoint;
+    if (!endpoint || !endpoint.enabled) {
+      await closeDelivery(db, input.deliveryId, endpoint ? 'The endpoint is disabled.' : 'The endpoint was deleted.');
+      return DONE;
+    }
+    const stopTimer = deliveryDuration.startTimer({ channel: 'webhook' });
+    const answer = await sendWebhook({
+      url: endpoint.url,
+      webhookId: target.id,
+      body: JSON.stringify(target.payload),
+      secrets: endpoint.secrets,
+      timeoutMs: notifications.timeoutMs,
+      allowPrivate: notifications.allowPrivateUrls,
+    });
+    stopTimer();
+    const { statusCode } = answer;
+    if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+      deliveriesTotal.inc({ channel: 'webhook', outcome: 'succeeded' });
+      await recordAttempt(db, input.deliveryId, { status: 'succeeded', statusCode, error: null, nextAttemptInMs: null });
+      await noteEndpointHealth(db, endpoint.id, true);
+      return DONE;
+    }
+    const error = answer.error ?? `HTTP ${statusCode}`;
+    if (statusCode === 410) {
+      deliveriesTotal.inc({ channel: 'webhook', outcome: 'gone' });
+      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
+      await disableEndpoint(db, target, 'The endpoint answered 410 Gone.');
+      return DONE;
+    }
+    deliveriesTotal.inc({ channel: 'webhook', outcome: 'failed' });
+    const failingSince = await noteEndpointHealth(db, endpoint.id, false);
+    if (failingSince && Date.now() - failingSince.getTime() >= notifications.disableAfterMs) {
+      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
+      await disableEndpoint(db, target, `Every delivery failed since ${failingSince.toISOString()}.`);
+      return DONE;
+    }
+    return failed(input, statusCode, error, answer.retryAfterMs);
+  }
+
+  async function attemptEmail(input: AttemptInput, target: DeliveryTarget): Promise<AttemptOutcome> {
+    if (!notifications.smtpUrl) {
+      if (!saidNoSmtp) logger.warn('SMTP_URL is not set: notification e-mail is not sent');
+      saidNoSmtp = true;
+      await closeDelivery(db, input.deliveryId, 'SMTP_URL is not set.');
+      return DONE;
+    }
+    if (!target.email) {
+      await closeDelivery(db, input.deliveryId, 'The organization has no notification address.');
+      return DONE;
+    }
+    const { event } = target.payload.data;
+    const mail = notificationEmail({ id: target.eventOrgId, name: target.orgName }, event);
+    const stopTimer = deliveryDuration.startTimer({ channel: 'email' });
+    try {
+      await sendEmail(notifications.smtpUrl, { from: notifications.from, to: target.email, ...mail });
+    } catch (err) {
+      deliveriesTotal.inc({ channel: 'email', outcome: 'failed' });
+      return failed(input, null, (err as Error).message);
+    } finally {
+      stopTimer();
+    }
+    deliveriesTotal.inc({ channel: 'email', outcome: 'succeeded' });
+    await recordAttempt(db, input.deliveryId, { status: 'succeeded', statusCode: null, error: null, nextAttemptInMs: null });
+    return DONE;
+  }
+
+  return {
+    async deliverySchedule(): Promise<{ retryScheduleMs: number[]; timeoutMs: number }> {
+      return { retryScheduleMs: notifications.retryScheduleMs, timeoutMs: notifications.timeoutMs };
+    },
+    async attemptDelivery(input: AttemptInput): Promise<AttemptOutcome> {
+      const target = await loadDelivery(db, input.deliveryId);
+      if (!target) return DONE;
+      return target.channel === 'webhook' ? attemptWebhook(input, target) : attemptEmail(input, target);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Every event type the service emits: what webhook endpoints and e-mail settings may subscribe to.
+export const EVENT_TYPES = [
+  'settings.updated',
+  'auto_recharge.succeeded',
+  'auto_recharge.failed',
+  'auto_recharge.disabled',
+  'auto_recharge.cap_reached',
+  'payment.requires_action',
+  'top_up.succeeded',
+  'top_up.failed',
+  'allocation.succeeded',
+  'allocation.failed',
+  'balance.low',
+  'subscription.updated',
+  'plan.renewed',
+  'payment_method.updated',
+  'payment_method.removed',
+  'agent.updated',
+  'webhook_endpoint.disabled',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Sent only by `POST …/webhook-endpoints/:id/test`, to that endpoint. */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+/** What the owner is e-mailed about unless the setting says otherwise: what needs a person. */
+export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
+  'auto_recharge.failed',
+  'auto_recharge.disabled',
+  'auto_recharge.cap_reached',
+  'payment.requires_action',
+  'top_up.failed',
+  'allocation.failed',
+  'webhook_endpoint.disabled',
+];

@@ -1,0 +1,31 @@
+// The owner's e-mail for one event: the event's message, whose it is, when, and what to do.
+
+export interface EmailedEvent {
+  type: string;
+  at: string;
+  message: string;
+}
+
+const WHAT_TO_DO: Record<string, string> = {
+  'auto_recharge.disabled': 'Update the payment method, then turn auto-recharge on again under Billing.',
+  'auto_recharge.failed': 'Check the payment method on file; the next attempt follows after the backoff.',
+  'auto_recharge.cap_reached': 'Raise the monthly maximum of recharges, or top up credits by hand, to keep your agents serving until the renewal.',
+  'payment.requires_action': 'Your bank asks you to authenticate the payment: open the billing page to complete it.',
+  'top_up.failed': 'Check the payment method on file and try the top-up again.',
+  'allocation.failed': 'Check the payment method of the agency that pays for the allocation.',
+  'webhook_endpoint.disabled': 'Fix the endpoint, then enable it again.',
+};
+
+export function notificationEmail(org: { id: string; name: string }, event: EmailedEvent): { subject: string; text: string } {
+  return {
+    subject: `${org.name}: ${event.message}`,
+    text: [
+      event.message,
+      '',
+      `Organization: ${org.name} (${org.id})`,
+      `Time: ${event.at}`,
+      '',
+      WHAT_TO_DO[event.type] ?? 'No action is needed.',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,100 @@
+// Starts a delivery workflow for every delivery run requested in PostgreSQL (the outbox the events
+// trigger fills): woken by NOTIFY, and every few seconds in case a notification was missed. The
+// workflow id names the delivery and the run, and an id is never reused, so any number of relays
+// start each run once.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import pg, { type Pool } from 'pg';
+import type { Logger } from '../observability/logger';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type deliveryWorkflow } from '../workflows/deliveryWorkflow';
+
+const SWEEP_EVERY_MS = 3_000;
+const BATCH = 200;
+
+export class DeliveryRelay {
+  private listener: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Pool,
+    private readonly databaseUrl: string,
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    void this.listen();
+    this.timer = setInterval(() => this.wake(), SWEEP_EVERY_MS);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Sweeps now, or once more after the sweep under way. */
+  wake(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.sweep().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const listener = new pg.Client({ connectionString: this.databaseUrl });
+    listener.on('error', () => undefined); // a lost listener is made good by the sweeps
+    listener.on('notification', () => this.wake());
+    try {
+      await listener.connect();
+      await listener.query('LISTEN deliveries');
+      this.listener = listener;
+      if (this.closed) await listener.end();
+    } catch (err) {
+      this.logger.warn({ error: String(err) }, 'delivery notifications not listened to; sweeping only');
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (;;) {
+        const { rows } = await this.db.query<{ id: string; requested_runs: number }>(
+          'SELECT id, requested_runs FROM deliveries WHERE requested_runs > dispatched_runs ORDER BY seq LIMIT $1',
+          [BATCH],
+        );
+        for (const row of rows) await this.dispatch(row.id, row.requested_runs);
+        if (rows.length < BATCH || this.closed) return;
+      }
+    } catch (err) {
+      this.logger.warn({ error: String(err) }, 'deliveries not dispatched; the next sweep retries');
+    }
+  }
+
+  private async dispatch(deliveryId: string, run: number): Promise<void> {
+    try {
+      await this.client.workflow.start<typeof deliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+        workflowId: deliveryWorkflowId(deliveryId, run),
+        taskQueue: this.taskQueue,
+        args: [{ deliveryId }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    await this.db.query('UPDATE deliveries SET dispatched_runs = $2 WHERE id = $1 AND dispatched_runs < $2', [deliveryId, run]);
+  }
+}
