@@ -1,0 +1,147 @@
+// The burn-rate forecast (GET /forecast) and the projected instant the monthly cap is reached
+// (the auto_recharge.cap_forecast event). Pure arithmetic; a forecast is a measurement, so it is a
+// decimal: the burn rate is rounded to 0.1 credit a day, durations are rounded DOWN to 0.1 day (a
+// forecast never promises more time than there is). Money is not involved.
+import type { AutoRechargeSettings } from './autoRecharge';
+
+export const DAY_MS = 86_400_000;
+/** The burn rate is measured over the trailing 7 days, or since the first usage if that is more recent. */
+export const BURN_WINDOW_MS = 7 * DAY_MS;
+/** A shorter basis is stretched to an hour: a first event a second ago is no rate of millions a day. */
+export const MIN_BASIS_MS = 3_600_000;
+
+export interface BurnBasis {
+  /** Epoch ms: the start of the basis (7 days ago, or the first usage if more recent). */
+  from: number;
+  to: number;
+}
+
+/** Where the burn rate is measured: the trailing 7 days, or since the first usage if more recent. */
+export function burnBasis(now: number, firstUsageAt: number | null): BurnBasis {
+  const weekAgo = now - BURN_WINDOW_MS;
+  return { from: firstUsageAt !== null && firstUsageAt > weekAgo ? Math.min(firstUsageAt, now) : weekAgo, to: now };
+}
+
+/** Credits a day (unrounded): the usage debited over the basis, per day of it (at least an hour). */
+export function burnRatePerDay(usageCredits: number, basis: BurnBasis): number {
+  if (usageCredits <= 0) return 0;
+  return (usageCredits * DAY_MS) / Math.max(basis.to - basis.from, MIN_BASIS_MS);
+}
+
+const downToTenth = (days: number) => Math.floor(days * 10 + 1e-9) / 10;
+const toTenth = (x: number) => Math.round(x * 10) / 10;
+
+/** Days until available falls below `level` at this rate: 0 when it is already there, null with no burn. */
+export function daysUntil(availableCredits: number, level: number, ratePerDay: number): number | null {
+  if (availableCredits <= level) return 0;
+  if (ratePerDay <= 0) return null;
+  return (availableCredits - level) / ratePerDay;
+}
+
+/**
+ * How many recharges the live rule makes while `burnedCredits` more are spent from `availableCredits`
+ * (uncapped): each time available goes below the threshold, recharges of `rechargeCredits` until it
+ * is back at or above it. With continuous spending that is the least n with
+ * available - burned + n * recharge >= threshold.
+ */
+export function rechargesNeeded(availableCredits: number, burnedCredits: number, settings: Pick<AutoRechargeSettings, 'thresholdCredits' | 'rechargeCredits'>): number {
+  const short = settings.thresholdCredits - (availableCredits - burnedCredits);
+  if (short <= 0) return 0;
+  return Math.ceil(short / settings.rechargeCredits - 1e-9);
+}
+
+/**
+ * Days from now to the k-th recharge from now (k >= 1) at this rate: the k-th happens when
+ * available - burned + (k - 1) * recharge first goes below the threshold. 0 when it is due now;
+ * null with no burn (and not due now).
+ */
+export function daysUntilRecharge(k: number, availableCredits: number, ratePerDay: number, settings: Pick<AutoRechargeSettings, 'thresholdCredits' | 'rechargeCredits'>): number | null {
+  const burnBefore = availableCredits + (k - 1) * settings.rechargeCredits - settings.thresholdCredits;
+  if (burnBefore < 0) return 0;
+  if (ratePerDay <= 0) return null;
+  return burnBefore / ratePerDay;
+}
+
+export interface ForecastInput {
+  now: number;
+  availableCredits: number;
+  /** Usage debited (credits, positive) over the basis. */
+  usageCredits: number;
+  basis: BurnBasis;
+  settings: AutoRechargeSettings;
+  rechargesUsedThisMonth: number;
+  /** Epoch ms of the next renewal; null without a subscription. */
+  nextRenewalAt: number | null;
+}
+
+export interface Forecast {
+  /** Credits a day, rounded to 0.1. */
+  burnRateCreditsPerDay: number;
+  /** Rounded down to 0.1 day; null when auto-recharge is off or nothing burns. */
+  daysUntilThreshold: number | null;
+  /** Rounded down to 0.1 day; 0 when nothing is available; null when nothing burns. */
+  daysUntilEmpty: number | null;
+  /** Recharges of this period, those used so far included, bounded by the cap; null with no renewal ahead. */
+  projectedRechargesThisPeriod: number | null;
+  /** Whether the count reaches the cap before the next renewal; null with no renewal ahead. */
+  capReachedBeforeRenewal: boolean | null;
+  basis: { from: string; to: string };
+}
+
+export function burnForecast(input: ForecastInput): Forecast {
+  const { settings, availableCredits, now } = input;
+  const rate = burnRatePerDay(input.usageCredits, input.basis);
+  const round = (days: number | null) => (days === null ? null : downToTenth(days));
+  const daysUntilEmpty = availableCredits <= 0 ? 0 : round(daysUntil(availableCredits, 0, rate));
+  const daysUntilThreshold = settings.enabled ? round(daysUntil(availableCredits, settings.thresholdCredits, rate)) : null;
+
+  let projected: number | null = null;
+  let capReached: boolean | null = null;
+  if (input.nextRenewalAt !== null) {
+    const used = input.rechargesUsedThisMonth;
+    const left = Math.max(0, settings.maxRechargesPerMonth - used);
+    const horizonDays = Math.max(0, input.nextRenewalAt - now) / DAY_MS;
+    const wanted = settings.enabled ? rechargesNeeded(availableCredits, rate * horizonDays, settings) : 0;
+    projected = used + Math.min(wanted, left);
+    capReached = settings.enabled ? used + wanted >= settings.maxRechargesPerMonth : used >= settings.maxRechargesPerMonth;
+  }
+  return {
+    burnRateCreditsPerDay: toTenth(rate),
+    daysUntilThreshold,
+    daysUntilEmpty,
+    projectedRechargesThisPeriod: projected,
+    capReachedBeforeRenewal: capReached,
+    basis: { from: new Date(input.basis.from).toISOString(), to: new Date(input.basis.to).toISOString() },
+  };
+}
+
+export interface CapForecastInput {
+  availableCredits: number;
+  /** Credits a day (the forecast's rate). */
+  burnRateCreditsPerDay: number;
+  settings: AutoRechargeSettings;
+  rechargesUsedThisMonth: number;
+  /** Epoch ms or an ISO instant. */
+  now: number | string;
+  nextRenewalAt: number | string | null;
+}
+
+/**
+ * The projected instant the monthly cap is reached at this burn rate: now when it is reached
+ * already; null when auto-recharge is off, nothing burns, or not before the next renewal (with no
+ * renewal known, any projected instant). For the auto_recharge.cap_forecast event, after a
+ * successful recharge (so `rechargesUsedThisMonth` counts it).
+ */
+export function capForecast(input: CapForecastInput): { capReachedAt: string | null } {
+  const { settings } = input;
+  const now = typeof input.now === 'number' ? input.now : Date.parse(input.now);
+  const renewal = input.nextRenewalAt === null ? null : typeof input.nextRenewalAt === 'number' ? input.nextRenewalAt : Date.parse(input.nextRenewalAt);
+  if (!settings.enabled) return { capReachedAt: null };
+  const left = settings.maxRechargesPerMonth - input.rechargesUsedThisMonth;
+  if (left <= 0) return { capReachedAt: new Date(now).toISOString() };
+  const days = daysUntilRecharge(left, input.availableCredits, input.burnRateCreditsPerDay, settings);
+  if (days === null) return { capReachedAt: null };
+  const at = now + Math.round(days * DAY_MS);
+  if (renewal !== null && at >= renewal) return { capReachedAt: null };
+  return { capReachedAt: new Date(at).toISOString() };
+}
