@@ -14,6 +14,7 @@ import { historyRoutes } from './routes/history';
 import { notificationRoutes } from './routes/notifications';
 import { orgRoutes } from './routes/orgs';
 import { paymentRoutes, webhookRoutes } from './routes/payments';
+import { projectionRoutes } from './routes/projections';
 import { usageRoutes } from './routes/usage';
 import { webhookEndpointRoutes } from './routes/webhookEndpoints';
 
@@ -35,6 +36,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(jsonBody());
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use(webhookEndpointRoutes(ctx), notificationRoutes(ctx));
+  app.use(projectionRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -41,6 +41,26 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
     { method: 'get', path: `${org}/billing`, summary: 'Billing summary', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    {
+      method: 'post',
+      path: `${org}/auto-recharge/simulate`,
+      summary: 'What these auto-recharge settings would have done: the ledger of the window (default the last 30 days, at most 366) replayed with them, each recharge assumed to succeed; changes nothing, charges nothing',
+      who: ['owner', 'member', 'agency people', 'ops'],
+      body: s.simulate,
+      responses: {
+        200: '{recharges, chargedCents, capReachedAt, minAvailableCredits (null: no debit in the window), finalAvailableCredits, from, to, periods: [{start, end, recharges, capReachedAt}]}; a period ends at a renewal; the first one counts only the recharges of the replay',
+        422: 'invalid body: the fields as for PUT auto-recharge (without enabled), from before to, ISO instants',
+      },
+    },
+    {
+      method: 'get',
+      path: `${org}/forecast`,
+      summary: 'Burn-rate forecast: usage of the trailing 7 days (or since the first usage, at least an hour) per day',
+      who: ['owner', 'member', 'agency people', 'ops'],
+      responses: {
+        200: '{burnRateCreditsPerDay (0.1 credit), daysUntilThreshold (null: auto-recharge off or no burn), daysUntilEmpty (0: nothing available; null: no burn), projectedRechargesThisPeriod (used ones included, bounded by the cap), capReachedBeforeRenewal, basis: {from, to}}; days are rounded down to 0.1',
+      },
+    },
     { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },

@@ -41,6 +41,17 @@ export function autoRechargeBody(minTopUpCredits: number) {
   });
 }
 
+/** The longest window a policy simulation replays. */
+export const MAX_SIMULATION_WINDOW_DAYS = 366;
+
+/** A policy simulation: the auto-recharge settings' own fields (checked alike), over an optional window. */
+export function simulateBody(minTopUpCredits: number) {
+  return autoRechargeBody(minTopUpCredits)
+    .omit({ enabled: true })
+    .extend({ from: timestamp.optional(), to: timestamp.optional() })
+    .refine((b) => b.from === undefined || b.to === undefined || Date.parse(b.from) < Date.parse(b.to), { message: 'must be before to', path: ['from'] });
+}
+
 export function usageBody(meters: readonly string[]) {
   return z.strictObject({
     events: z
@@ -132,6 +143,7 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     subscription: subscriptionBody,
     paymentMethod: paymentMethodBody,
     autoRecharge: autoRechargeBody(minTopUpCredits),
+    simulate: simulateBody(minTopUpCredits),
     usage: usageBody(meters),
     agent: agentBody,
     topUp: topUpBody(minTopUpCredits),

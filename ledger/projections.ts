@@ -1,0 +1,110 @@
+// Reads for the policy simulation and the forecast: the ledger replayed in pages, never held whole.
+import type { Pool } from 'pg';
+import type { OrgBillingRecord } from '../domain/orgBilling';
+import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
+import type { LedgerKind, Pool as LedgerPool } from '../domain/state';
+import { inTransaction } from './transaction';
+
+/** Rows fetched per page of the window: bounds the memory of one simulation. */
+export const SIMULATION_PAGE_ROWS = 50_000;
+
+export interface SimulationWindow {
+  orgId: string;
+  policy: SimulationPolicy;
+  pricePer1000CreditsCents: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Replays the window through the simulation, in one read-only snapshot: the pools' sums before
+ * `from`, the instants a new period started (a plan.renewed event, or a subscription.updated whose
+ * period end differs from the one before it), then the window's entries in ledger order, by pages
+ * of SIMULATION_PAGE_ROWS (keyset on ledger_entries.id).
+ */
+export async function simulateFromLedger(db: Pool, window: SimulationWindow, pageRows = SIMULATION_PAGE_ROWS): Promise<SimulationResult> {
+  const { orgId } = window;
+  const from = new Date(window.from);
+  const to = new Date(window.to);
+  return inTransaction(db, async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const sums = await tx.query<{ plan: number; top_up: number }>(
+      `SELECT COALESCE(SUM(credits) FILTER (WHERE pool = 'plan'), 0)::bigint AS plan,
+              COALESCE(SUM(credits) FILTER (WHERE pool = 'top_up'), 0)::bigint AS top_up
+       FROM ledger_entries WHERE org_id = $1 AND at < $2`,
+      [orgId, from],
+    );
+    const renewals = await tx.query<{ at: number }>(
+      `SELECT (extract(epoch FROM at) * 1000)::bigint AS at FROM (
+         SELECT at, data->>'currentPeriodEnd' AS period_end,
+                LAG(data->>'currentPeriodEnd') OVER (ORDER BY seq) AS previous_end
+         FROM events WHERE org_id = $1 AND type IN ('plan.renewed', 'subscription.updated')
+       ) e
+       WHERE period_end IS DISTINCT FROM previous_end AND at >= $2 AND at < $3`,
+      [orgId, from, to],
+    );
+    const simulation = createPolicySimulation({
+      startPools: { planRemaining: sums.rows[0].plan, topUp: sums.rows[0].top_up },
+      policy: window.policy,
+      pricePer1000CreditsCents: window.pricePer1000CreditsCents,
+      from: window.from,
+      to: window.to,
+      renewals: renewals.rows.map((r) => r.at),
+    });
+    let after = 0;
+    for (;;) {
+      const page = await tx.query<[number, LedgerKind, LedgerPool, number, number, string]>({
+        text: `SELECT id, kind, pool, credits, (extract(epoch FROM at) * 1000)::bigint, ref FROM ledger_entries
+               WHERE org_id = $1 AND id > $2 AND at >= $3 AND at < $4 ORDER BY ledger_entries.id LIMIT $5`,
+        values: [orgId, after, from, to, pageRows],
+        rowMode: 'array',
+      });
+      for (const [, kind, pool, credits, at, ref] of page.rows) simulation.add({ kind, pool, credits, at, ref });
+      if (page.rows.length < pageRows) break;
+      after = page.rows[page.rows.length - 1][0];
+    }
+    return simulation.result();
+  });
+}
+
+export interface ForecastSource {
+  availableCredits: number;
+  /** Usage debited since `since` (credits, positive). */
+  usageCredits: number;
+  /** Epoch ms of the organization's first usage entry, or null. */
+  firstUsageAt: number | null;
+  autoRecharge: OrgBillingRecord['autoRecharge'];
+  counters: OrgBillingRecord['counters'];
+  subscription: OrgBillingRecord['subscription'];
+}
+
+/** What the forecast needs, in one statement: the balance, the record, the usage since `since`, the first usage. */
+export async function readForecastSource(db: Pool, orgId: string, since: number, now: number): Promise<ForecastSource | undefined> {
+  const { rows } = await db.query<{
+    plan_remaining: number;
+    top_up: number;
+    auto_recharge: OrgBillingRecord['autoRecharge'];
+    counters: OrgBillingRecord['counters'];
+    subscription: OrgBillingRecord['subscription'];
+    usage: number;
+    first_usage_at: number | null;
+  }>(
+    `SELECT b.plan_remaining, b.top_up, r.auto_recharge, r.counters, r.subscription,
+            (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
+             WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
+            (SELECT (extract(epoch FROM l.at) * 1000)::bigint FROM ledger_entries l
+             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at
+     FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
+    [orgId, new Date(since), new Date(now)],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    availableCredits: row.plan_remaining + row.top_up,
+    usageCredits: row.usage,
+    firstUsageAt: row.first_usage_at,
+    autoRecharge: row.auto_recharge,
+    counters: row.counters,
+    subscription: row.subscription,
+  };
+}
