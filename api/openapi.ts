@@ -23,6 +23,7 @@ export function operations(s: RequestSchemas): Operation[] {
   const org = '/v1/orgs/{org}';
   return [
     { method: 'post', path: '/v1/orgs', summary: 'Create an organization', who: ['ops for every organization (org *)'], body: s.createOrg, responses: { 201: 'the organization', 409: 'id taken', 422: 'invalid body' } },
+    { method: 'get', path: '/v1/orgs', summary: 'Organizations by auto-recharge state, payment status and agency, by id', who: ['ops for every organization (org *)'], query: s.orgList, responses: { 200: '{orgs: [{id, name, parentId, createdAt, autoRecharge, paymentStatus}], nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: org, summary: 'Read an organization', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the organization' } },
     { method: 'put', path: `${org}/subscription`, summary: 'Set the subscription', who: ['ops'], body: s.subscription, responses: { 200: 'the subscription', 422: 'invalid body' } },
     { method: 'put', path: `${org}/payment-method`, summary: 'Save a payment method', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },

@@ -19,11 +19,12 @@ export class OrgWorkflows {
     return { workflowId: workflowIdFor(orgId), taskQueue: this.taskQueue, args: [{ orgId, rules: this.rules }] as Parameters<typeof orgBillingWorkflow> };
   }
 
-  /** Idempotent: an org whose workflow already runs keeps it. */
-  async start(orgId: string): Promise<void> {
+  /** Idempotent: an org whose workflow already runs keeps it. The summary names it in the Temporal UI. */
+  async start(orgId: string, name?: string): Promise<void> {
     await this.client.workflow.start<typeof orgBillingWorkflow>(ORG_WORKFLOW_TYPE, {
       ...this.options(orgId),
       workflowIdConflictPolicy: 'USE_EXISTING',
+      ...(name ? { staticSummary: `${name} (${orgId})` } : {}),
     });
   }
 

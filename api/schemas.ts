@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/eventTypes';
 import { urlRefusal } from '../notifications/urlPolicy';
+import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type PaymentStatus } from '../domain/opsStatus';
 import { ApiError } from './errors';
 
 const MAX_CREDITS = 1_000_000_000;
@@ -85,6 +86,14 @@ export const agentBody = z.strictObject({
   whenPlanExhausted: z.enum(['stop', 'use_balance']),
 });
 
+export const orgListQuery = z.strictObject({
+  autoRecharge: z.enum(AUTO_RECHARGE_STATES as [AutoRechargeState, ...AutoRechargeState[]]).optional(),
+  paymentStatus: z.enum(PAYMENT_STATUSES as [PaymentStatus, ...PaymentStatus[]]).optional(),
+  parentId: idSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: idSchema.optional(),
+});
+
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
@@ -152,6 +161,7 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     updateWebhookEndpoint: webhookEndpoint.update,
     notificationSettings: notificationSettingsBody,
     page: pageQuery,
+    orgList: orgListQuery,
     idempotencyKey: idempotencyKeySchema,
     id: idSchema,
     webhookEndpointId: webhookEndpointIdSchema,

@@ -24,6 +24,8 @@ export interface BillingCommit {
 export interface CommittedBalance {
   pools: Pools;
   availableCredits: number;
+  /** The organization's agency, for its workflow's search attributes. */
+  agencyId: string | null;
 }
 
 /** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. */
@@ -36,7 +38,10 @@ export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: Le
   return rowCount === 1;
 }
 
-const committed = (balance: BalanceRow): CommittedBalance => ({ pools: balance.pools, availableCredits: available(balance.pools) });
+async function committed(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<CommittedBalance> {
+  const { rows } = await tx.query<{ parent_id: string | null }>('SELECT parent_id FROM orgs WHERE id = $1', [orgId]);
+  return { pools: balance.pools, availableCredits: available(balance.pools), agencyId: rows[0]?.parent_id ?? null };
+}
 
 export async function commitBilling(db: Pool, input: BillingCommit): Promise<CommittedBalance> {
   const { orgId, record, at } = input;
@@ -49,7 +54,7 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
        WHERE org_id = $1 AND version < $2`,
       [orgId, input.version, JSON.stringify(record.subscription), record.paymentMethodId, JSON.stringify(record.autoRecharge), JSON.stringify(record.counters), JSON.stringify(record.pendingPayment)],
     );
-    if (claimed.rowCount === 0) return committed(balance); // a retry of a commit that already applied
+    if (claimed.rowCount === 0) return committed(tx, orgId, balance); // a retry of a commit that already applied
 
     let { pools, period } = balance;
     for (const change of input.ledger) {
@@ -63,7 +68,7 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
     next.eventSeq = await appendEvents(tx, orgId, balance.eventSeq, low.event ? [...input.events, low.event] : input.events);
     await writeBalance(tx, orgId, next);
     await upsertTopUps(tx, orgId, input.topUps);
-    return committed(next);
+    return committed(tx, orgId, next);
   });
 }
 

@@ -5,6 +5,7 @@ import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ORG_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
@@ -73,6 +74,10 @@ export async function startDevServer(options: DevServerOptions): Promise<TestWor
       port: options.port,
       ui: options.ui ?? false,
       uiPort: options.ui && options.port ? options.port + 1000 : undefined,
+      searchAttributes: ORG_SEARCH_ATTRIBUTES,
     },
   });
 }
+
+/** The CLI's `--search-attribute` flags for the organization workflows' attributes (a dev server started by hand). */
+export const SEARCH_ATTRIBUTE_FLAGS = ORG_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);

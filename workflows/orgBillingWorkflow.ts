@@ -18,7 +18,7 @@ import {
   topUpUpdate,
 } from './messages';
 import { configureAllocation, recordCarriedWork, runAllocation, validateAllocation } from './org/allocations';
-import { newOrg, refuse, type Org } from './org/context';
+import { newOrg, refuse, showStatus, type Org } from './org/context';
 import { checkBalance, checkPendingPayment, paymentExpiresAt, rechargeContext, topUp, topUpPaymentId } from './org/payments';
 import { periodEnd, renew, setSubscription } from './org/periods';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
@@ -86,6 +86,8 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   });
 
   for (;;) {
+    // What operators see follows every step (a backoff ending changes it without a commit).
+    showStatus(org);
     const action = nextAction(situation(org));
     switch (action.type) {
       case 'renew':

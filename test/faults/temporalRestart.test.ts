@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { findTemporalCli } from '../../worker/temporalCli';
+import { findTemporalCli, SEARCH_ATTRIBUTE_FLAGS } from '../../worker/temporalCli';
 import { createOrg, expectLedgerMatches, messages, postUsage, settled, summary } from '../helpers/billing';
 import { freePort } from '../helpers/serviceProcess';
 import { eventually, startStack, type Stack } from '../helpers/stack';
@@ -19,7 +19,7 @@ let stack: Stack;
 
 /** The Temporal CLI's dev server on a fixed port and SQLite file, so a restart keeps every workflow. */
 async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFilename, '--log-level', 'error'], { stdio: 'ignore' });
+  const child = spawn(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFilename, '--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS], { stdio: 'ignore' });
   await eventually(async () => {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {

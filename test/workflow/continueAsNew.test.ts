@@ -36,7 +36,8 @@ test('decisions continue across runs, each run short and its input small', async
   const runs = await chainHistories(orgId);
   expect(runs.length).toBeGreaterThanOrEqual(2);
   for (const run of runs) {
-    expect(run.events!.length).toBeLessThan(80);
+    // Continue-as-new waits for the action in progress (a crossing is a dozen events or so).
+    expect(run.events!.length).toBeLessThan(3 * 40);
     const input = run.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!;
     expect(input.length).toBeLessThan(8_000);
   }

@@ -7,9 +7,11 @@ import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
 import type { BillingRules } from '../../domain/billingRules';
 import { balanceSettingsOf, type LedgerChange, type NewEvent, type OrgBillingRecord } from '../../domain/orgBilling';
+import { autoRechargeState, currentDetails, paymentStatus } from '../../domain/opsStatus';
 import type { TopUp } from '../../domain/state';
 import type { CommittedBalance } from '../../ledger/commitBilling';
 import { CARD_DECLINED } from '../../payments/provider';
+import { BILLING_AGENCY_ID, BILLING_AUTO_RECHARGE, BILLING_PAYMENT_STATUS } from '../searchAttributes';
 import type { OrgWorkflowState } from './state';
 
 export interface Org {
@@ -24,6 +26,11 @@ export interface Org {
   intentUpdates: Set<string>;
   /** The PostgreSQL lane: settles once everything asked of it so far is done. */
   lane: Promise<unknown>;
+  /** As of the last commit or balance read: shown to operators. */
+  lastAvailableCredits: number | null;
+  agencyId: string | null;
+  /** The search attribute values last upserted in this run. */
+  shownStatus: string | null;
 }
 
 type OrgActivities = ReturnType<typeof orgActivities>;
@@ -40,6 +47,9 @@ export function newOrg(state: OrgWorkflowState, rules: BillingRules): Org {
     // A webhook may have come between runs: a waiting payment is re-read at once.
     intentUpdates: new Set(waitingIntent ? [waitingIntent] : []),
     lane: Promise.resolve(),
+    lastAvailableCredits: null,
+    agencyId: null,
+    shownStatus: null,
   };
   org.activities = orgActivities(org);
   return org;
@@ -110,11 +120,11 @@ const recordOf = ({ subscription, paymentMethodId, autoRecharge, counters, pendi
 
 /** Commits everything changed so far, in its turn in the lane (the changes are taken when it runs). */
 export function commit(org: Org): Promise<CommittedBalance> {
-  return inLane(org, () => {
+  return inLane(org, async () => {
     const { ledger, events, topUps } = org.pending;
     org.pending = { ledger: [], events: [], topUps: [] };
     const record = recordOf(org.state);
-    return org.activities.commitBillingNow({
+    const committed = await org.activities.commitBillingNow({
       orgId: org.state.orgId,
       version: ++org.state.seq.commit,
       record,
@@ -124,5 +134,28 @@ export function commit(org: Org): Promise<CommittedBalance> {
       topUps,
       at: nowIso(),
     });
+    org.lastAvailableCredits = committed.availableCredits;
+    org.agencyId = committed.agencyId;
+    showStatus(org);
+    return committed;
   });
+}
+
+/**
+ * Keeps what operators see current: the search attributes (upserted when they change) and the
+ * workflow's current details. Runs that started before the attributes existed upsert nothing.
+ */
+export function showStatus(org: Org): void {
+  const record = recordOf(org.state);
+  const now = Date.now();
+  wf.setCurrentDetails(currentDetails(record, org.lastAvailableCredits, now));
+  const status = { autoRecharge: autoRechargeState(record, now), payment: paymentStatus(record), agencyId: org.agencyId };
+  const shown = JSON.stringify(status);
+  if (shown === org.shownStatus || !wf.patched('ops-search-attributes')) return;
+  org.shownStatus = shown;
+  wf.upsertSearchAttributes([
+    { key: BILLING_AUTO_RECHARGE, value: status.autoRecharge },
+    { key: BILLING_PAYMENT_STATUS, value: status.payment },
+    { key: BILLING_AGENCY_ID, value: status.agencyId },
+  ]);
 }

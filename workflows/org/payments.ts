@@ -233,6 +233,7 @@ export function rechargeContext(org: Org, availableCredits: number) {
 export async function checkBalance(org: Org): Promise<void> {
   org.balanceCheckDue = false;
   const availableCredits = await org.activities.readAvailableCredits(org.state.orgId);
+  org.lastAvailableCredits = availableCredits;
   if (rechargeDecision(rechargeContext(org, availableCredits)).action !== 'charge') return;
   const payment = beginPayment(org, 'auto_recharge', org.state.autoRecharge.rechargeCredits, nextPaymentId(org));
   await chargeAndSettle(org, payment);
