@@ -28,7 +28,8 @@ const { values: opts } = parseArgs({
     'memory-orgs': { type: 'string', default: '1000' },
     'allowance-rate': { type: 'string', default: '200' },
     'threshold-samples': { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'many,hot,threshold,allowance,memory' },
+    phases: { type: 'string', default: 'many,hot,threshold,allowance,memory,simulate' },
+    'simulate-entries': { type: 'string', default: '300000' },
     layouts: { type: 'string', default: 'single,split' },
     layout: { type: 'string' }, // one layout: the same as --layouts <it>
     profile: { type: 'boolean', default: false },
@@ -43,10 +44,12 @@ const WARM_UP_SECONDS = Math.min(1, SECONDS);
 const ALLOWANCE_RATE = Number(opts['allowance-rate']);
 const MEMORY_ORGS = Number(opts['memory-orgs']);
 const THRESHOLD_SAMPLES = Number(opts['threshold-samples']);
+const SIMULATE_ENTRIES = Number(opts['simulate-entries']);
 
 const SECRET = 'bench-secret';
 const SERVER = process.env.BENCH_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const DATABASE = 'credits_billing_bench';
+// BENCH_DATABASE lets a second bench run beside another without dropping its database.
+const DATABASE = process.env.BENCH_DATABASE ?? 'credits_billing_bench';
 const RUN = Date.now().toString(36);
 
 const ops = signToken({ sub: 'bench', role: 'ops', org: '*' }, SECRET, 86400);
@@ -207,7 +210,7 @@ async function paced(count: number, rate: number, task: (i: number) => Promise<v
   await Promise.all(inFlight);
 }
 
-const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory'] as const;
+const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory', 'simulate'] as const;
 type Phase = (typeof PHASES)[number];
 const LAYOUTS = ['single', 'split'] as const;
 type Layout = (typeof LAYOUTS)[number];
@@ -463,6 +466,46 @@ async function measureLayout(layout: Layout, phases: Set<Phase>, profileDir: str
       serviceFigures.memory = { activeOrgs: created.length, peakRssMbBefore: rssBefore };
       console.log(`  memory: ${MEMORY_ORGS} more organizations created and active in ${round((performance.now() - memoryStarted) / 1000)} s`);
     }
+    if (phases.has('simulate')) {
+      // A month of one busy organization: SIMULATE_ENTRIES usage entries (and a recorded recharge every
+      // 1,000), written with SQL over the last 30 days, then replayed by POST .../auto-recharge/simulate.
+      // Not in `created`: its ledger has no usage_events rows, so the exactly-once check leaves it out.
+      const id = `simulate-${RUN}`;
+      await expectOk(call(app.url, 'POST', '/v1/orgs', ops, { id, name: id }));
+      await expectOk(call(app.url, 'PUT', `/v1/orgs/${id}/subscription`, ops, { status: 'active', planCredits: 100_000, currentPeriodEnd: new Date(Date.now() + 30 * 86400_000).toISOString() }));
+      const insertStarted = performance.now();
+      await db.query(
+        `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
+         SELECT $1, now() - interval '30 days' + g * (interval '30 days' / $2::int), e.kind, 'top_up', e.credits, e.kind || '-' || g
+         FROM generate_series(1, $2::int) g,
+              LATERAL (SELECT 'usage' AS kind, -3 AS credits UNION ALL SELECT 'auto_recharge', 5000 WHERE g % 1000 = 0) e
+         ORDER BY g, e.kind DESC`,
+        [id, SIMULATE_ENTRIES],
+      );
+      await db.query('ANALYZE ledger_entries');
+      const insertSeconds = round((performance.now() - insertStarted) / 1000);
+      const owner = signToken({ sub: 'bench', role: 'owner', org: id }, SECRET, 86400);
+      const body = { thresholdCredits: 20_000, rechargeCredits: 50_000, maxRechargesPerMonth: 20 };
+      const times: number[] = [];
+      let answer: any;
+      for (let i = 0; i < 4; i++) {
+        const t0 = performance.now();
+        answer = await expectOk(call(app.url, 'POST', `/v1/orgs/${id}/auto-recharge/simulate`, owner, body));
+        times.push(performance.now() - t0);
+      }
+      const [first, ...warm] = times;
+      serviceFigures.simulation = {
+        ledgerEntries: SIMULATE_ENTRIES + Math.floor(SIMULATE_ENTRIES / 1000),
+        insertSeconds,
+        firstMs: round(first),
+        p50Ms: round(percentile(warm, 50)),
+        maxMs: round(Math.max(...warm)),
+        recharges: answer.recharges,
+      };
+      const f = serviceFigures.simulation;
+      console.log(`  policy simulation over ${thousands(f.ledgerEntries)} ledger entries of one organization (written in ${insertSeconds} s): first ${f.firstMs} ms, then p50 ${f.p50Ms} ms, max ${f.maxMs} ms (${f.recharges} recharges)`);
+    }
+
     serviceFigures.peakRssMb = peakRss();
     peerFigures.peakRssMb = round(peer.peakRssMb());
     console.log(`  peak RSS: ${Object.entries(serviceFigures.peakRssMb).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} with ${created.length} orgs; the peer ${peerFigures.peakRssMb} MiB`);
@@ -556,6 +599,11 @@ function table(all: LayoutFigures[]): string {
       'reported',
     ],
     [
+      'policy simulation, one busy organization\'s month',
+      (f) => (f.service.simulation ? `${n(f.service.simulation.ledgerEntries)} entries: p50 ${f.service.simulation.p50Ms} ms, max ${f.service.simulation.maxMs} ms (first ${f.service.simulation.firstMs} ms)` : ''),
+      'reported',
+    ],
+    [
       'Temporal history events per 1,000 usage events (no crossing)',
       (f) => (f.service.temporalHistory ? `${f.service.temporalHistory.per1000UsageEvents} (${f.service.temporalHistory.historyEventsAdded} events for ${n(f.service.temporalHistory.usageEvents)} usage events)` : ''),
       '≈ 0',
@@ -612,7 +660,7 @@ async function main() {
   const results = {
     at,
     machine,
-    config: { layouts, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, rounds: ROUNDS, memoryOrgs: MEMORY_ORGS, thresholdSamples: THRESHOLD_SAMPLES, allowanceRate: ALLOWANCE_RATE },
+    config: { layouts, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, rounds: ROUNDS, memoryOrgs: MEMORY_ORGS, thresholdSamples: THRESHOLD_SAMPLES, allowanceRate: ALLOWANCE_RATE, simulateEntries: SIMULATE_ENTRIES },
     durationSeconds: round((performance.now() - started) / 1000),
     layouts: Object.fromEntries(all.map((f) => [f.layout, f])),
     ...(profileDir ? { profileDir: path.relative(PROJECT_ROOT, profileDir) } : {}),

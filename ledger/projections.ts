@@ -35,7 +35,7 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       [orgId, from],
     );
     const renewals = await tx.query<{ at: number }>(
-      `SELECT (extract(epoch FROM at) * 1000)::bigint AS at FROM (
+      `SELECT (date_part('epoch', at) * 1000)::bigint AS at FROM (
          SELECT at, data->>'currentPeriodEnd' AS period_end,
                 LAG(data->>'currentPeriodEnd') OVER (ORDER BY seq) AS previous_end
          FROM events WHERE org_id = $1 AND type IN ('plan.renewed', 'subscription.updated')
@@ -54,7 +54,7 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
     let after = 0;
     for (;;) {
       const page = await tx.query<[number, LedgerKind, LedgerPool, number, number, string]>({
-        text: `SELECT id, kind, pool, credits, (extract(epoch FROM at) * 1000)::bigint, ref FROM ledger_entries
+        text: `SELECT id, kind, pool, credits, (date_part('epoch', at) * 1000)::bigint, ref FROM ledger_entries
                WHERE org_id = $1 AND id > $2 AND at >= $3 AND at < $4 ORDER BY ledger_entries.id LIMIT $5`,
         values: [orgId, after, from, to, pageRows],
         rowMode: 'array',
@@ -92,7 +92,7 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
     `SELECT b.plan_remaining, b.top_up, r.auto_recharge, r.counters, r.subscription,
             (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
-            (SELECT (extract(epoch FROM l.at) * 1000)::bigint FROM ledger_entries l
+            (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at
      FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
     [orgId, new Date(since), new Date(now)],
