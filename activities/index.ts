@@ -5,7 +5,9 @@ import type { BillingRules } from '../domain/billingRules';
 import type { SubAccountCredit } from '../domain/orgBilling';
 import { available } from '../domain/pools';
 import type { PricedUsageEvent } from '../domain/state';
+import { BURN_WINDOW_MS, burnBasis, burnRatePerDay } from '../domain/burnForecast';
 import { readBalance } from '../ledger/balances';
+import { readForecastSource } from '../ledger/projections';
 import { commitBilling, creditSubAccount, type BillingCommit } from '../ledger/commitBilling';
 import { handOverToPostgres, type HandedOverState } from '../ledger/orgRows';
 import { recordUsage } from '../ledger/recordUsage';
@@ -36,6 +38,12 @@ export function createActivities({ db, payments, rules, notifications }: Activit
       return available(balance.pools);
     },
     creditSubAccount: (credit: SubAccountCredit) => creditSubAccount(db, credit),
+    /** Credits a day over the trailing week (or since the first usage), as GET /forecast measures it. */
+    async readBurnRateCreditsPerDay(orgId: string): Promise<number> {
+      const now = Date.now();
+      const source = await readForecastSource(db, orgId, now - BURN_WINDOW_MS, now);
+      return source ? burnRatePerDay(source.usageCredits, burnBasis(now, source.firstUsageAt)) : 0;
+    },
     recordUsage: (orgId: string, events: PricedUsageEvent[]) => recordUsage(db, orgId, events),
     findTopUp: (orgId: string, idempotencyKey: string) => findTopUp(db, orgId, idempotencyKey),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),

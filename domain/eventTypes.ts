@@ -5,6 +5,7 @@ export const EVENT_TYPES = [
   'auto_recharge.failed',
   'auto_recharge.disabled',
   'auto_recharge.cap_reached',
+  'auto_recharge.cap_forecast',
   'payment.requires_action',
   'top_up.succeeded',
   'top_up.failed',

@@ -82,6 +82,7 @@ function orgActivities(org: Org) {
     /** Only through commit(): it takes the pending changes when its turn comes. */
     commitBillingNow: local.commitBilling,
     readAvailableCredits: laned(local.readAvailableCredits),
+    readBurnRateCreditsPerDay: laned(local.readBurnRateCreditsPerDay),
     creditSubAccount: laned(local.creditSubAccount),
     recordUsage: laned(local.recordUsage),
     findTopUp: laned(local.findTopUp),

@@ -2,6 +2,7 @@
 // settled payment means depends on its kind, in one table.
 import * as wf from '@temporalio/workflow';
 import { afterRechargeFailure, afterRechargeSuccess, capReached, DISABLED_AFTER_FAILURES_MESSAGE, rechargeDecision } from '../../domain/autoRecharge';
+import { capForecast, DAY_MS } from '../../domain/burnForecast';
 import { topUpAmountCents } from '../../domain/pricing';
 import type { PaymentKind, PendingPayment, TopUp } from '../../domain/state';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
@@ -235,8 +236,41 @@ export async function checkBalance(org: Org): Promise<void> {
   const availableCredits = await org.activities.readAvailableCredits(org.state.orgId);
   org.lastAvailableCredits = availableCredits;
   if (rechargeDecision(rechargeContext(org, availableCredits)).action !== 'charge') return;
+  const rechargesBefore = org.state.counters.rechargesUsedThisMonth;
   const payment = beginPayment(org, 'auto_recharge', org.state.autoRecharge.rechargeCredits, nextPaymentId(org));
   await chargeAndSettle(org, payment);
+  if (org.state.counters.rechargesUsedThisMonth > rechargesBefore && wf.patched('cap-forecast')) await noteCapForecast(org);
+}
+
+/**
+ * After a successful recharge: when the cap will be reached, at the current burn rate, more than a
+ * day before the renewal, the owner is told once per period.
+ */
+async function noteCapForecast(org: Org): Promise<void> {
+  const { autoRecharge: settings, counters, subscription } = org.state;
+  const renewal = subscription?.currentPeriodEnd ?? null;
+  if (!renewal || org.state.capForecastFor === renewal || counters.rechargesUsedThisMonth >= settings.maxRechargesPerMonth) return;
+  const burnRateCreditsPerDay = await org.activities.readBurnRateCreditsPerDay(org.state.orgId);
+  const now = Date.now();
+  const { capReachedAt } = capForecast({
+    availableCredits: org.lastAvailableCredits ?? 0,
+    burnRateCreditsPerDay,
+    settings,
+    rechargesUsedThisMonth: counters.rechargesUsedThisMonth,
+    now,
+    nextRenewalAt: renewal,
+  });
+  if (!capReachedAt) return;
+  const daysBeforeRenewal = Math.floor((Date.parse(renewal) - Date.parse(capReachedAt)) / DAY_MS);
+  if (daysBeforeRenewal < 1) return;
+  org.state.capForecastFor = renewal;
+  emit(
+    org,
+    'auto_recharge.cap_forecast',
+    `At the current rate, auto-recharge will reach its monthly cap on ${capReachedAt.slice(0, 10)}, ${daysBeforeRenewal} days before renewal.`,
+    { capReachedAt, nextRenewalAt: renewal, daysBeforeRenewal, burnRateCreditsPerDay: Math.round(burnRateCreditsPerDay) },
+  );
+  await commit(org);
 }
 
 /** A manual top-up; retries of its Idempotency-Key get the same top-up, never a second charge. */

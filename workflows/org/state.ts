@@ -15,6 +15,8 @@ export interface OrgWorkflowState extends OrgBillingRecord {
   subAccountCredits: SubAccountCredit[];
   /** Usage a previous-design API signalled during the hand-over, recorded through the usage path. */
   lateUsage: PricedUsageEvent[];
+  /** The period end for which auto_recharge.cap_forecast was sent (once per period). */
+  capForecastFor?: string | null;
   /** Monotonic counters that make payment ids, ledger refs and commit versions deterministic. */
   seq: { payment: number; ledger: number; commit: number };
 }
