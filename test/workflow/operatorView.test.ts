@@ -44,6 +44,7 @@ test('each search attribute finds the organization once its state changes', asyn
   await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, stack.token('owner', orgId), { paymentMethodId: 'pm_card_authenticationRequired' }), 200);
   await enableAutoRecharge(stack, orgId, { thresholdCredits: 500, rechargeCredits: 500, maxRechargesPerMonth: 3 });
   await expectFound(orgId, 'BillingPaymentStatus', 'requires_action');
+  await expectFound(orgId, 'BillingAutoRecharge', 'on');
 
   const capped = await createOrg(stack, { planCredits: 100 });
   await enableAutoRecharge(stack, capped, { thresholdCredits: 5000, rechargeCredits: 500, maxRechargesPerMonth: 2 });
