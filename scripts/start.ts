@@ -1,35 +1,22 @@
 // `npm start`: the API and a worker in one process. Without TEMPORAL_ADDRESS it runs an embedded
-// Temporal dev server persisted under .data/, with its UI on the dev server's port + 1000.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+// Temporal dev server persisted under .data/, with its UI on the dev server's port + 1000
+// (worker/embeddedTemporal.ts: one per data directory; a start ends what a crash left running).
 import { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { migrateDatabase } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { startEmbeddedTemporal } from '../worker/embeddedTemporal';
 import { handOverLegacyRunsAtStart } from '../worker/handOverLegacyRuns';
 import { createBillingWorker } from '../worker/run';
-import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
 
 async function main() {
   const settings = loadSettings();
   await migrateDatabase(settings.databaseUrl);
 
-  let devServer: TestWorkflowEnvironment | undefined;
-  let address = settings.temporal.address;
-  if (!address) {
-    mkdirSync(settings.temporal.dataDir, { recursive: true });
-    const cliPath = findTemporalCli(settings.temporal.cliPath) ?? installTemporalCli();
-    devServer = await startDevServer({
-      cliPath,
-      dbFilename: path.join(settings.temporal.dataDir, 'temporal.sqlite'),
-      port: settings.temporal.devServerPort,
-      ui: true,
-    });
-    address = devServer.address;
-  }
+  const embedded = settings.temporal.address ? undefined : await startEmbeddedTemporal(settings);
+  const address = settings.temporal.address ?? embedded!.address;
 
   // A pool each, as when they run as separate processes: the API's reads (allowance checks) never
   // queue behind the worker's ledger writes.
@@ -38,18 +25,19 @@ async function main() {
   const connection = await NativeConnection.connect({ address });
   const worker = await createBillingWorker({ settings, db: workerDb, connection });
   const workerDone = worker.run();
+  embedded?.watch();
   void handOverLegacyRunsAtStart(address, settings.temporal.namespace, logger);
   const api = await startApi(settings, apiDb, address);
 
   const lines = [`API          ${api.url}`, `Temporal     ${address}`];
-  if (devServer) lines.push(`Temporal UI  http://127.0.0.1:${settings.temporal.devServerPort + 1000}`);
+  if (embedded) lines.push(`Temporal UI  http://127.0.0.1:${embedded.uiPort}`);
   console.log(`\nCredits billing is running:\n  ${lines.join('\n  ')}\n`);
 
   // The worker stops itself on SIGINT/SIGTERM; then the rest follows.
   await workerDone;
   await api.close();
   await connection.close();
-  await devServer?.teardown();
+  await embedded?.stop();
   await Promise.all([workerDb.end(), apiDb.end()]);
 }
 

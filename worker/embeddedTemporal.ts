@@ -74,7 +74,7 @@ async function endLeftover(pidFile: string, dbFilename: string): Promise<void> {
     return; // no pid file: the last start stopped cleanly, or there was none
   }
   if (devServerRunning(pid, dbFilename)) {
-    logger.warn({ pid }, 'ending the Temporal dev server a previous start left running');
+    logger.warn({ devServerPid: pid }, 'ending the Temporal dev server a previous start left running');
     signal(pid, 'SIGTERM');
     if (!(await ended(pid, dbFilename, 10_000))) {
       signal(pid, 'SIGKILL');
@@ -121,7 +121,7 @@ export async function startEmbeddedTemporal(settings: Settings): Promise<Embedde
       // Without its dev server this process can never serve again: it exits, to be seen and restarted.
       watch = setInterval(() => {
         if (devServerRunning(pid, dbFilename)) return;
-        logger.fatal({ pid }, 'the embedded Temporal dev server exited');
+        logger.fatal({ devServerPid: pid }, 'the embedded Temporal dev server exited');
         rmSync(pidFile, { force: true });
         process.exit(1);
       }, WATCH_INTERVAL_MS).unref();

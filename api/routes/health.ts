@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { pingDatabase } from '../../db/pool';
 import type { ApiContext } from '../context';
 
-/** How long a readiness check waits for each dependency. */
+/** How long a readiness or liveness check waits for each dependency. */
 const CHECK_TIMEOUT_MS = 2_000;
 
 function within(ms: number, work: Promise<void>): Promise<void> {
@@ -16,14 +16,36 @@ function within(ms: number, work: Promise<void>): Promise<void> {
 
 export function healthRoutes({ settings, temporalReady }: ApiContext): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+
+  // One question to Temporal at a time: one not answered in time goes on retrying in the client,
+  // and checks during an outage must not pile them up.
+  let asking: Promise<void> | undefined;
+  const askTemporal = () => (asking ??= temporalReady().finally(() => (asking = undefined)));
+
+  // Since when Temporal has not answered a check. The client reconnects by itself when Temporal
+  // comes back; one that stays gone (an embedded dev server that died) makes the process unhealthy.
+  let temporalDownSince: number | undefined;
+  const checkTemporal = async (): Promise<boolean> => {
+    const ok = await within(CHECK_TIMEOUT_MS, askTemporal()).then(() => true, () => false);
+    temporalDownSince = ok ? undefined : (temporalDownSince ?? Date.now());
+    return ok;
+  };
+
+  router.get('/healthz', async (_req, res) => {
+    await checkTemporal();
+    const downForMs = temporalDownSince === undefined ? 0 : Date.now() - temporalDownSince;
+    if (downForMs < settings.temporal.livenessGraceMs) {
+      res.json({ status: 'ok' });
+      return;
+    }
+    res.status(503).json({ status: 'unhealthy', reason: `Temporal has not answered for ${Math.round(downForMs / 1000)} s.` });
   });
+
   router.get('/readyz', async (_req, res) => {
     const [database, temporal] = await Promise.all([
       // A connection of its own: the pool's may all be waiting on a lock.
       pingDatabase(settings.databaseUrl, CHECK_TIMEOUT_MS).then(() => 'ok', () => 'unavailable'),
-      within(CHECK_TIMEOUT_MS, temporalReady()).then(() => 'ok', () => 'unavailable'),
+      checkTemporal().then((ok) => (ok ? 'ok' : 'unavailable')),
     ]);
     const ready = database === 'ok' && temporal === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { database, temporal } });
