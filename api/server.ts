@@ -41,8 +41,9 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
     selfUrl: () => url,
+    // Bounded: a call the health check gave up on must not go on retrying past the connection's close.
     temporalReady: async () => {
-      await connection.workflowService.getSystemInfo({});
+      await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));
     },
   });
   const server = await new Promise<Server>((resolve) => {

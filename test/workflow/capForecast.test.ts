@@ -31,7 +31,8 @@ test('a burn that will exhaust the cap long before renewal is forecast once per 
 });
 
 test('no forecast when the cap holds until renewal', async () => {
-  const orgId = await createOrg(stack, { planCredits: 100, autoRecharge: { thresholdCredits: 50, rechargeCredits: 5000, maxRechargesPerMonth: 5 } });
+  // 60 credits in the hour: 1,440 a day; the four recharges left (4,000,000 credits) last years.
+  const orgId = await createOrg(stack, { planCredits: 100, autoRecharge: { thresholdCredits: 50, rechargeCredits: 1_000_000, maxRechargesPerMonth: 5 } });
   await postUsage(stack, orgId, messages(60));
   await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
   expect((await eventsOf(stack, orgId)).filter((e) => e.type === 'auto_recharge.cap_forecast')).toEqual([]);

@@ -38,7 +38,7 @@ import {
   type TopUp,
 } from '../../domain/state';
 import { billingSummary } from '../../domain/summary';
-import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
+import { CARD_DECLINED, type PaymentIntentState } from '../../payments/provider';
 import {
   allocationNoticeSignal,
   allowanceViewQuery,
@@ -58,6 +58,7 @@ import {
 import { ORG_WORKFLOW_TYPE, workflowIdFor } from '../messages';
 import type { orgBillingWorkflow } from '../orgBillingWorkflow';
 import { orgWorkflowStateFrom } from './handOver';
+import { chargeOutcome } from '../org/payments';
 
 export interface BillingOrgInput {
   orgId: string;
@@ -271,27 +272,8 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     return payment;
   }
 
-  async function charge(payment: PendingPayment): Promise<PaymentResult> {
-    try {
-      return await chargePayment({
-        orgId,
-        paymentId: payment.id,
-        paymentMethodId: payment.paymentMethodId,
-        amountCents: payment.amountCents,
-        credits: payment.credits,
-        kind: payment.kind,
-      });
-    } catch (err) {
-      const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
-      if (cause instanceof wf.ApplicationFailure && cause.type === CARD_DECLINED) {
-        const details = cause.details?.[0] as DeclineDetails;
-        return { status: 'failed', paymentIntentId: details.paymentIntentId, declineCode: details.declineCode, message: cause.message };
-      }
-      // Anything else non-retryable still ends this attempt; the org's workflow must go on.
-      wf.log.error('Charge failed without a decline', { orgId, paymentId: payment.id, error: String(err) });
-      return { status: 'failed', paymentIntentId: null, declineCode: 'processing_error', message: 'The payment could not be processed.' };
-    }
-  }
+  const charge = (payment: PendingPayment): Promise<PaymentResult> => chargeOutcome(orgId, payment, chargePayment);
+
 
   /** Where a payment stands after the provider answered: settled, or waiting with a reconciliation due. */
   function applyPaymentResult(payment: PendingPayment, result: PaymentResult) {

@@ -1,6 +1,7 @@
 // Payments: at most one in flight; 3-D Secure waits without blocking anything else. What a
 // settled payment means depends on its kind, in one table.
 import * as wf from '@temporalio/workflow';
+import type { BillingActivities } from '../../activities';
 import { afterRechargeFailure, afterRechargeSuccess, capReached, DISABLED_AFTER_FAILURES_MESSAGE, rechargeDecision } from '../../domain/autoRecharge';
 import { capForecast, DAY_MS } from '../../domain/burnForecast';
 import { topUpAmountCents } from '../../domain/pricing';
@@ -55,10 +56,14 @@ function recordTopUp(org: Org, payment: PendingPayment, change: Partial<TopUp> =
   if (payment.kind === 'top_up') org.pending.topUps.push(topUpOf(payment, change));
 }
 
-async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentState> {
+/**
+ * Runs the charge activity for a payment; a decline (a non-retryable failure) is an outcome. Shared
+ * with the previous design's workflow, which charged the same way.
+ */
+export async function chargeOutcome(orgId: string, payment: PendingPayment, chargePayment: BillingActivities['chargePayment']): Promise<PaymentIntentState> {
   try {
-    return await org.activities.chargePayment({
-      orgId: org.state.orgId,
+    return await chargePayment({
+      orgId,
       paymentId: payment.id,
       paymentMethodId: payment.paymentMethodId,
       amountCents: payment.amountCents,
@@ -72,10 +77,12 @@ async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentS
       return { status: 'failed', paymentIntentId: details.paymentIntentId, declineCode: details.declineCode, message: cause.message };
     }
     // Anything else non-retryable still ends this attempt; the org's workflow must go on.
-    wf.log.error('Charge failed without a decline', { orgId: org.state.orgId, paymentId: payment.id, error: String(err) });
+    wf.log.error('Charge failed without a decline', { orgId, paymentId: payment.id, error: String(err) });
     return { status: 'failed', paymentIntentId: null, declineCode: 'processing_error', message: 'The payment could not be processed.' };
   }
 }
+
+const charge = (org: Org, payment: PendingPayment) => chargeOutcome(org.state.orgId, payment, org.activities.chargePayment);
 
 /** Commits the payment as started, charges it, and commits where it stands. */
 export async function chargeAndSettle(org: Org, payment: PendingPayment): Promise<void> {
