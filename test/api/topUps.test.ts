@@ -72,6 +72,18 @@ test('refusals: not the owner, no card, no key, below the minimum, a payment in 
   expect(await intentCount(orgId)).toBe(1);
 });
 
+test('the same key sent again while the first is charging answers where it stands, with the client secret once there is one', async () => {
+  const orgId = await createOrg(stack, { planCredits: 0, paymentMethodId: 'pm_card_authenticationRequired' });
+  const owner = stack.token('owner', orgId);
+  const [a, b] = await Promise.all([topUp(orgId, owner, { credits: 500 }, 'twice'), topUp(orgId, owner, { credits: 500 }, 'twice')]);
+  for (const answer of [a, b]) {
+    expect(answer.status).toBe(202);
+    expect(answer.body.topUp).toEqual({ id: expect.stringMatching(/^pay_/), credits: 500, amountCents: 1000, status: 'requires_action', clientSecret: expect.stringMatching(/_secret_/) });
+  }
+  expect(a.body.topUp).toEqual(b.body.topUp);
+  expect(await intentCount(orgId)).toBe(1);
+});
+
 test('a key answers with its top-up from PostgreSQL, for good: even with no worker to ask', async () => {
   const orgId = await createOrg(stack, { planCredits: 0 });
   const owner = stack.token('owner', orgId);
