@@ -33,6 +33,13 @@ export interface Settings {
   priceBook: PriceBook;
   rules: BillingRules;
   notifications: NotificationSettings;
+  portal: {
+    /** The service's address as browsers reach it (behind a proxy); unset: the API's own URL. */
+    publicUrl: string | undefined;
+    sessionTtlMs: number;
+    /** The CSP frame-ancestors of /portal: who may embed the page. */
+    frameAncestors: string;
+  };
 }
 
 
@@ -102,5 +109,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
     notifications: loadNotificationSettings(env, production),
+    portal: {
+      publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : undefined,
+      sessionTtlMs: int(env, 'PORTAL_SESSION_TTL_MS', 60 * 60 * 1000),
+      frameAncestors: env.PORTAL_FRAME_ANCESTORS || "'self'",
+    },
   };
 }
