@@ -7,6 +7,11 @@ import './styles.css';
 import type { Session } from './types';
 
 const root = document.getElementById('app')!;
+// Lit renders beside what is there: the static "Loading…" goes first.
+const show = (view: unknown) => {
+  root.replaceChildren();
+  render(view, root);
+};
 
 async function openSession(): Promise<Session> {
   const url = new URL(location.href);
@@ -18,12 +23,12 @@ async function openSession(): Promise<Session> {
 }
 
 openSession().then(
-  (session) => render(html`<billing-portal .session=${session}></billing-portal>`, root),
+  (session) => show(html`<billing-portal .session=${session}></billing-portal>`),
   (err: unknown) => {
     const message =
       err instanceof ApiFailure && err.status !== 0
         ? 'This billing link is invalid or has expired. Go back to the application and open the billing page again.'
         : 'The billing service cannot be reached. Try again in a moment.';
-    render(html`<h1>Billing</h1><p role="alert">${message}</p>`, root);
+    show(html`<h1>Billing</h1><p role="alert">${message}</p>`);
   },
 );

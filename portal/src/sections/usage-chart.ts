@@ -12,7 +12,7 @@ export function usageChart(days: UsageDay[]) {
   const wallet = days.reduce((sum, d) => sum + d.walletCredits, 0);
   const max = Math.max(1, ...days.map((d) => d.planCredits + d.walletCredits));
   const step = WIDTH / Math.max(1, days.length);
-  const bar = Math.max(1, step * 0.7);
+  const bar = Math.min(24, Math.max(1, step * 0.7));
   const y = (n: number) => (n / max) * (HEIGHT - 4);
   const first = days[0]?.date;
   const last = days[days.length - 1]?.date;
