@@ -98,6 +98,47 @@ test('a 3-D Secure top-up is completed in the dialog and credited once', async (
   await expectStatus(stack.http.put(`/v1/orgs/${org}/payment-method`, stack.token('owner', org), { paymentMethodId: 'pm_card_visa' }), 200);
 });
 
+test('a lost answer is retried with the same Idempotency-Key, a new click gets a new one, and a decline shows its reason', async () => {
+  const keys: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/top-ups')) keys.push(r.headers()['idempotency-key']);
+  });
+  let dropped = false;
+  await page.route('**/top-ups', (route) => (dropped ? route.continue() : ((dropped = true), route.abort('connectionreset'))));
+  await region('Top Up Now').getByRole('button', { name: 'Top up credits' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Top up credits' });
+  await dialog.getByLabel('Credits').fill('500');
+  await dialog.getByRole('button', { name: 'Continue to payment' }).click();
+  await dialog.getByText(/Continue to try again\.$/).waitFor();
+  await dialog.getByRole('button', { name: 'Continue to payment' }).click();
+  await region('Top Up Now').getByText('Credits topped up successfully.').waitFor();
+  await page.unroute('**/top-ups');
+  expect(keys).toHaveLength(2);
+  expect(keys[1]).toBe(keys[0]);
+
+  await expectStatus(stack.http.put(`/v1/orgs/${org}/payment-method`, stack.token('owner', org), { paymentMethodId: 'pm_card_chargeDeclined' }), 200);
+  await region('Top Up Now').getByRole('button', { name: 'Top up credits' }).click();
+  await dialog.getByRole('button', { name: 'Continue to payment' }).click();
+  await dialog.getByRole('alert').getByText('Your card was declined.').waitFor();
+  expect(keys).toHaveLength(3);
+  expect(keys[2]).not.toBe(keys[0]);
+  await page.keyboard.press('Escape');
+  await expectStatus(stack.http.put(`/v1/orgs/${org}/payment-method`, stack.token('owner', org), { paymentMethodId: 'pm_card_visa' }), 200);
+});
+
+test('keyboard only: Tab reaches Top Up Now, Enter opens its dialog, Escape closes it', async () => {
+  await page.reload();
+  await region('Agents').waitFor();
+  const button = region('Top Up Now').getByRole('button', { name: 'Top up credits' });
+  for (let i = 0; i < 30 && !(await button.evaluate((el) => el === el.ownerDocument.activeElement)); i++) await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Top up credits' });
+  await dialog.waitFor();
+  expect(await dialog.getByLabel('Credits').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+});
+
 test('an agent is set to Stop with a monthly limit', async () => {
   const row = region('Agents').getByRole('row', { name: /agent-1/ });
   await row.getByLabel('Monthly limit').fill('2000');
@@ -111,6 +152,7 @@ test('an agent is set to Stop with a monthly limit', async () => {
 test("the owner's page: a screenshot for the README", async () => {
   await page.reload();
   await region('Activity').getByRole('listitem').first().waitFor();
+  await region('Auto-Recharge').getByText(/^With these settings over the last 30 days/).waitFor();
   await page.screenshot({ path: path.join(PROJECT_ROOT, 'docs', 'portal-owner.png'), fullPage: true });
 });
 
