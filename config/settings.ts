@@ -27,7 +27,7 @@ export interface Settings {
     livenessGraceMs: number;
   };
   authJwtSecret: string;
-  stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined };
+  stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined; publishableKey: string | undefined };
   /** Sandbox provider only: latency added after a charge is recorded (to exercise crashes mid-charge). */
   sandboxChargeDelayMs: number;
   priceBook: PriceBook;
@@ -88,6 +88,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       // The sandbox signs its own webhooks; with a Stripe key the real endpoint secret is required.
       webhookSecret: env.STRIPE_WEBHOOK_SECRET || (env.STRIPE_SECRET_KEY ? '' : SANDBOX_WEBHOOK_SECRET),
       apiBase: env.STRIPE_API_BASE || undefined,
+      // The billing portal's Stripe.js needs it for 3-D Secure with Stripe.
+      publishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     },
     sandboxChargeDelayMs: int(env, 'SANDBOX_CHARGE_DELAY_MS', 0),
     priceBook,

@@ -8,23 +8,23 @@ import { authorizeOrg, PEOPLE, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
 import { CODE_TTL_MS, cookieValue, createPortalCode, exchangePortalCode, PORTAL_COOKIE, portalCaller, type PortalRole } from '../portalSessions';
+import { portalCsp } from '../portalHeaders';
 import { parse } from '../schemas';
 
 export const PORTAL_DIST = path.join(PROJECT_ROOT, 'portal', 'dist');
 
 const LINK_REFUSED = () => new ApiError(401, 'portal_link_invalid', 'This portal link is invalid, expired or already used. Ask for a new link.');
 
-export function portalRoutes({ orgs, db, schemas, settings, selfUrl }: ApiContext): Router {
+export function portalRoutes({ orgs, db, schemas, settings, selfUrl, payments }: ApiContext): Router {
   const router = Router();
   const { publicUrl, sessionTtlMs, frameAncestors } = settings.portal;
   const baseUrl = () => publicUrl ?? selfUrl();
+  const stripeKey = payments.name === 'stripe' ? (settings.stripe.publishableKey ?? null) : null;
+  const csp = portalCsp(frameAncestors, payments.name === 'stripe');
 
   /** No inline script, nothing from elsewhere; who may frame the page is the operator's choice. */
   function securityHeaders(res: Response): void {
-    res.setHeader(
-      'Content-Security-Policy',
-      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${frameAncestors}`,
-    );
+    res.setHeader('Content-Security-Policy', csp);
     // The link's one-time code must not travel on in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -64,7 +64,8 @@ export function portalRoutes({ orgs, db, schemas, settings, selfUrl }: ApiContex
   async function sessionView(sessionId: string) {
     const caller = await portalCaller(db, sessionId);
     if (!caller) throw LINK_REFUSED();
-    return { org: caller.org, role: caller.role };
+    // With Stripe the page confirms 3-D Secure with Stripe.js, which needs the publishable key.
+    return { org: caller.org, role: caller.role, stripePublishableKey: stripeKey };
   }
 
   const page = express.static(PORTAL_DIST, { index: 'index.html', maxAge: 0 });

@@ -8,6 +8,8 @@ export type Agent = BillingSummary['agents'][number];
 export interface Session {
   org: string;
   role: 'owner' | 'member';
+  /** Set when payments go through Stripe: 3-D Secure is then Stripe.js's. */
+  stripePublishableKey: string | null;
 }
 
 export interface PriceBook {

@@ -45,9 +45,9 @@ test('who chooses the role: service and ops choose, people get their own, a memb
   const member = stack.token('member', org);
   await expectStatus(stack.http.post(`/v1/orgs/${org}/portal-sessions`, member, { role: 'owner' }), 403);
   const mine = await expectStatus(stack.http.post(`/v1/orgs/${org}/portal-sessions`, member, {}), 201);
-  expect((await exchange(mine.url)).body).toEqual({ org, role: 'member' });
+  expect((await exchange(mine.url)).body).toEqual({ org, role: 'member', stripePublishableKey: null });
   const owners = await expectStatus(stack.http.post(`/v1/orgs/${org}/portal-sessions`, stack.token('owner', org), {}), 201);
-  expect((await exchange(owners.url)).body).toEqual({ org, role: 'owner' });
+  expect((await exchange(owners.url)).body).toEqual({ org, role: 'owner', stripePublishableKey: null });
   await expectStatus(stack.http.post(`/v1/orgs/${org}/portal-sessions`, stack.token('owner', other), {}), 403);
   await expectStatus(stack.http.post(`/v1/orgs/${org}/portal-sessions`, stack.token('service'), { role: 'ops' }), 422);
 });

@@ -6,7 +6,7 @@ import { api, ApiFailure, orgPath } from '../api';
 import { credits, money } from '../format';
 import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type BillingSummary, type PriceBook } from '../types';
-import { AUTHENTICATED, type ThreeDSecureDialog } from './three-d-secure-dialog';
+import { AUTHENTICATED, type AuthenticationOutcome, type ThreeDSecureDialog } from './three-d-secure-dialog';
 import './three-d-secure-dialog';
 
 type Message = { kind: 'status' | 'alert'; text: string } | undefined;
@@ -22,6 +22,7 @@ export class TopUpSection extends LightElement {
     billing: { attribute: false },
     priceBook: { attribute: false },
     owner: { attribute: false },
+    stripeKey: { attribute: false },
     amount: { state: true },
     message: { state: true },
     dialogMessage: { state: true },
@@ -31,6 +32,7 @@ export class TopUpSection extends LightElement {
   declare billing: BillingSummary;
   declare priceBook: PriceBook;
   declare owner: boolean;
+  declare stripeKey: string | null;
   declare amount: number;
   declare message: Message;
   declare dialogMessage: Message;
@@ -43,12 +45,12 @@ export class TopUpSection extends LightElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener(AUTHENTICATED, (e) => {
-      const outcome = (e as CustomEvent<string>).detail;
-      if (outcome === 'completed') {
+      const outcome = (e as CustomEvent<AuthenticationOutcome>).detail;
+      if (outcome.completed) {
         this.awaitingCredits = true;
         this.message = { kind: 'status', text: 'Payment authenticated. Your credits arrive in a moment.' };
       } else {
-        this.message = { kind: 'alert', text: 'Authentication failed. The payment was not completed.' };
+        this.message = { kind: 'alert', text: `Authentication failed. The payment was not completed.${outcome.reason ? ` ${outcome.reason}` : ''}` };
       }
       changed(this);
     });
@@ -128,7 +130,7 @@ export class TopUpSection extends LightElement {
             </div>
           </form>
         </dialog>
-        <three-d-secure-dialog></three-d-secure-dialog>
+        <three-d-secure-dialog .stripeKey=${this.stripeKey}></three-d-secure-dialog>
       </section>
     `;
   }
