@@ -1,6 +1,9 @@
 // Debian's Chromium driven by playwright-core (Playwright's own browser download does not work
 // here), opening the portal the way a customer does: from a link a backend asked for.
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../config/paths';
 import type { Stack } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,4 +37,10 @@ export async function openPortal(browser: Browser, url: string, viewport = { wid
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(url);
   return { page, requests, close: () => context.close() };
+}
+
+/** The README's screenshots: written to docs/ with UPDATE_SCREENSHOTS=1, else to the temp dir, so
+ * a test run does not change committed files. */
+export function screenshotPath(name: string): string {
+  return path.join(process.env.UPDATE_SCREENSHOTS === '1' ? path.join(PROJECT_ROOT, 'docs') : os.tmpdir(), name);
 }

@@ -1,10 +1,8 @@
 // Who sees what in the portal: a member's controls are all disabled, a tampered or used link gets
 // no data, and an agency's owner manages a sub-account's allocation with its estimate as they type.
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { PROJECT_ROOT } from '../../config/paths';
 import { createOrg, expectStatus } from '../helpers/billing';
-import { launchBrowser, openPortal, portalLink, type OpenedPortal } from '../helpers/browser';
+import { launchBrowser, openPortal, portalLink, screenshotPath, type OpenedPortal } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 
 const OWNER_ONLY = 'Only the organization owner can manage auto-recharge.';
@@ -83,7 +81,7 @@ test("an agency's owner sets a sub-account's allocation, with its estimate as th
   await dialog.getByText("Paid by the agency's card pm_card_visa.").waitFor();
   await dialog.getByText('Agencies can monitor sub-accounts but cannot manage their auto-recharge.').waitFor();
   await dialog.getByText('3 recharges used this month', { exact: false }).waitFor();
-  await page.screenshot({ path: path.join(PROJECT_ROOT, 'docs', 'portal-account-manager.png') });
+  await page.screenshot({ path: screenshotPath('portal-account-manager.png') });
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.getByText(/^Auto allocation saved: \$17\.00 a month/).waitFor();
 });

@@ -1,12 +1,10 @@
 // The owner's billing portal in Chromium, driven by accessible names: auto-recharge stored, a
 // recharge shown live, Top Up Now, a 3-D Secure top-up credited once, an agent set to Stop, the
 // payment-method refusal, a 375 px layout, and no request leaving 127.0.0.1.
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../config/paths';
 import { ENABLE_REFUSAL_MESSAGES } from '../../domain/autoRecharge';
 import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
-import { launchBrowser, openPortal, portalLink, type OpenedPortal } from '../helpers/browser';
+import { launchBrowser, openPortal, portalLink, screenshotPath, type OpenedPortal } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 
 /** The bound for a change to show without a reload. */
@@ -153,7 +151,7 @@ test("the owner's page: a screenshot for the README", async () => {
   await page.reload();
   await region('Activity').getByRole('listitem').first().waitFor();
   await region('Auto-Recharge').getByText(/^With these settings over the last 30 days/).waitFor();
-  await page.screenshot({ path: path.join(PROJECT_ROOT, 'docs', 'portal-owner.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('portal-owner.png'), fullPage: true });
 });
 
 test('readable at 375 px: nothing wider than the screen', async () => {
