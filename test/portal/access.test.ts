@@ -1,7 +1,9 @@
 // Who sees what in the portal: a member's controls are all disabled, a tampered or used link gets
-// no data, and an agency's owner manages a sub-account's allocation with its estimate as they type.
+// no data, an agency's owner manages a sub-account's allocation with its estimate as they type;
+// and what a recharge can leave: one waiting for 3-D Secure, auto-recharge disabled by declines.
 import type { Browser } from 'playwright-core';
-import { createOrg, expectStatus } from '../helpers/billing';
+import { DISABLED_AFTER_FAILURES_MESSAGE } from '../../domain/autoRecharge';
+import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
 import { launchBrowser, openPortal, portalLink, screenshotPath, type OpenedPortal } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -13,7 +15,8 @@ let browser: Browser;
 const opened: OpenedPortal[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Declined recharges are retried at once, so three declines disable auto-recharge within the test.
+  stack = await startStack({ AUTO_RECHARGE_RETRY_DELAY_MS: '100' });
   browser = await launchBrowser();
 });
 
@@ -84,4 +87,36 @@ test("an agency's owner sets a sub-account's allocation, with its estimate as th
   await page.screenshot({ path: screenshotPath('portal-account-manager.png') });
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.getByText(/^Auto allocation saved: \$17\.00 a month/).waitFor();
+});
+
+test('a recharge waiting for 3-D Secure shows the entry point to the same dialog, and completing it credits once', async () => {
+  const org = await createOrg(stack, { planCredits: 100, paymentMethodId: 'pm_card_authenticationRequired', autoRecharge: { thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 2 } });
+  const { page } = await open(await portalLink(stack, org, 'owner'));
+  await postUsage(stack, org, messages(60));
+  const topUp = page.getByRole('region', { name: 'Top Up Now' });
+  await topUp.getByText('A payment of 500 credits is waiting for authentication.').waitFor({ timeout: 10_000 });
+  await topUp.getByRole('button', { name: 'Authenticate payment' }).click();
+  await page.getByRole('dialog', { name: 'Authenticate payment' }).getByRole('button', { name: 'Complete authentication' }).click();
+  await topUp.getByText('Credits topped up successfully.').waitFor({ timeout: 10_000 });
+  const after = await settled(stack, org);
+  expect(after.availableCredits).toBe(40 + 500);
+  expect(after.autoRecharge.rechargesUsedThisMonth).toBe(1);
+});
+
+test('auto-recharge disabled by declines shows the disabled text and the way back', async () => {
+  const org = await createOrg(stack, { planCredits: 100, paymentMethodId: 'pm_card_chargeDeclined', autoRecharge: { thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 } });
+  const { page } = await open(await portalLink(stack, org, 'owner'));
+  await postUsage(stack, org, messages(60));
+  const section = page.getByRole('region', { name: 'Auto-Recharge' });
+  const banner = section.getByRole('alert').filter({ hasText: DISABLED_AFTER_FAILURES_MESSAGE });
+  await banner.waitFor({ timeout: 20_000 });
+  await banner.getByText('Update the card below', { exact: false }).waitFor();
+  await section.getByLabel('New card (payment method id)').fill('pm_card_visa');
+  await section.getByRole('button', { name: 'Update card' }).click();
+  await section.getByText('Card updated.', { exact: false }).waitFor();
+  await section.getByLabel('Enable auto-recharge').check();
+  await section.getByRole('button', { name: 'Save' }).click();
+  await section.getByText('Auto-recharge settings updated.').waitFor();
+  await banner.waitFor({ state: 'detached', timeout: 10_000 });
+  expect((await summary(stack, org)).autoRecharge).toMatchObject({ enabled: true, disabledReason: null });
 });
