@@ -31,6 +31,8 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 # dist/workflows must be present: the worker resolves '../workflows' from dist/worker at start.
 COPY --from=build /app/dist ./dist
+# The billing portal, built by Vite (lit is bundled into it: no runtime dependency).
+COPY --from=build /app/portal/dist ./portal/dist
 # Read at start from the project root (the parent of dist/): migrations and the price book.
 COPY migrations ./migrations
 COPY config/price-book.json ./config/price-book.json

@@ -31,6 +31,10 @@ export const RULES = {
   readWebhookEndpoints: { roles: [...PEOPLE, 'ops'], agency: true },
   /** The owner's e-mail address is the organization's own business. */
   readNotificationSettings: { roles: [...PEOPLE, 'ops'], agency: false },
+  /** A portal link: a backend (service, ops) for anyone, people for themselves. */
+  openPortal: { roles: [...PEOPLE, 'service', 'ops'], agency: false },
+  /** Completing 3-D Secure in the sandbox, as the customer's browser would. */
+  authenticatePayment: { roles: [...PEOPLE, 'ops'], agency: false },
 } satisfies Record<string, Rule>;
 
 /** A scoped service or ops token stands to its own organization only: agency rights are people's. */

@@ -1,10 +1,13 @@
-// Bearer JWT (HS256) authentication: who is calling, in which role, for which organization.
+// Bearer JWT (HS256) authentication, or the billing portal's session cookie: who is calling, in
+// which role, for which organization.
 import { createSecretKey } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import type { Pool } from 'pg';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { PEOPLE } from './access';
 import { ApiError } from './errors';
+import { cookieValue, PORTAL_COOKIE, portalCaller } from './portalSessions';
 
 export const ROLES = ['owner', 'member', 'service', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,13 +28,34 @@ export function signToken(claims: Caller, secret: string, expiresInSeconds = 360
   return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: expiresInSeconds });
 }
 
-export function authenticate(secret: string): RequestHandler {
+/** The header the portal page sends with every change: a cross-site form or image cannot set it (CSRF). */
+export const PORTAL_HEADER = 'x-portal';
+
+/** A portal session maps to a caller exactly as a JWT would, so every /v1 rule applies unchanged. */
+async function sessionCaller(req: Request, db: Pool, sessionId: string): Promise<Caller> {
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.header(PORTAL_HEADER) !== '1') {
+    throw new ApiError(403, 'portal_header_required', 'Changes made with the portal session need the X-Portal: 1 header.');
+  }
+  const caller = await portalCaller(db, sessionId);
+  if (!caller) throw new ApiError(401, 'unauthorized', 'The portal session has expired or is invalid; open a new portal link.');
+  return caller;
+}
+
+export function authenticate(secret: string, db: Pool): RequestHandler {
   // A key object made once: given a string, jsonwebtoken first tries (and fails) to parse it as a
   // public key on every request, which was the API's largest single cost under load.
   const key = createSecretKey(Buffer.from(secret));
   return (req, _res, next) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
+    const sessionId = match ? undefined : cookieValue(req.headers.cookie, PORTAL_COOKIE);
+    if (sessionId) {
+      sessionCaller(req, db, sessionId).then((caller) => {
+        req.caller = caller;
+        next();
+      }, next);
+      return;
+    }
     if (!match) return next(new ApiError(401, 'unauthorized', 'A bearer token is required.'));
     let payload: unknown;
     try {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { RequestSchemas } from './schemas';
 
-type Role = 'owner' | 'member' | 'service' | 'ops' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
+type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -17,7 +17,7 @@ interface Operation {
   responses: Record<number, string>;
 }
 
-const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token', 403: 'not allowed for this caller', 404: 'unknown organization' };
+const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: 'not allowed for this caller', 404: 'unknown organization' };
 
 export function operations(s: RequestSchemas): Operation[] {
   const org = '/v1/orgs/{org}';
@@ -62,6 +62,18 @@ export function operations(s: RequestSchemas): Operation[] {
         200: '{burnRateCreditsPerDay (0.1 credit), daysUntilThreshold (null: auto-recharge off or no burn), daysUntilEmpty (0: nothing available; null: no burn), projectedRechargesThisPeriod (used ones included, bounded by the cap), capReachedBeforeRenewal, basis: {from, to}}; days are rounded down to 0.1',
       },
     },
+    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD, at most 366 days apart)' } },
+    { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
+    {
+      method: 'post',
+      path: `${org}/portal-sessions`,
+      summary: 'Open the billing portal: a link with a one-time code (valid 60 s, once) that the page exchanges for a session cookie lasting PORTAL_SESSION_TTL_MS',
+      who: ['owner', 'member', 'service', 'ops'],
+      body: s.portalSession,
+      responses: { 201: '{url, expiresAt}: expiresAt is when the link stops working; the session then lasts PORTAL_SESSION_TTL_MS', 403: 'not this organization, or a member asking for owner', 422: 'invalid body' },
+    },
+    { method: 'post', path: '/portal/session', summary: "Exchange a portal link's one-time code for an HttpOnly, SameSite=Strict session cookie", who: ['the portal page (one-time code or session cookie)'], body: s.portalCode, responses: { 201: '{org, role, stripePublishableKey (null: the sandbox)}; Set-Cookie: portal_session', 401: 'portal_link_invalid: tampered, expired or used', 422: 'malformed code' } },
+    { method: 'get', path: '/portal/session', summary: "The portal session's organization and role", who: ['the portal page (one-time code or session cookie)'], responses: { 200: '{org, role, stripePublishableKey}', 401: 'portal_link_invalid: no session, or expired' } },
     { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
@@ -76,6 +88,7 @@ export function operations(s: RequestSchemas): Operation[] {
     ...notificationOperations(s, org),
     { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid_signature, or invalid_event: signed but not an event we can use' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
+    { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: ['anyone'], responses: { 200: 'text exposition format' } },
@@ -131,6 +144,7 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
       ...Object.entries((op.query ? jsonSchema(op.query).properties : {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
     ];
     const authenticated = op.path.startsWith('/v1/') && op.path !== '/v1/stripe/webhook';
+    const portalCookie = authenticated ? [{ portalSession: [] }] : [];
     const responses: Record<string, unknown> = {};
     const bodyErrors = op.body ? { 415: 'unsupported_media_type: the body is not sent as Content-Type: application/json' } : {};
     for (const [code, description] of Object.entries({ ...(authenticated ? ERRORS : {}), ...bodyErrors, ...op.responses })) {
@@ -139,7 +153,7 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       description: `Who: ${op.who.join(', ')}.`,
-      ...(authenticated ? { security: [{ bearer: [] }] } : {}),
+      ...(authenticated ? { security: [{ bearer: [] }, ...portalCookie] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       responses,
@@ -148,7 +162,13 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
   return {
     openapi: '3.1.0',
     info: { title: 'Credits billing', version: '1', description: 'Prepaid credits, plan allowances, usage metering and auto-recharge.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256): sub, role, org' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256): sub, role, org' },
+        // Changes (anything but GET) with the cookie also need the X-Portal: 1 header (CSRF defence).
+        portalSession: { type: 'apiKey', in: 'cookie', name: 'portal_session', description: 'The billing portal session; non-GET requests also need X-Portal: 1' },
+      },
+    },
     paths,
   };
 }

@@ -86,6 +86,24 @@ export const agentBody = z.strictObject({
   whenPlanExhausted: z.enum(['stop', 'use_balance']),
 });
 
+export const portalSessionBody = z.strictObject({
+  role: z.enum(['owner', 'member']).optional(),
+  /** Who the session is for, as the JWT's sub would say (logged, never trusted for access). */
+  sub: z.string().min(1).max(200).regex(PRINTABLE, 'must not contain control characters').optional(),
+});
+
+export const portalCodeBody = z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'must be a portal code') });
+
+export const sandboxAuthenticateBody = z.strictObject({ clientSecret: z.string().min(1).max(300) });
+
+const day = z.iso.date();
+
+/** Days are UTC dates; the range is at most a year. */
+export const dailyUsageQuery = z
+  .strictObject({ from: day, to: day })
+  .refine((q) => q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { message: 'the range is at most 366 days', path: ['from'] });
+
 export const orgListQuery = z.strictObject({
   autoRecharge: z.enum(AUTO_RECHARGE_STATES as [AutoRechargeState, ...AutoRechargeState[]]).optional(),
   paymentStatus: z.enum(PAYMENT_STATUSES as [PaymentStatus, ...PaymentStatus[]]).optional(),
@@ -157,6 +175,10 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     agent: agentBody,
     topUp: topUpBody(minTopUpCredits),
     allocation: allocationBody,
+    portalSession: portalSessionBody,
+    portalCode: portalCodeBody,
+    sandboxAuthenticate: sandboxAuthenticateBody,
+    dailyUsage: dailyUsageQuery,
     createWebhookEndpoint: webhookEndpoint.create,
     updateWebhookEndpoint: webhookEndpoint.update,
     notificationSettings: notificationSettingsBody,

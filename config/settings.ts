@@ -27,12 +27,19 @@ export interface Settings {
     livenessGraceMs: number;
   };
   authJwtSecret: string;
-  stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined };
+  stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined; publishableKey: string | undefined };
   /** Sandbox provider only: latency added after a charge is recorded (to exercise crashes mid-charge). */
   sandboxChargeDelayMs: number;
   priceBook: PriceBook;
   rules: BillingRules;
   notifications: NotificationSettings;
+  portal: {
+    /** The service's address as browsers reach it (behind a proxy); unset: the API's own URL. */
+    publicUrl: string | undefined;
+    sessionTtlMs: number;
+    /** The CSP frame-ancestors of /portal: who may embed the page. */
+    frameAncestors: string;
+  };
 }
 
 
@@ -81,6 +88,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       // The sandbox signs its own webhooks; with a Stripe key the real endpoint secret is required.
       webhookSecret: env.STRIPE_WEBHOOK_SECRET || (env.STRIPE_SECRET_KEY ? '' : SANDBOX_WEBHOOK_SECRET),
       apiBase: env.STRIPE_API_BASE || undefined,
+      // The billing portal's Stripe.js needs it for 3-D Secure with Stripe.
+      publishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
     },
     sandboxChargeDelayMs: int(env, 'SANDBOX_CHARGE_DELAY_MS', 0),
     priceBook,
@@ -102,5 +111,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
     notifications: loadNotificationSettings(env, production),
+    portal: {
+      publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : undefined,
+      sessionTtlMs: int(env, 'PORTAL_SESSION_TTL_MS', 60 * 60 * 1000),
+      frameAncestors: env.PORTAL_FRAME_ANCESTORS || "'self'",
+    },
   };
 }

@@ -1,6 +1,6 @@
 // In-process provider honouring Stripe's test payment methods; intents live in PostgreSQL so a
 // retried charge after a crash finds the intent it already made, as Stripe's idempotency keys do.
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { ChargeRequest, PaymentIntentState, PaymentProvider } from './provider';
 
@@ -107,6 +107,15 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async attachPaymentMethod(): Promise<void> {
     // Every pm_ id is a card here; the charge decides what it does.
+  }
+
+  /** The organization of an intent, when the client secret is its own (compared in constant time). */
+  async intentOrg(paymentIntentId: string, clientSecret: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const digest = (text: string) => createHash('sha256').update(text).digest();
+    return timingSafeEqual(digest(row.client_secret), digest(clientSecret)) ? row.org_id : undefined;
   }
 
   /**

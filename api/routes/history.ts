@@ -1,4 +1,4 @@
-// The ledger and the events, read from PostgreSQL, newest first, with cursor pagination. Every write
+// The ledger, the daily usage series and the events, read from PostgreSQL, newest first, with cursor pagination. Every write
 // commits before its answer, so a read after a 202 or 200 reflects it.
 import { Router } from 'express';
 import { authorizeOrg, RULES } from '../access';
@@ -31,6 +31,23 @@ export function historyRoutes({ orgs, db, schemas }: ApiContext): Router {
     );
     const events = rows.slice(0, limit);
     res.json({ events, nextCursor: rows.length > limit ? events[events.length - 1].id : null });
+  });
+
+  /** Credits used per UTC day, plan and wallet apart, every day of the range (zero included), for charts. */
+  router.get('/v1/orgs/:org/usage/daily', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
+    const { from, to } = parse(schemas.dailyUsage, req.query, 'query');
+    const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
+      `SELECT to_char(d, 'YYYY-MM-DD') AS date,
+         COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'plan'), 0)::bigint AS plan,
+         COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'top_up'), 0)::bigint AS wallet
+       FROM generate_series($2::date, $3::date, interval '1 day') AS d
+       LEFT JOIN ledger_entries l ON l.org_id = $1 AND l.kind = 'usage'
+         AND l.at >= d AT TIME ZONE 'UTC' AND l.at < (d + interval '1 day') AT TIME ZONE 'UTC'
+       GROUP BY d ORDER BY d`,
+      [org.id, from, to],
+    );
+    res.json({ days: rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), walletCredits: Number(r.wallet) })) });
   });
 
   return router;

@@ -5,7 +5,7 @@ import type { TopUp } from '../../domain/state';
 import { findTopUp } from '../../ledger/topUps';
 import { SandboxPaymentProvider } from '../../payments/sandbox';
 import { topUpUpdate } from '../../workflows/messages';
-import { authorizeGlobal, authorizeOwner } from '../access';
+import { authorizeGlobal, authorizeOrg, authorizeOwner, RULES } from '../access';
 import { MAX_BODY } from '../bodyLimits';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
@@ -63,7 +63,22 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
   router.post('/v1/sandbox/payment-intents/:id/confirm', async (req, res) => {
     if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
     authorizeGlobal(req, 'ops', 'Only operators for every organization can play the customer in the sandbox.');
-    const completed = await payments.completeAuthentication(req.params.id);
+    res.json(await completeAuthentication(payments, req.params.id));
+  });
+
+  /** What Stripe.js does in the customer's browser: the client secret is the proof, no operator token. */
+  router.post('/v1/sandbox/payment-intents/:id/authenticate', async (req, res) => {
+    if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
+    const { clientSecret } = parse(schemas.sandboxAuthenticate, req.body);
+    const orgId = await payments.intentOrg(req.params.id, clientSecret);
+    if (!orgId) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
+    await authorizeOrg(req, orgs, orgId, RULES.authenticatePayment);
+    res.json(await completeAuthentication(payments, req.params.id));
+  });
+
+  /** Confirms a sandbox intent waiting for 3-D Secure and delivers the signed webhook Stripe would send. */
+  async function completeAuthentication(payments: SandboxPaymentProvider, intentId: string) {
+    const completed = await payments.completeAuthentication(intentId);
     if (!completed) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
     const { intent, confirmed } = completed;
     // Already succeeded, canceled or failed: nothing happened, so no webhook either.
@@ -91,8 +106,8 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
       headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, settings.stripe.webhookSecret) },
       body: payload,
     });
-    res.json({ paymentIntent: { id: intent.id, status: intent.status }, webhookDelivered: delivery.ok });
-  });
+    return { paymentIntent: { id: intent.id, status: intent.status }, webhookDelivered: delivery.ok };
+  }
 
   return router;
 }

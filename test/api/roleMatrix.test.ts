@@ -45,6 +45,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/orgs/{sub}/auto-recharge/simulate', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/forecast', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/ledger', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/usage/daily', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/price-book', allowed: CALLERS },
+  // People open their own organization's portal; a backend (service, ops) any it may act for.
+  { method: 'POST', path: '/v1/orgs/{sub}/portal-sessions', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps'] },
   { method: 'GET', path: '/v1/orgs/{sub}/events', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops', 'agencyOps'] },
   { method: 'PUT', path: '/v1/orgs/{agency}/sub-accounts/{sub}/auto-allocation', allowed: ['agencyOwner'] },
@@ -59,6 +63,8 @@ const ROUTES: Route[] = [
   { method: 'PUT', path: '/v1/orgs/{sub}/notifications', allowed: OWNER_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/notifications', allowed: ['owner', 'member', 'ops', 'scopedOps'] },
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
+  // The client secret decides (no intent has this one): every caller meets validation, then 404.
+  { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/authenticate', allowed: CALLERS },
 ];
 
 beforeAll(async () => {

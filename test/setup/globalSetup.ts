@@ -1,5 +1,5 @@
-// Starts one Temporal dev server, creates a fresh test database and bundles the workflows once;
-// test files reach them through the TEST_* variables.
+// Starts one Temporal dev server, creates a fresh test database, bundles the workflows and builds
+// the billing portal once; test files reach them through the TEST_* variables.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../db/migrate';
 import { findTemporalCli, installTemporalCli, startDevServer } from '../../worker/temporalCli';
+import { buildPortalIfStale } from './portalBuild';
 
 /** A database of this run's own (concurrent runs never share one), dropped by globalTeardown. */
 async function createDatabase(serverUrl: string, name: string): Promise<string> {
@@ -29,6 +30,7 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 export const TEST_POSTGRES_SERVER_URL = process.env.TEST_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export default async function globalSetup(): Promise<void> {
+  buildPortalIfStale();
   const databaseName = `credits_billing_test_${process.pid}_${Date.now()}`;
   const [databaseUrl, devServer, bundle] = await Promise.all([
     createDatabase(TEST_POSTGRES_SERVER_URL, databaseName),

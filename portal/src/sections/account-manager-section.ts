@@ -1,0 +1,121 @@
+// "Account Manager" (agencies): the sub-accounts, their monthly auto allocation with its estimate
+// as you type, and their auto-recharge, which the agency sees but cannot change.
+import { html } from 'lit';
+import { allocationChargeCents } from '../../../domain/allocation';
+import { api, orgPath } from '../api';
+import { credits, dateTime, money } from '../format';
+import { LightElement } from '../light';
+import { AGENCY_READ_ONLY, changed, OWNER_ONLY, type BillingSummary, type PriceBook, type SubAccount } from '../types';
+
+type Message = { kind: 'status' | 'alert'; text: string } | undefined;
+
+export class AccountManagerSection extends LightElement {
+  static override properties = {
+    org: { attribute: false },
+    subAccounts: { attribute: false },
+    priceBook: { attribute: false },
+    owner: { attribute: false },
+    paymentMethod: { attribute: false },
+    selected: { state: true },
+    subBilling: { state: true },
+    basic: { state: true },
+    premium: { state: true },
+    message: { state: true },
+  };
+  declare org: string;
+  declare subAccounts: SubAccount[];
+  declare priceBook: PriceBook;
+  declare owner: boolean;
+  declare paymentMethod: { id: string } | null;
+  declare selected: SubAccount | undefined;
+  declare subBilling: BillingSummary | undefined;
+  declare basic: number;
+  declare premium: number;
+  declare message: Message;
+
+  private get dialog(): HTMLDialogElement {
+    return this.querySelector<HTMLDialogElement>('#allocation-dialog')!;
+  }
+
+  private async manage(sub: SubAccount): Promise<void> {
+    this.selected = sub;
+    this.basic = 0;
+    this.premium = 0;
+    this.message = undefined;
+    this.subBilling = undefined;
+    await this.updateComplete;
+    this.dialog.showModal();
+    try {
+      this.subBilling = (await api<BillingSummary>('GET', orgPath(sub.id, '/billing'))).body;
+    } catch {
+      this.subBilling = undefined;
+    }
+  }
+
+  private async save(event: Event): Promise<void> {
+    event.preventDefault();
+    const sub = this.selected!;
+    try {
+      const { body } = await api('PUT', orgPath(this.org, `/sub-accounts/${encodeURIComponent(sub.id)}/auto-allocation`), { basicMinutes: this.basic, premiumMinutes: this.premium });
+      const next = body.nextRunAt ? `, next on ${dateTime(body.nextRunAt)}` : '';
+      this.message = { kind: 'status', text: `Auto allocation saved: ${money(body.estimatedMonthlyChargeCents)} a month${next}.` };
+      changed(this);
+    } catch (err) {
+      this.message = { kind: 'alert', text: (err as Error).message };
+    }
+  }
+
+  private subAutoRecharge() {
+    const ar = this.subBilling?.autoRecharge;
+    if (!ar) return '';
+    return html`<div class="read-only">
+      <h3>Auto-recharge of this sub-account</h3>
+      <p>${ar.enabled ? 'On' : 'Off'} · threshold ${credits(ar.thresholdCredits)} credits · recharge ${credits(ar.rechargeCredits)} credits · ${ar.rechargesUsedThisMonth}/${ar.maxRechargesPerMonth} recharges used this month</p>
+      <p class="note">${AGENCY_READ_ONLY}</p>
+    </div>`;
+  }
+
+  override render() {
+    const off = !this.owner;
+    const minutes = (set: (n: number) => void) => (e: Event) => set(Math.max(0, Math.floor(Number((e.target as HTMLInputElement).value) || 0)));
+    const estimate = allocationChargeCents({ basicMinutes: this.basic ?? 0, premiumMinutes: this.premium ?? 0 }, this.priceBook.allocationRates, this.priceBook.creditPricePer1000Cents);
+    return html`
+      <section aria-labelledby="am-heading">
+        <h2 id="am-heading">Account Manager</h2>
+        ${off ? html`<p class="note">${OWNER_ONLY}</p>` : ''}
+        <div class="table-wrap">
+          <table>
+            <thead><tr><th scope="col">Sub-account</th><th scope="col">Available credits</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>
+              ${this.subAccounts.map(
+                (sub) => html`<tr aria-label=${sub.name}>
+                  <th scope="row">${sub.name}</th>
+                  <td>${credits(sub.availableCredits)}</td>
+                  <td><button type="button" @click=${() => this.manage(sub)}>Manage auto allocation</button></td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+        <dialog id="allocation-dialog" aria-labelledby="allocation-heading">
+          <form @submit=${this.save}>
+            <h2 id="allocation-heading">Auto allocation for ${this.selected?.name ?? ''}</h2>
+            <p>Minutes bought for this sub-account every month.</p>
+            <p><label for="alloc-basic">Basic minutes</label><input id="alloc-basic" type="number" min="0" step="1" .value=${String(this.basic ?? 0)} ?disabled=${off} @input=${minutes((n) => (this.basic = n))} /></p>
+            <p><label for="alloc-premium">Premium minutes</label><input id="alloc-premium" type="number" min="0" step="1" .value=${String(this.premium ?? 0)} ?disabled=${off} @input=${minutes((n) => (this.premium = n))} /></p>
+            <p><span id="alloc-estimate-label">Estimated monthly charge</span>: <output aria-labelledby="alloc-estimate-label" aria-live="polite">${money(estimate)}</output></p>
+            <p>${this.paymentMethod ? `Paid by the agency's card ${this.paymentMethod.id}.` : 'The agency has no card on file: add one under Auto-Recharge first.'}</p>
+            ${this.message ? html`<p role=${this.message.kind} class=${this.message.kind}>${this.message.text}</p>` : ''}
+            <div class="actions">
+              <button type="submit" ?disabled=${off}>Save</button>
+              <button type="button" class="secondary" @click=${() => this.dialog.close()}>Close</button>
+            </div>
+            ${this.subAutoRecharge()}
+          </form>
+        </dialog>
+      </section>
+    `;
+  }
+}
+
+customElements.define('account-manager-section', AccountManagerSection);

@@ -1,0 +1,140 @@
+// "Auto-Recharge": the owner's settings with the price, the month's count, the simulation of the
+// settings being typed, the disabled banner and the card that is the way back from it.
+import { html } from 'lit';
+import { topUpAmountCents } from '../../../domain/pricing';
+import { api, ApiFailure, orgPath } from '../api';
+import { credits, date, dateTime, money } from '../format';
+import { LightElement } from '../light';
+import { changed, OWNER_ONLY, type BillingSummary } from '../types';
+
+interface Draft {
+  enabled: boolean;
+  thresholdCredits: number;
+  rechargeCredits: number;
+  maxRechargesPerMonth: number;
+}
+
+type Message = { kind: 'status' | 'alert'; text: string } | undefined;
+
+export class AutoRechargeSection extends LightElement {
+  static override properties = {
+    org: { attribute: false },
+    billing: { attribute: false },
+    owner: { attribute: false },
+    draft: { state: true },
+    message: { state: true },
+    cardMessage: { state: true },
+    simulation: { state: true },
+  };
+  declare org: string;
+  declare billing: BillingSummary;
+  declare owner: boolean;
+  declare draft: Draft;
+  declare message: Message;
+  declare cardMessage: Message;
+  declare simulation: string;
+  /** Typed but not saved: the 2-second refresh must not overwrite it. */
+  private dirty = false;
+  private simulationTimer: number | undefined;
+  private card = '';
+
+  override willUpdate(changes: Map<string, unknown>): void {
+    if (changes.has('billing') && !this.dirty) {
+      const { enabled, thresholdCredits, rechargeCredits, maxRechargesPerMonth } = this.billing.autoRecharge;
+      const fresh = { enabled, thresholdCredits, rechargeCredits, maxRechargesPerMonth };
+      if (JSON.stringify(fresh) !== JSON.stringify(this.draft)) {
+        this.draft = fresh;
+        this.simulate();
+      }
+    }
+  }
+
+  private edit(change: Partial<Draft>): void {
+    this.dirty = true;
+    this.draft = { ...this.draft, ...change };
+    this.message = undefined;
+    this.simulate();
+  }
+
+  /** Debounced: one simulation once typing pauses. */
+  private simulate(): void {
+    window.clearTimeout(this.simulationTimer);
+    this.simulationTimer = window.setTimeout(async () => {
+      const { thresholdCredits, rechargeCredits, maxRechargesPerMonth } = this.draft;
+      try {
+        const { body } = await api('POST', orgPath(this.org, '/auto-recharge/simulate'), { thresholdCredits, rechargeCredits, maxRechargesPerMonth });
+        const cap = body.capReachedAt ? `, cap reached on ${date(body.capReachedAt)}` : '';
+        this.simulation = `With these settings over the last 30 days: ${body.recharges} ${body.recharges === 1 ? 'recharge' : 'recharges'}, ${money(body.chargedCents)}${cap}`;
+      } catch {
+        this.simulation = '';
+      }
+    }, 400);
+  }
+
+  private async save(event: Event): Promise<void> {
+    event.preventDefault();
+    try {
+      const { body } = await api('PUT', orgPath(this.org, '/auto-recharge'), this.draft);
+      this.dirty = false;
+      this.message = { kind: 'status', text: body.message };
+      changed(this);
+    } catch (err) {
+      this.message = { kind: 'alert', text: (err as Error).message };
+    }
+  }
+
+  private async updateCard(event: Event): Promise<void> {
+    event.preventDefault();
+    try {
+      await api('PUT', orgPath(this.org, '/payment-method'), { paymentMethodId: this.card.trim() });
+      this.cardMessage = { kind: 'status', text: 'Card updated. Turn auto-recharge back on if it was disabled.' };
+      changed(this);
+    } catch (err) {
+      this.cardMessage = { kind: 'alert', text: err instanceof ApiFailure ? err.message : String(err) };
+    }
+  }
+
+  override render() {
+    const saved = this.billing.autoRecharge;
+    const d = this.draft;
+    const off = !this.owner;
+    const num = (key: keyof Omit<Draft, 'enabled'>) => (e: Event) => this.edit({ [key]: Number((e.target as HTMLInputElement).value) });
+    const message = (m: Message) => (m ? html`<p role=${m.kind} class=${m.kind}>${m.text}</p>` : html`<p role="status"></p>`);
+    return html`
+      <section aria-labelledby="ar-heading">
+        <h2 id="ar-heading">Auto-Recharge</h2>
+        ${off ? html`<p class="note">${OWNER_ONLY}</p>` : ''}
+        ${saved.disabledReason
+          ? html`<div class="banner" role="alert"><p>${saved.disabledReason}</p><p>Update the card below, then turn on "Enable auto-recharge" and save.</p></div>`
+          : ''}
+        <form @submit=${this.save}>
+          <p class="switch">
+            <input type="checkbox" id="ar-enabled" .checked=${d.enabled} ?disabled=${off} @change=${(e: Event) => this.edit({ enabled: (e.target as HTMLInputElement).checked })} />
+            <label for="ar-enabled">Enable auto-recharge</label>
+          </p>
+          <div class="fields">
+            <p><label for="ar-threshold">Recharge threshold</label><input id="ar-threshold" type="number" min="0" step="1" inputmode="numeric" .value=${String(d.thresholdCredits)} ?disabled=${off} @input=${num('thresholdCredits')} /><span class="hint">credits</span></p>
+            <p><label for="ar-amount">Recharge amount</label><input id="ar-amount" type="number" min="0" step="1" inputmode="numeric" .value=${String(d.rechargeCredits)} ?disabled=${off} @input=${num('rechargeCredits')} /><span class="hint">credits</span></p>
+            <p><label for="ar-max">Max recharges per month</label><input id="ar-max" type="number" min="1" max="100" step="1" inputmode="numeric" .value=${String(d.maxRechargesPerMonth)} ?disabled=${off} @input=${num('maxRechargesPerMonth')} /></p>
+          </div>
+          <p>${money(saved.pricePer1000CreditsCents)} per 1,000 credits · one recharge of ${credits(d.rechargeCredits)} credits costs ${money(topUpAmountCents(d.rechargeCredits, saved.pricePer1000CreditsCents))}</p>
+          <p>${saved.rechargesUsedThisMonth}/${saved.maxRechargesPerMonth} recharges used this month</p>
+          <p>Last recharged: ${dateTime(saved.lastRechargedAt)}</p>
+          <div class="actions">
+            <button type="submit" ?disabled=${off}>Save</button>
+            <p class="simulation" aria-live="polite">${this.simulation}</p>
+          </div>
+          ${message(this.message)}
+        </form>
+        <form @submit=${this.updateCard} class="card">
+          <p>${this.billing.paymentMethod ? `Card on file: ${this.billing.paymentMethod.id}` : 'No card on file.'}</p>
+          <p><label for="card-id">New card (payment method id)</label><input id="card-id" placeholder="pm_..." ?disabled=${off} @input=${(e: Event) => (this.card = (e.target as HTMLInputElement).value)} /></p>
+          <button type="submit" ?disabled=${off}>Update card</button>
+          ${message(this.cardMessage)}
+        </form>
+      </section>
+    `;
+  }
+}
+
+customElements.define('auto-recharge-section', AutoRechargeSection);

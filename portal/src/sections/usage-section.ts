@@ -1,0 +1,45 @@
+// "Billing and usage": balances, renewal, the usage chart and the burn-rate forecast.
+import { html } from 'lit';
+import { credits, date } from '../format';
+import { LightElement } from '../light';
+import type { BillingSummary, Forecast, UsageDay } from '../types';
+import { usageChart } from './usage-chart';
+
+const days = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'day' : 'days'}`;
+
+function forecastText(f: Forecast): string {
+  if (f.burnRateCreditsPerDay === 0) return 'No usage in the last 7 days: nothing to forecast.';
+  const parts = [`At the current rate of ${credits(f.burnRateCreditsPerDay)} credits a day`];
+  if (f.daysUntilThreshold !== null) parts.push(`the recharge threshold is reached in ${days(f.daysUntilThreshold)}`);
+  if (f.daysUntilEmpty !== null) parts.push(`credits run out in ${days(f.daysUntilEmpty)}`);
+  let text = `${parts.join(', ')}.`;
+  text += ` Projected recharges this period: ${f.projectedRechargesThisPeriod}.`;
+  if (f.capReachedBeforeRenewal) text += ' The monthly recharge limit will be reached before renewal.';
+  return text;
+}
+
+export class UsageSection extends LightElement {
+  static override properties = { billing: { attribute: false }, usage: { attribute: false }, forecast: { attribute: false } };
+  declare billing: BillingSummary;
+  declare usage: UsageDay[];
+  declare forecast: Forecast | null;
+
+  override render() {
+    const b = this.billing;
+    return html`
+      <section aria-labelledby="usage-heading">
+        <h2 id="usage-heading">Billing and usage</h2>
+        <dl class="figures">
+          <div><dt>Available balance</dt><dd>${credits(b.availableCredits)} credits</dd></div>
+          <div><dt>Remaining plan credits</dt><dd>${credits(b.planCredits.remaining)} of ${credits(b.planCredits.allowance)}</dd></div>
+          <div><dt>Top-up credits</dt><dd>${credits(b.topUpCredits)}</dd></div>
+          <div><dt>Next cycle renewal</dt><dd>${date(b.nextRenewalAt)}</dd></div>
+        </dl>
+        ${usageChart(this.usage)}
+        ${this.forecast ? html`<p class="forecast">${forecastText(this.forecast)}</p>` : ''}
+      </section>
+    `;
+  }
+}
+
+customElements.define('usage-section', UsageSection);

@@ -1,0 +1,53 @@
+// The API's answers the page reads (the billing summary's type is the service's own).
+import type { BillingSummary } from '../../domain/summary';
+import type { AllocationRates } from '../../domain/allocation';
+
+export type { BillingSummary };
+export type Agent = BillingSummary['agents'][number];
+
+export interface Session {
+  org: string;
+  role: 'owner' | 'member';
+  /** Set when payments go through Stripe: 3-D Secure is then Stripe.js's. */
+  stripePublishableKey: string | null;
+}
+
+export interface PriceBook {
+  creditPricePer1000Cents: number;
+  minTopUpCredits: number;
+  allocationRates: AllocationRates;
+}
+
+export interface BillingEvent {
+  id: string;
+  type: string;
+  at: string;
+  message: string;
+}
+
+export interface UsageDay {
+  date: string;
+  planCredits: number;
+  walletCredits: number;
+}
+
+export interface Forecast {
+  burnRateCreditsPerDay: number;
+  daysUntilThreshold: number | null;
+  daysUntilEmpty: number | null;
+  projectedRechargesThisPeriod: number;
+  capReachedBeforeRenewal: boolean;
+}
+
+export interface SubAccount {
+  id: string;
+  name: string;
+  availableCredits: number;
+}
+
+/** What a page section tells the page after a change: fetch everything again now. */
+export const CHANGED = 'portal-changed';
+export const changed = (el: HTMLElement) => el.dispatchEvent(new CustomEvent(CHANGED, { bubbles: true }));
+
+export const OWNER_ONLY = 'Only the organization owner can manage auto-recharge.';
+export const AGENCY_READ_ONLY = 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.';
