@@ -8,6 +8,7 @@ import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../db/migrate';
 import { findTemporalCli, installTemporalCli, startDevServer } from '../../worker/temporalCli';
+import { ensureChromium } from './chromium';
 import { buildPortalIfStale } from './portalBuild';
 
 /** A database of this run's own (concurrent runs never share one), dropped by globalTeardown. */
@@ -30,6 +31,7 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 export const TEST_POSTGRES_SERVER_URL = process.env.TEST_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export default async function globalSetup(): Promise<void> {
+  ensureChromium();
   buildPortalIfStale();
   const databaseName = `credits_billing_test_${process.pid}_${Date.now()}`;
   const [databaseUrl, devServer, bundle] = await Promise.all([
