@@ -9,7 +9,8 @@ import { ORG_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-function executable(file: string): boolean {
+/** Whether `file` exists and may be run. */
+export function executable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

@@ -1,17 +1,8 @@
 // The portal's browser tests need Debian's Chromium (Playwright's own browser download does not
 // work here). Like the Temporal CLI for `npm start`, a test run installs it when it is missing.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { executable } from '../../worker/temporalCli';
 import { CHROMIUM } from '../helpers/browser';
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function ensureChromium(): void {
   if (executable(CHROMIUM)) return;
