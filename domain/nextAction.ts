@@ -18,7 +18,7 @@ export interface Situation {
   /** Work carried from an earlier run or design (allocation notices, late usage) waits to be written. */
   carriedWork: boolean;
   /** The payment in flight, while it waits for the provider (3-D Secure, processing). */
-  waitingPayment: { checkAfter: number; expiresAt: number; updated: boolean } | null;
+  waitingPayment: { checkAfter: number; expiresAt: number; updated: boolean; cancelTried?: boolean } | null;
   paymentInFlight: boolean;
   /** The balance may have changed since the last decision (a signal, a settlement, a save, a renewal). */
   balanceCheckDue: boolean;
@@ -32,7 +32,10 @@ export function nextAction(s: Situation): DueAction {
   if (s.periodEnd !== null && s.now >= s.periodEnd) return { type: 'renew' };
   if (s.carriedWork) return { type: 'recordCarriedWork' };
   const payment = s.waitingPayment;
-  if (payment && (payment.updated || s.now >= payment.checkAfter || s.now >= payment.expiresAt)) return { type: 'checkPayment' };
+  // Expiry is due once: after the cancel was tried (a provider may refuse to cancel a payment
+  // still processing) the next check is the reconciliation's.
+  const expiryDue = payment !== null && !payment.cancelTried;
+  if (payment && (payment.updated || s.now >= payment.checkAfter || (expiryDue && s.now >= payment.expiresAt))) return { type: 'checkPayment' };
   if (s.balanceCheckDue && s.rechargeReadiness.action === 'charge') return { type: 'checkBalance' };
   // An allocation waits for the payment in flight; its date counts again once that settles.
   const allocation = s.paymentInFlight ? undefined : [...s.allocationsDue].sort((a, b) => a.nextRunAt - b.nextRunAt || (a.subAccountId < b.subAccountId ? -1 : 1))[0];
@@ -41,7 +44,7 @@ export function nextAction(s: Situation): DueAction {
   const deadlines = [
     s.periodEnd,
     payment?.checkAfter ?? null,
-    payment?.expiresAt ?? null,
+    expiryDue ? payment!.expiresAt : null,
     s.balanceCheckDue && s.rechargeReadiness.action === 'wait_until' ? s.rechargeReadiness.at : null,
     allocation?.nextRunAt ?? null,
   ].filter((d): d is number => d !== null);

@@ -42,6 +42,8 @@ export interface PendingPayment {
   idempotencyKey?: string;
   /** Epoch ms of the next reconciliation with the provider while the payment waits (a webhook may be lost). */
   checkAfter: number | null;
+  /** Past its expiry, the cancel was tried (the provider may have refused: it was still processing). */
+  cancelTried?: boolean;
 }
 
 /** An agency's monthly allocation to one sub-account. */

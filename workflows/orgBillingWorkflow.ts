@@ -41,7 +41,7 @@ function situation(org: Org): Situation {
     carriedWork: state.lateUsage.length > 0 || state.subAccountCredits.length > 0,
     waitingPayment:
       payment?.paymentIntentId && payment.checkAfter !== null
-        ? { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId) }
+        ? { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId), cancelTried: payment.cancelTried }
         : null,
     paymentInFlight: payment !== null,
     balanceCheckDue: org.balanceCheckDue,

@@ -69,3 +69,11 @@ test('continue-as-new only when nothing else is due', () => {
   expect(nextAction(situation({ continueAsNewSuggested: true }))).toEqual({ type: 'continueAsNew' });
   expect(nextAction(situation({ continueAsNewSuggested: true, balanceCheckDue: true }))).toEqual({ type: 'checkBalance' });
 });
+
+test('a payment past its expiry that the provider would not cancel is next checked at reconciliation, not at once again', () => {
+  const expired = { checkAfter: NOW + 5 * 60_000, expiresAt: NOW - 1, updated: false, cancelTried: true };
+  expect(nextAction(situation({ paymentInFlight: true, waitingPayment: expired }))).toEqual({ type: 'wait', until: NOW + 5 * 60_000 });
+  expect(nextAction(situation({ now: NOW + 5 * 60_000, paymentInFlight: true, waitingPayment: expired }))).toEqual({ type: 'checkPayment' });
+  // Before the cancel was tried, expiry is due at once.
+  expect(nextAction(situation({ paymentInFlight: true, waitingPayment: { ...expired, cancelTried: false } }))).toEqual({ type: 'checkPayment' });
+});

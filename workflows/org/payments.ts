@@ -173,7 +173,7 @@ export function noticeSubAccount(org: Org, payment: Pick<PendingPayment, 'id' | 
 /** Where a payment stands after the provider answered: settled, or waiting with a reconciliation due. */
 function applyPaymentResult(org: Org, payment: PendingPayment, result: PaymentIntentState): void {
   if (result.status === 'succeeded' || result.status === 'failed') {
-    org.state.pendingPayment = null;
+    if (org.state.pendingPayment?.id === payment.id) org.state.pendingPayment = null;
     // The balance moved (or a backoff started): decide again.
     org.balanceCheckDue = true;
     if (result.status === 'succeeded') SETTLEMENTS[payment.kind].succeeded(org, payment);
@@ -213,6 +213,7 @@ export async function checkPendingPayment(org: Org): Promise<void> {
       applyPaymentResult(org, payment, final.status === 'failed' ? current : final);
     }
   } else {
+    payment.cancelTried = true;
     const final = await cancelPayment(intentId);
     applyPaymentResult(
       org,
@@ -287,6 +288,8 @@ export async function topUp(org: Org, idempotencyKey: string, credits: number): 
   if (!inFlight()) {
     const known = await org.activities.findTopUp(org.state.orgId, idempotencyKey);
     if (known) return known.credits === credits ? known : refuse(KEY_CONFLICT, KEY_CONFLICT_MESSAGE);
+    // The validator saw no payment in flight, but one may have begun while the key was looked up.
+    if (org.state.pendingPayment && !inFlight()) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
   }
   const running = inFlight();
   if (running) {
