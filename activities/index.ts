@@ -11,6 +11,7 @@ import { readForecastSource } from '../ledger/projections';
 import { commitBilling, creditSubAccount, type BillingCommit } from '../ledger/commitBilling';
 import { handOverToPostgres, type HandedOverState } from '../ledger/orgRows';
 import { recordUsage } from '../ledger/recordUsage';
+import { loadStoredBilling } from '../ledger/storedBilling';
 import { findTopUp } from '../ledger/topUps';
 import type { PaymentProvider } from '../payments/provider';
 import { logger } from '../observability/logger';
@@ -46,6 +47,7 @@ export function createActivities({ db, payments, rules, notifications }: Activit
     },
     recordUsage: (orgId: string, events: PricedUsageEvent[]) => recordUsage(db, orgId, events),
     findTopUp: (orgId: string, idempotencyKey: string) => findTopUp(db, orgId, idempotencyKey),
+    loadStoredBilling: (orgId: string) => loadStoredBilling(db, orgId),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),
     retrievePayment: (paymentIntentId: string) => payments.retrieve(paymentIntentId),
     cancelPayment: (paymentIntentId: string) => payments.cancel(paymentIntentId),

@@ -57,6 +57,17 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   const { orgId, rules } = input;
   const state = input.state ?? initialOrgWorkflowState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12), initialOrgBilling());
   const org = newOrg(state, rules);
+  // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
+  // have been terminated or reset, and its commit versions and ledger refs must not be reused.
+  if (!input.state && wf.patched('seed-from-postgres')) {
+    const stored = await org.activities.loadStoredBilling(orgId);
+    if (stored) {
+      Object.assign(state, stored.record);
+      state.periodAnchor = stored.record.subscription?.currentPeriodEnd ?? null;
+      state.seq.commit = stored.version;
+      state.seq.ledger = stored.lastLedgerSeq;
+    }
+  }
 
   wf.setHandler(balanceLowSignal, () => {
     org.balanceCheckDue = true;

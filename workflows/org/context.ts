@@ -86,6 +86,7 @@ function orgActivities(org: Org) {
     creditSubAccount: laned(local.creditSubAccount),
     recordUsage: laned(local.recordUsage),
     findTopUp: laned(local.findTopUp),
+    loadStoredBilling: laned(local.loadStoredBilling),
     loadBillingRules: laned(local.loadBillingRules),
     chargePayment: payments.chargePayment,
     retrievePayment: payments.retrievePayment,
