@@ -38,7 +38,8 @@ export function handOverLegacyOrg(db: Pool, workflows: OrgWorkflows): (orgId: st
       return;
     }
     const deadline = Date.now() + HAND_OVER_WAIT_MS;
-    while (!(await hasBalance(db, orgId))) {
+    // The balance is written, then the run continues as the present workflow: commands wait for both.
+    while (!(await hasBalance(db, orgId)) || !(await workflows.runsPresentDesign(orgId))) {
       if (Date.now() > deadline) throw new ApiError(503, 'hand_over_pending', 'This organization is moving to the new ledger; retry shortly.', 1);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }

@@ -63,6 +63,12 @@ export class OrgWorkflows {
     }
   }
 
+  /** Whether the organization's running workflow is of the present design (a hand-over has finished). */
+  async runsPresentDesign(orgId: string): Promise<boolean> {
+    const description = await this.client.workflow.getHandle(workflowIdFor(orgId)).describe();
+    return description.type === ORG_WORKFLOW_TYPE && description.status.name === 'RUNNING';
+  }
+
   /** Asks a run of the previous design to hand over; false when no workflow runs for the organization. */
   async requestHandOver(orgId: string): Promise<boolean> {
     try {

@@ -4,7 +4,7 @@
 // present workflow (orgBillingWorkflow). Only the hand-over is new code here.
 import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
-import { NEW_AGENT } from '../../domain/agents';
+import { NEW_AGENT, type AgentSettings } from '../../domain/agents';
 import { allocationCredits, allocationIsOff } from '../../domain/allocation';
 import { allowanceViewOf, type CommittableView } from '../../domain/allowanceView';
 import {
@@ -36,6 +36,7 @@ import {
   type AllocationNotice,
   type PricedUsageEvent,
   type TopUp,
+  type Subscription,
 } from '../../domain/state';
 import { billingSummary } from '../../domain/summary';
 import { CARD_DECLINED, type PaymentIntentState } from '../../payments/provider';
@@ -470,6 +471,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   // ---- hand-over to the present design ----
 
   let handOverRequested = false;
+  /** Set once the hand-over waits for its snapshot: updates are refused from then on (the API retries them with the new run). */
+  let handingOver = false;
+  const refuseDuringHandOver = () => {
+    if (handingOver) refuse('hand_over_pending', 'This organization is moving to the new ledger; retry shortly.');
+  };
   /** Usage and allocation notices that arrive once the hand-over was asked for are carried, not applied. */
   const lateUsage: PricedUsageEvent[] = [];
   const lateNotices: AllocationNotice[] = [];
@@ -479,9 +485,11 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
   });
 
   async function handOver(): Promise<never> {
-    // Everything applied is committed first, so the balance handed over equals the ledger.
+    // Everything applied is committed first, and no update is under way, so the balance handed
+    // over equals the ledger and nothing changes the state between the snapshot and the new run.
+    handingOver = true;
     commitWaiters++;
-    await wf.condition(() => state.outbox.length === 0 && !writing);
+    await wf.condition(() => state.outbox.length === 0 && !writing && wf.allHandlersFinished());
     commitWaiters--;
     await handOverToPostgres({
       orgId,
@@ -493,7 +501,6 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       agents: state.agents,
       topUps: state.topUps,
     });
-    await wf.condition(wf.allHandlersFinished);
     const continueAsOrgBilling = wf.makeContinueAsNewFunc<typeof orgBillingWorkflow>({ workflowType: ORG_WORKFLOW_TYPE });
     return continueAsOrgBilling({ orgId, rules, state: orgWorkflowStateFrom(state, lateUsage, lateNotices) });
   }
@@ -521,6 +528,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     },
     {
       validator: (_subAccountId, minutes) => {
+        refuseDuringHandOver();
         if (!allocationIsOff(minutes) && !state.paymentMethodId) refuse('payment_method_required', 'A payment method is required for auto allocation.');
       },
     },
@@ -554,6 +562,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     },
     {
       validator: ({ idempotencyKey, credits }) => {
+        refuseDuringHandOver();
         const known = findTopUp(idempotencyKey);
         if (known) {
           if (known.credits !== credits) refuse('idempotency_key_conflict', 'This Idempotency-Key was used for a different top-up.');
@@ -581,7 +590,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     emit('subscription.updated', `Subscription is ${subscription.status} with ${subscription.planCredits} plan credits.`, { ...subscription });
     noteLowBalance();
     return summary();
-  });
+  }, { validator: (_update: Subscription) => refuseDuringHandOver() });
 
   wf.setHandler(setPaymentMethodUpdate, (paymentMethodId) => {
     state.paymentMethodId = paymentMethodId;
@@ -593,7 +602,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
       emit('payment_method.removed', 'Payment method removed.');
     }
     return summary();
-  });
+  }, { validator: (_paymentMethodId: string | null) => refuseDuringHandOver() });
 
   wf.setHandler(
     configureAutoRechargeUpdate,
@@ -607,6 +616,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     },
     {
       validator: (settings) => {
+        refuseDuringHandOver();
         if (!settings.enabled) return;
         const refusal = enableRefusal(subscriptionActive(state), state.paymentMethodId !== null);
         if (refusal) refuse(refusal, ENABLE_REFUSAL_MESSAGES[refusal]);
@@ -619,7 +629,7 @@ export async function billingOrgWorkflow(input: BillingOrgInput): Promise<void> 
     // A record, so that the allowance view in PostgreSQL is written again.
     if (wf.patched('agent-updated-event')) emit('agent.updated', `Agent ${agentId} settings updated.`, { agentId, ...settings });
     return summary();
-  });
+  }, { validator: (_agentId: string, _settings: AgentSettings) => refuseDuringHandOver() });
 
   wf.setHandler(recordsCommittedUpdate, async () => {
     const target = appendedRecords;
