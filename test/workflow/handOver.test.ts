@@ -110,3 +110,24 @@ test('a worker at start asks every running workflow of the previous design to ha
   });
   await eventually(async () => (await stack.client.workflow.getHandle(workflowIdFor(orgId)).describe()).type === ORG_WORKFLOW_TYPE);
 });
+
+test('a payment waiting for 3-D Secure in the previous design is credited once, by the present one', async () => {
+  const { orgId, handle } = await legacyOrg();
+  await handle.executeUpdate(setSubscriptionUpdate, { args: [{ status: 'active', planCredits: 100, currentPeriodEnd: inOneMonth() }] });
+  await handle.executeUpdate(setPaymentMethodUpdate, { args: ['pm_card_authenticationRequired'] });
+  const waiting = await handle.executeUpdate(topUpUpdate, { args: [{ idempotencyKey: 'carried-3ds', credits: 700 }] });
+  expect(waiting.status).toBe('requires_action');
+  await handle.executeUpdate(recordsCommittedUpdate);
+
+  const moved = await summary(stack, orgId);
+  expect(moved.pendingPayment).toMatchObject({ id: waiting.id, status: 'requires_action' });
+  const intent = await stack.db.query('SELECT id FROM sandbox_payment_intents WHERE payment_id = $1', [waiting.id]);
+  await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${intent.rows[0].id}/confirm`, stack.token('ops')), 200);
+  const s = await settled(stack, orgId);
+  expect(s.topUpCredits).toBe(700);
+  const again = await expectStatus(stack.http.post(`/v1/orgs/${orgId}/top-ups`, stack.token('owner', orgId), { credits: 700 }, { 'idempotency-key': 'carried-3ds' }), 201);
+  expect(again.topUp).toMatchObject({ id: waiting.id, status: 'succeeded' });
+  const { rows } = await stack.db.query("SELECT count(*)::int AS n FROM ledger_entries WHERE org_id = $1 AND kind = 'top_up'", [orgId]);
+  expect(rows[0].n).toBe(1);
+  await expectLedgerMatches(stack, orgId);
+});
