@@ -23,8 +23,8 @@ export class CrossingSignals {
   ) {}
 
   /** Sends in the background; a failure stays pending for the sweep that follows it. */
-  send(orgId: string, crossing: BalanceLow): void {
-    const sending = this.deliver(orgId, crossing).then(
+  send(orgId: string, crossing: BalanceLow, generation: number): void {
+    const sending = this.deliver(orgId, crossing, generation).then(
       () => void thresholdSignals.inc({ outcome: 'sent' }),
       (err) => {
         thresholdSignals.inc({ outcome: 'pending' });
@@ -49,17 +49,18 @@ export class CrossingSignals {
     await Promise.all([...this.inFlight, this.sweeping]);
   }
 
-  private async deliver(orgId: string, crossing: BalanceLow): Promise<void> {
+  private async deliver(orgId: string, crossing: BalanceLow, generation: number): Promise<void> {
     await this.workflows.signalBalanceLow(orgId, crossing);
-    await this.db.query('UPDATE balances SET signal_pending = false WHERE org_id = $1 AND signal_pending', [orgId]);
+    // Only this crossing's flag: a later one, whose signal may have failed, stays pending.
+    await this.db.query('UPDATE balances SET signal_pending = false WHERE org_id = $1 AND signal_pending AND signal_gen = $2', [orgId, generation]);
   }
 
   private async sweepOnce(): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ org_id: string; available: number }>(
-        'SELECT org_id, plan_remaining + top_up AS available FROM balances WHERE signal_pending',
+      const { rows } = await this.db.query<{ org_id: string; available: number; signal_gen: number }>(
+        'SELECT org_id, plan_remaining + top_up AS available, signal_gen FROM balances WHERE signal_pending',
       );
-      for (const row of rows) await this.deliver(row.org_id, { crossedBy: null, availableCredits: row.available });
+      for (const row of rows) await this.deliver(row.org_id, { crossedBy: null, availableCredits: row.available }, row.signal_gen);
     } catch (err) {
       this.logger.warn({ error: String(err) }, 'pending threshold signals not swept; retrying');
       this.sweepLater();

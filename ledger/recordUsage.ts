@@ -10,13 +10,15 @@ export interface RecordedUsage {
   crossedBy: string | null;
   /** The crossing must reach the organization's workflow (auto-recharge is on). */
   signalWorkflow: boolean;
+  /** The generation of the pending signal: clearing it clears this crossing's and no later one's. */
+  signalGeneration: number;
 }
 
 /** Raised by record_usage for an organization whose workflow has not handed its balance over yet. */
 export const NO_BALANCE_ROW = 'BL001';
 
 export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEvent[]): Promise<RecordedUsage> {
-  const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean }>(
+  const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean; signal_generation: number }>(
     'SELECT * FROM record_usage($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[])',
     [
       orgId,
@@ -29,5 +31,5 @@ export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEv
     ],
   );
   const row = rows[0];
-  return { recorded: row.recorded, availableCredits: row.available_after, crossedBy: row.crossed_by, signalWorkflow: row.signal_workflow };
+  return { recorded: row.recorded, availableCredits: row.available_after, crossedBy: row.crossed_by, signalWorkflow: row.signal_workflow, signalGeneration: row.signal_generation };
 }

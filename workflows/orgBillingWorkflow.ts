@@ -57,17 +57,14 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   const { orgId, rules } = input;
   const state = input.state ?? initialOrgWorkflowState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12), initialOrgBilling());
   const org = newOrg(state, rules);
-  // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
-  // have been terminated or reset, and its commit versions and ledger refs must not be reused.
-  if (!input.state && wf.patched('seed-from-postgres')) {
-    const stored = await org.activities.loadStoredBilling(orgId);
-    if (stored) {
-      Object.assign(state, stored.record);
-      state.periodAnchor = stored.record.subscription?.currentPeriodEnd ?? null;
-      state.seq.commit = stored.version;
-      state.seq.ledger = stored.lastLedgerSeq;
-    }
-  }
+  // Commands wait until the run has read what PostgreSQL holds (below); signals only note things.
+  let seeded = true;
+  const whenSeeded =
+    <Args extends unknown[], T>(handle: (...args: Args) => T) =>
+    async (...args: Args): Promise<Awaited<T>> => {
+      if (!seeded) await wf.condition(() => seeded);
+      return await handle(...args);
+    };
 
   wf.setHandler(balanceLowSignal, () => {
     org.balanceCheckDue = true;
@@ -75,17 +72,17 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
     org.intentUpdates.add(paymentIntentId);
   });
-  wf.setHandler(setSubscriptionUpdate, (subscription) => setSubscription(org, subscription));
-  wf.setHandler(setPaymentMethodUpdate, (paymentMethodId) => setPaymentMethod(org, paymentMethodId));
-  wf.setHandler(configureAutoRechargeUpdate, (settings) => configureAutoRecharge(org, settings), { validator: (settings) => validateAutoRecharge(org, settings) });
-  wf.setHandler(topUpUpdate, ({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits), {
+  wf.setHandler(setSubscriptionUpdate, whenSeeded((subscription) => setSubscription(org, subscription)));
+  wf.setHandler(setPaymentMethodUpdate, whenSeeded((paymentMethodId) => setPaymentMethod(org, paymentMethodId)));
+  wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings)), { validator: (settings) => validateAutoRecharge(org, settings) });
+  wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits)), {
     validator: ({ idempotencyKey }) => {
       if (state.pendingPayment?.id === topUpPaymentId(org, idempotencyKey)) return; // a retry of the one in flight
       if (!state.paymentMethodId) refuse('payment_method_required', 'A payment method is required to top up credits.');
       if (state.pendingPayment) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
     },
   });
-  wf.setHandler(configureAllocationUpdate, (subAccountId, minutes) => configureAllocation(org, subAccountId, minutes), {
+  wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes)), {
     validator: (_subAccountId, minutes) => validateAllocation(org, minutes),
   });
   // Sent by the previous design (an API or an agency's workflow not yet moved over): recorded the new way.
@@ -95,6 +92,20 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(allocationNoticeSignal, (notice) => {
     state.subAccountCredits.push({ ...notice, subAccountId: orgId, at: new Date().toISOString() });
   });
+
+  // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
+  // have been terminated or reset, and its commit versions and ledger refs must not be reused.
+  if (!input.state && wf.patched('seed-from-postgres')) {
+    seeded = false;
+    const stored = await org.activities.loadStoredBilling(orgId);
+    if (stored) {
+      Object.assign(state, stored.record);
+      state.periodAnchor = stored.record.subscription?.currentPeriodEnd ?? null;
+      state.seq.commit = stored.version;
+      state.seq.ledger = stored.lastLedgerSeq;
+    }
+    seeded = true;
+  }
 
   for (;;) {
     // What operators see follows every step (a backoff ending changes it without a commit).

@@ -28,7 +28,7 @@ export function usageRoutes({ orgs, settings, schemas, db, crossings }: ApiConte
       occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt,
     }));
     const recorded = await recordUsage(db, org.id, priced);
-    if (recorded.signalWorkflow) crossings.send(org.id, { crossedBy: recorded.crossedBy, availableCredits: recorded.availableCredits });
+    if (recorded.signalWorkflow) crossings.send(org.id, { crossedBy: recorded.crossedBy, availableCredits: recorded.availableCredits }, recorded.signalGeneration);
     usageEventsAccepted.inc(recorded.recorded);
     // An id twice in one batch is one event; an id recorded before is accepted again, and changes nothing.
     res.status(202).json({ accepted: new Set(priced.map((e) => e.id)).size });

@@ -1,7 +1,10 @@
 // The trigger fires on the debit itself: the transaction that takes available below the threshold
 // marks one signal, the API sends it after the commit, and the workflow reads the balance and
 // decides. Usage that crosses nothing costs the workflow nothing.
+import { CrossingSignals } from '../../api/crossingSignals';
+import { OrgWorkflows } from '../../api/orgWorkflows';
 import { startApi } from '../../api/server';
+import { logger } from '../../observability/logger';
 import { recordUsage } from '../../ledger/recordUsage';
 import { balanceLowSignal, workflowIdFor } from '../../workflows/messages';
 import { createOrg, eventsOf, expectLedgerMatches, messages, postUsage, settled } from '../helpers/billing';
@@ -63,4 +66,22 @@ test('a crossing committed by a process that died before signalling is sent by t
     await restarted.close();
   }
   await expectLedgerMatches(stack, orgId);
+});
+
+test('clearing one crossing\'s signal leaves a later crossing\'s pending', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000, autoRecharge: { thresholdCredits: 500, rechargeCredits: 1000, maxRechargesPerMonth: 5 } });
+  await settled(stack, orgId);
+  const usage = (count: number) => messages(count).map((e) => ({ ...e, credits: 1, occurredAt: new Date().toISOString() }));
+  const first = await recordUsage(stack.db, orgId, usage(600));
+  // A recharge lifted the balance (the workflow's commit re-arms the crossing), then a second crossing whose signal failed.
+  await stack.db.query('UPDATE balances SET low_notified = false WHERE org_id = $1', [orgId]);
+  const second = await recordUsage(stack.db, orgId, usage(10));
+  expect([first.signalWorkflow, second.signalWorkflow]).toEqual([true, true]);
+  expect(second.signalGeneration).toBe(first.signalGeneration + 1);
+
+  const crossings = new CrossingSignals(stack.db, new OrgWorkflows(stack.client, stack.settings.temporal.taskQueue, stack.settings.rules), logger);
+  crossings.send(orgId, { crossedBy: first.crossedBy, availableCredits: first.availableCredits }, first.signalGeneration);
+  await crossings.close();
+  const { rows } = await stack.db.query('SELECT signal_pending FROM balances WHERE org_id = $1', [orgId]);
+  expect(rows[0].signal_pending).toBe(true);
 });
