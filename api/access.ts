@@ -1,4 +1,4 @@
-// Who may call which route for which organization (spec §10).
+// Who may call which route for which organization.
 import type { Request } from 'express';
 import type { Caller, Role } from './auth';
 import { ApiError, forbidden, notFound } from './errors';

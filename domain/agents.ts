@@ -1,4 +1,4 @@
-// Agents and whether they may go on serving (spec §6).
+// Agents and whether they may go on serving.
 import type { Pools } from './pools';
 
 export type WhenPlanExhausted = 'stop' | 'use_balance';

@@ -1,4 +1,4 @@
-// Monthly auto allocation (spec §7): an agency buys call minutes for a sub-account every month.
+// Monthly auto allocation: an agency buys call minutes for a sub-account every month.
 import type { MeterRate } from './pricing';
 import { topUpAmountCents, usageCredits } from './pricing';
 

@@ -37,7 +37,7 @@ export function allowanceViewOf(state: OrgState): AllowanceView {
   return { pools: { ...state.pools }, subscriptionActive: subscriptionActive(state), agents: ownSettingsOnly(Object.entries(state.agents)) };
 }
 
-/** The same spend order and agent counters the workflow applies (spec §3, §6). */
+/** The same spend order and agent counters the workflow applies. */
 export function withUsage(view: AllowanceView, usage: UsageDebit[]): AllowanceView {
   let pools = view.pools;
   const agents = { ...view.agents };

@@ -1,4 +1,4 @@
-// Auto-recharge rules (spec §4): when to charge, the monthly cap, and the failure count.
+// Auto-recharge rules: when to charge, the monthly cap, and the failure count.
 
 export const DISABLED_AFTER_FAILURES_MESSAGE =
   'Auto-recharge was disabled after multiple failed payment attempts. Please update your payment method and re-enable.';

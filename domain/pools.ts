@@ -1,4 +1,4 @@
-// The two pools and the order they are spent in (spec §3).
+// The two pools and the order they are spent in: plan credits first, then the wallet.
 
 export interface Pools {
   /** Plan credits left this period; never negative. */

@@ -1,4 +1,4 @@
-// An agency's sub-accounts and their monthly auto allocation (spec §7).
+// An agency's sub-accounts and their monthly auto allocation.
 import { Router } from 'express';
 import { allocationChargeCents } from '../../domain/allocation';
 import { configureAllocationUpdate } from '../../workflows/messages';
