@@ -37,10 +37,14 @@ const toBalance = (row: Row): BalanceRow => ({
   eventSeq: row.event_seq,
 });
 
-/** The balance row, locked until the transaction ends; undefined for an organization without one. */
-export async function lockBalance(tx: PoolClient, orgId: string): Promise<BalanceRow | undefined> {
+/**
+ * The balance row, locked until the transaction ends. Every organization has one, once created or
+ * handed over; a missing one is an error (retried by the activity that asked).
+ */
+export async function lockBalance(tx: PoolClient, orgId: string): Promise<BalanceRow> {
   const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM balances WHERE org_id = $1 FOR UPDATE`, [orgId]);
-  return rows[0] && toBalance(rows[0]);
+  if (!rows[0]) throw new Error(`organization ${orgId} has no balance row (one of the previous design hands it over first)`);
+  return toBalance(rows[0]);
 }
 
 export async function readBalance(db: Pool | PoolClient, orgId: string): Promise<BalanceRow | undefined> {

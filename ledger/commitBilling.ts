@@ -29,7 +29,7 @@ export interface CommittedBalance {
 }
 
 /** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. */
-export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
+async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (org_id, kind, pool, ref) DO NOTHING`,
@@ -47,7 +47,6 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
   const { orgId, record, at } = input;
   return inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, orgId);
-    if (!balance) throw new Error(`organization ${orgId} has no balance row`);
     const claimed = await tx.query(
       `UPDATE org_billing SET version = $2, subscription = $3, payment_method_id = $4, auto_recharge = $5, counters = $6,
          pending_payment = $7, updated_at = now()
@@ -81,7 +80,6 @@ export async function creditSubAccount(db: Pool, credit: SubAccountCredit): Prom
   const { subAccountId, paymentId, at } = credit;
   await inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, subAccountId);
-    if (!balance) throw new Error(`sub-account ${subAccountId} has no balance row yet (its workflow hands it over first)`);
     const data = { paymentId, agencyId: credit.agencyId, ...(credit.outcome === 'succeeded' ? { credits: credit.credits } : {}) };
     const events: NewEvent[] = [];
     let next = balance;

@@ -1,7 +1,7 @@
 // Events are numbered per organization under its balance row's lock (balances.event_seq).
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
-import { inTransaction } from './transaction';
+import { lockBalance } from './balances';
 
 /** Inserts the events after `lastSeq`; returns the new last seq. The caller holds the balance row. */
 export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: number, events: NewEvent[]): Promise<number> {
@@ -23,15 +23,8 @@ export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: numbe
   return lastSeq + events.length;
 }
 
-/** One event of an organization, in a transaction of its own (under the balance row's lock). */
-export async function recordEvent(db: Pool, orgId: string, event: NewEvent): Promise<void> {
-  await inTransaction(db, (tx) => recordEventIn(tx, orgId, event));
-}
-
-/** The same inside the caller's transaction. */
+/** One event of an organization, inside the caller's transaction (under the balance row's lock). */
 export async function recordEventIn(tx: PoolClient, orgId: string, event: NewEvent): Promise<void> {
-  const { rows } = await tx.query<{ event_seq: number }>('SELECT event_seq FROM balances WHERE org_id = $1 FOR UPDATE', [orgId]);
-  if (!rows[0]) throw new Error(`organization ${orgId} has no balance row`);
-  const lastSeq = await appendEvents(tx, orgId, rows[0].event_seq, [event]);
-  await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, lastSeq]);
+  const { eventSeq } = await lockBalance(tx, orgId);
+  await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, await appendEvents(tx, orgId, eventSeq, [event])]);
 }

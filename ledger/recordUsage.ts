@@ -14,9 +14,6 @@ export interface RecordedUsage {
   signalGeneration: number;
 }
 
-/** Raised by record_usage for an organization whose workflow has not handed its balance over yet. */
-export const NO_BALANCE_ROW = 'BL001';
-
 export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEvent[]): Promise<RecordedUsage> {
   const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean; signal_generation: number }>(
     'SELECT * FROM record_usage($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[])',

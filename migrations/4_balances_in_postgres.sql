@@ -23,6 +23,9 @@ CREATE TABLE balances (
   low_notified           boolean NOT NULL DEFAULT false,
   -- A debit crossed the threshold and the workflow has not been told yet (the outbox of that signal).
   signal_pending         boolean NOT NULL DEFAULT false,
+  -- Each crossing that marks the signal pending gets the next generation: the API clears the flag
+  -- only for the generation it signalled, so clearing one crossing's signal never erases a later one's.
+  signal_gen             bigint NOT NULL DEFAULT 0,
   -- The last event seq of the organization: events are numbered under this row's lock.
   event_seq              bigint NOT NULL DEFAULT 0,
   updated_at             timestamptz NOT NULL DEFAULT now()
@@ -82,10 +85,11 @@ CREATE UNIQUE INDEX events_org_key ON events (org_id, key) WHERE key IS NOT NULL
 -- One usage request, in one transaction: insert the events (deduplicated by id), their ledger
 -- entries (plan first, then the wallet, which may go negative), the agents' spend of the period
 -- and the new balance. A debit that leaves available below the threshold for the first time
--- writes balance.low and, with auto-recharge on, marks the workflow's signal as pending.
+-- writes balance.low and, with auto-recharge on, marks the workflow's signal as pending (and returns
+-- its generation).
 CREATE FUNCTION record_usage(
   p_org text, p_ids text[], p_agents text[], p_meters text[], p_quantities bigint[], p_credits bigint[], p_occurred timestamptz[]
-) RETURNS TABLE (recorded integer, available_after bigint, crossed_by text, signal_workflow boolean)
+) RETURNS TABLE (recorded integer, available_after bigint, crossed_by text, signal_workflow boolean, signal_generation bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   b balances%ROWTYPE;
@@ -136,7 +140,7 @@ BEGIN
 
   after_credits := b.plan_remaining + b.top_up - credit_total;
   IF n = 0 THEN
-    RETURN QUERY SELECT 0, after_credits, NULL::text, false;
+    RETURN QUERY SELECT 0, after_credits, NULL::text, false, b.signal_gen;
     RETURN;
   END IF;
 
@@ -154,9 +158,11 @@ BEGIN
     low_notified = b.low_notified OR low,
     event_seq = b.event_seq + CASE WHEN low THEN 1 ELSE 0 END,
     signal_pending = b.signal_pending OR (low AND b.auto_recharge_enabled),
+    signal_gen = b.signal_gen + CASE WHEN low AND b.auto_recharge_enabled THEN 1 ELSE 0 END,
     updated_at = now()
   WHERE balances.org_id = p_org;
 
-  RETURN QUERY SELECT n, after_credits, CASE WHEN low THEN first_below END, low AND b.auto_recharge_enabled;
+  RETURN QUERY SELECT n, after_credits, CASE WHEN low THEN first_below END, low AND b.auto_recharge_enabled,
+    b.signal_gen + CASE WHEN low AND b.auto_recharge_enabled THEN 1 ELSE 0 END;
 END;
 $$;

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { signToken } from '../../api/auth';
 import { createPool } from '../../db/pool';
-import { recordEvent } from '../../ledger/events';
+import { recordEventIn } from '../../ledger/events';
+import { inTransaction } from '../../ledger/transaction';
 import { newWebhookSecret } from '../../notifications/signature';
 import { freePort, ServiceProcess } from '../helpers/serviceProcess';
 import { eventually, httpClient, testEnv } from '../helpers/stack';
@@ -48,7 +49,7 @@ test('a worker killed between attempts goes on where it was; an undispatched del
   await eventually(() => receiver.to('/kill').length === 1);
   await service.kill();
   // An event committed just before the crash, its delivery never dispatched.
-  await recordEvent(db, orgId, { type: 'agent.updated', at: new Date().toISOString(), message: 'Agent b settings updated.', data: { agentId: 'b' } });
+  await inTransaction(db, (tx) => recordEventIn(tx, orgId, { type: 'agent.updated', at: new Date().toISOString(), message: 'Agent b settings updated.', data: { agentId: 'b' } }));
 
   await service.start();
   await eventually(async () => {

@@ -4,7 +4,7 @@
 import { Webhook } from 'standardwebhooks';
 import { sendWebhook } from '../../notifications/sendWebhook';
 import { newWebhookSecret } from '../../notifications/signature';
-import { createOrg, eventsOf, expectStatus, messages, postUsage, settled } from '../helpers/billing';
+import { createOrg, eventsOf, expectStatus, messages, postUsage } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 import { WebhookReceiver } from '../helpers/webhookReceiver';
 

@@ -38,7 +38,7 @@ export function beginPayment(org: Org, kind: PaymentKind, credits: number, id: s
   return payment;
 }
 
-export function topUpOf(payment: PendingPayment, change: Partial<TopUp> = {}): TopUp {
+function topUpOf(payment: PendingPayment, change: Partial<TopUp> = {}): TopUp {
   return {
     idempotencyKey: payment.idempotencyKey!,
     id: payment.id,
