@@ -6,8 +6,8 @@ import { api, orgPath } from '../api';
 import { credits, dateTime, money } from '../format';
 import { LightElement } from '../light';
 import { AGENCY_READ_ONLY, changed, OWNER_ONLY, type BillingSummary, type PriceBook, type SubAccount } from '../types';
+import { noticeView, type Notice } from '../notice';
 
-type Message = { kind: 'status' | 'alert'; text: string } | undefined;
 
 export class AccountManagerSection extends LightElement {
   static override properties = {
@@ -31,7 +31,7 @@ export class AccountManagerSection extends LightElement {
   declare subBilling: BillingSummary | undefined;
   declare basic: number;
   declare premium: number;
-  declare message: Message;
+  declare message: Notice | undefined;
 
   private get dialog(): HTMLDialogElement {
     return this.querySelector<HTMLDialogElement>('#allocation-dialog')!;
@@ -105,7 +105,7 @@ export class AccountManagerSection extends LightElement {
             <p><label for="alloc-premium">Premium minutes</label><input id="alloc-premium" type="number" min="0" step="1" .value=${String(this.premium ?? 0)} ?disabled=${off} @input=${minutes((n) => (this.premium = n))} /></p>
             <p><span id="alloc-estimate-label">Estimated monthly charge</span>: <output aria-labelledby="alloc-estimate-label" aria-live="polite">${money(estimate)}</output></p>
             <p>${this.paymentMethod ? `Paid by the agency's card ${this.paymentMethod.id}.` : 'The agency has no card on file: add one under Auto-Recharge first.'}</p>
-            ${this.message ? html`<p role=${this.message.kind} class=${this.message.kind}>${this.message.text}</p>` : ''}
+            ${noticeView(this.message, false)}
             <div class="actions">
               <button type="submit" ?disabled=${off}>Save</button>
               <button type="button" class="secondary" @click=${() => this.dialog.close()}>Close</button>

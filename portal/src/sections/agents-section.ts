@@ -4,6 +4,7 @@ import { api, orgPath } from '../api';
 import { credits } from '../format';
 import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type Agent } from '../types';
+import type { Notice } from '../notice';
 
 const REASONS: Record<string, string> = {
   subscription_inactive: 'Stopped: the subscription is not active',
@@ -19,7 +20,7 @@ export class AgentsSection extends LightElement {
   declare org: string;
   declare agents: Agent[];
   declare owner: boolean;
-  declare messages: Record<string, { kind: 'status' | 'alert'; text: string }>;
+  declare messages: Record<string, Notice>;
   /** Rows being edited keep what was typed across refreshes. */
   private drafts = new Map<string, Draft>();
 

@@ -6,6 +6,7 @@ import { api, ApiFailure, orgPath } from '../api';
 import { credits, date, dateTime, money } from '../format';
 import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type BillingSummary } from '../types';
+import { noticeView, type Notice } from '../notice';
 
 interface Draft {
   enabled: boolean;
@@ -14,7 +15,6 @@ interface Draft {
   maxRechargesPerMonth: number;
 }
 
-type Message = { kind: 'status' | 'alert'; text: string } | undefined;
 
 export class AutoRechargeSection extends LightElement {
   static override properties = {
@@ -30,8 +30,8 @@ export class AutoRechargeSection extends LightElement {
   declare billing: BillingSummary;
   declare owner: boolean;
   declare draft: Draft;
-  declare message: Message;
-  declare cardMessage: Message;
+  declare message: Notice | undefined;
+  declare cardMessage: Notice | undefined;
   declare simulation: string;
   /** Typed but not saved: the 2-second refresh must not overwrite it. */
   private dirty = false;
@@ -99,7 +99,6 @@ export class AutoRechargeSection extends LightElement {
     const d = this.draft;
     const off = !this.owner;
     const num = (key: keyof Omit<Draft, 'enabled'>) => (e: Event) => this.edit({ [key]: Number((e.target as HTMLInputElement).value) });
-    const message = (m: Message) => (m ? html`<p role=${m.kind} class=${m.kind}>${m.text}</p>` : html`<p role="status"></p>`);
     return html`
       <section aria-labelledby="ar-heading">
         <h2 id="ar-heading">Auto-Recharge</h2>
@@ -124,13 +123,13 @@ export class AutoRechargeSection extends LightElement {
             <button type="submit" ?disabled=${off}>Save</button>
             <p class="simulation" aria-live="polite">${this.simulation}</p>
           </div>
-          ${message(this.message)}
+          ${noticeView(this.message)}
         </form>
         <form @submit=${this.updateCard} class="card">
           <p>${this.billing.paymentMethod ? `Card on file: ${this.billing.paymentMethod.id}` : 'No card on file.'}</p>
           <p><label for="card-id">New card (payment method id)</label><input id="card-id" placeholder="pm_..." ?disabled=${off} @input=${(e: Event) => (this.card = (e.target as HTMLInputElement).value)} /></p>
           <button type="submit" ?disabled=${off}>Update card</button>
-          ${message(this.cardMessage)}
+          ${noticeView(this.cardMessage)}
         </form>
       </section>
     `;

@@ -8,8 +8,8 @@ import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type BillingSummary, type PriceBook } from '../types';
 import { AUTHENTICATED, type AuthenticationOutcome, type ThreeDSecureDialog } from './three-d-secure-dialog';
 import './three-d-secure-dialog';
+import { noticeView, type Notice } from '../notice';
 
-type Message = { kind: 'status' | 'alert'; text: string } | undefined;
 
 /** Works without a secure context too (crypto.randomUUID needs one). */
 function newIdempotencyKey(): string {
@@ -34,8 +34,8 @@ export class TopUpSection extends LightElement {
   declare owner: boolean;
   declare stripeKey: string | null;
   declare amount: number;
-  declare message: Message;
-  declare dialogMessage: Message;
+  declare message: Notice | undefined;
+  declare dialogMessage: Notice | undefined;
   declare busy: boolean;
   /** The attempt in progress: a retry after a lost answer reuses its key, so it is charged once. */
   private attempt: { key: string; credits: number } | undefined;
@@ -116,7 +116,7 @@ export class TopUpSection extends LightElement {
               <button type="button" ?disabled=${off} @click=${() => this.challenge.open(pending.clientSecret!, topUpAmountCents(pending.credits, price))}>Authenticate payment</button>
             </div>`
           : ''}
-        ${this.message ? html`<p role=${this.message.kind} class=${this.message.kind}>${this.message.text}</p>` : html`<p role="status"></p>`}
+        ${noticeView(this.message)}
         <dialog id="top-up-dialog" aria-labelledby="top-up-dialog-heading">
           <form @submit=${this.pay}>
             <h2 id="top-up-dialog-heading">Top up credits</h2>
