@@ -4,19 +4,15 @@ import type { NotificationSettings } from '../config/notificationSettings';
 import type { BillingRules } from '../domain/billingRules';
 import type { SubAccountCredit } from '../domain/orgBilling';
 import { available } from '../domain/pools';
-import type { PricedUsageEvent } from '../domain/state';
 import { BURN_WINDOW_MS, burnBasis, burnRatePerDay } from '../domain/burnForecast';
 import { readBalance } from '../ledger/balances';
 import { readForecastSource } from '../ledger/projections';
 import { commitBilling, creditSubAccount, type BillingCommit } from '../ledger/commitBilling';
-import { handOverToPostgres, type HandedOverState } from '../ledger/orgRows';
-import { recordUsage } from '../ledger/recordUsage';
 import { loadStoredBilling } from '../ledger/storedBilling';
 import { findTopUp } from '../ledger/topUps';
 import type { PaymentProvider } from '../payments/provider';
 import { logger } from '../observability/logger';
 import { deliveryActivities } from './deliveries';
-import { appendRecords, type AppendRecordsInput } from './legacyRecords';
 import { chargePayment, type ChargePaymentInput } from './payments';
 
 export interface ActivityDeps {
@@ -45,15 +41,11 @@ export function createActivities({ db, payments, rules, notifications }: Activit
       const source = await readForecastSource(db, orgId, now - BURN_WINDOW_MS, now);
       return source ? burnRatePerDay(source.usageCredits, burnBasis(now, source.firstUsageAt)) : 0;
     },
-    recordUsage: (orgId: string, events: PricedUsageEvent[]) => recordUsage(db, orgId, events),
     findTopUp: (orgId: string, idempotencyKey: string) => findTopUp(db, orgId, idempotencyKey),
     loadStoredBilling: (orgId: string) => loadStoredBilling(db, orgId),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),
     retrievePayment: (paymentIntentId: string) => payments.retrieve(paymentIntentId),
     cancelPayment: (paymentIntentId: string) => payments.cancel(paymentIntentId),
-    // The previous design's workflows (workflows/legacy): their records, and their one hand-over.
-    appendRecords: (input: AppendRecordsInput) => appendRecords(db, input),
-    handOverToPostgres: (state: HandedOverState) => handOverToPostgres(db, state),
   };
 }
 

@@ -1,7 +1,7 @@
 // Charges a saved payment method through the configured provider.
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { paymentDuration, paymentsTotal } from '../observability/metrics';
-import type { PaymentKind } from '../domain/state';
+import type { PaymentKind } from '../domain/payments';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState, type PaymentProvider } from '../payments/provider';
 
 export interface ChargePaymentInput {

@@ -21,26 +21,13 @@ const MAX_CACHED = 100_000;
 export class OrgStore {
   private readonly cache = new Map<string, OrgRecord>();
 
-  /**
-   * @param handOver called for an organization of the previous design (no balance row yet):
-   * resolves once its balance is in PostgreSQL.
-   */
-  constructor(
-    private readonly db: Pool,
-    private readonly handOver: (orgId: string) => Promise<void> = async () => undefined,
-  ) {}
+  constructor(private readonly db: Pool) {}
 
   async get(id: string): Promise<OrgRecord | undefined> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const { rows } = await this.db.query<OrgRow & { has_balance: boolean }>(
-      `SELECT id, name, parent_id, created_at, EXISTS (SELECT 1 FROM balances b WHERE b.org_id = orgs.id) AS has_balance
-       FROM orgs WHERE id = $1`,
-      [id],
-    );
-    if (!rows[0]) return undefined;
-    if (!rows[0].has_balance) await this.handOver(id);
-    return this.remember(toRecord(rows[0]));
+    const { rows } = await this.db.query<OrgRow>('SELECT id, name, parent_id, created_at FROM orgs WHERE id = $1', [id]);
+    return rows[0] ? this.remember(toRecord(rows[0])) : undefined;
   }
 
   /** Undefined when the id is taken. */

@@ -1,9 +1,7 @@
-// The API's handle on organization workflows: start, updates, signals, and the hand-over of
-// organizations that a workflow of the previous design still holds.
+// The API's handle on organization workflows: start, updates and signals.
 import { WorkflowNotFoundError, type Client, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
-import { handOverSignal } from '../workflows/legacy/messages';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
 const SIGNAL_DEADLINE_MS = 5_000;
@@ -60,23 +58,6 @@ export class OrgWorkflows {
         signal: balanceLowSignal,
         signalArgs: [crossing],
       });
-    }
-  }
-
-  /** Whether the organization's running workflow is of the present design (a hand-over has finished). */
-  async runsPresentDesign(orgId: string): Promise<boolean> {
-    const description = await this.client.workflow.getHandle(workflowIdFor(orgId)).describe();
-    return description.type === ORG_WORKFLOW_TYPE && description.status.name === 'RUNNING';
-  }
-
-  /** Asks a run of the previous design to hand over; false when no workflow runs for the organization. */
-  async requestHandOver(orgId: string): Promise<boolean> {
-    try {
-      await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(handOverSignal);
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
     }
   }
 }

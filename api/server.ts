@@ -9,7 +9,6 @@ import { DeliveryRelay } from '../notifications/deliveryRelay';
 import { createPaymentProvider } from '../payments';
 import { createApp } from './app';
 import { CrossingSignals } from './crossingSignals';
-import { handOverLegacyOrg } from './handOver';
 import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
@@ -27,7 +26,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules);
-  const orgs = new OrgStore(db, handOverLegacyOrg(db, workflows));
+  const orgs = new OrgStore(db);
   const crossings = new CrossingSignals(db, workflows, logger);
   let url = '';
   const app = createApp({

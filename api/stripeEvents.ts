@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { z } from 'zod';
-import type { Subscription, SubscriptionStatus } from '../domain/state';
+import type { Subscription, SubscriptionStatus } from '../domain/subscription';
 import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
 import { ApiError } from './errors';
 import type { OrgStore } from './orgStore';

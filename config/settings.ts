@@ -101,14 +101,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxConsecutiveFailures: int(env, 'AUTO_RECHARGE_MAX_FAILURES', 3),
       paymentActionTimeoutMs: int(env, 'PAYMENT_ACTION_TIMEOUT_MS', 24 * 60 * 60 * 1000),
       paymentReconcileIntervalMs: int(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 5 * 60 * 1000),
-      usageDedupeWindow: int(env, 'USAGE_DEDUPE_WINDOW', 5000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
       continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
       // A provider call takes seconds: a worker dying mid-charge holds the payment this long at most
       // before the retry, which keeps the idempotency key.
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 10_000),
       recordsTimeoutMs: int(env, 'RECORDS_TIMEOUT_MS', 30_000),
-      maxCarriedRecords: int(env, 'MAX_CARRIED_RECORDS', 2000),
     },
     notifications: loadNotificationSettings(env, production),
     portal: {

@@ -22,3 +22,11 @@ export function allocationChargeCents(minutes: AllocationMinutes, rates: Allocat
 }
 
 export const allocationIsOff = (minutes: AllocationMinutes) => minutes.basicMinutes === 0 && minutes.premiumMinutes === 0;
+
+/** An agency's monthly allocation to one sub-account. */
+export interface Allocation extends AllocationMinutes {
+  /** Runs fall on this instant's day of later months. */
+  anchor: string;
+  runs: number;
+  nextRunAt: string;
+}

@@ -14,8 +14,6 @@ export interface BillingRules {
   paymentActionTimeoutMs: number;
   /** While a payment waits for 3-D Secure, how often the provider is asked (in case a webhook was lost). */
   paymentReconcileIntervalMs: number;
-  /** Previous design only (runs not yet handed over): how many recent usage event ids its workflow remembers. */
-  usageDedupeWindow: number;
   /** Continue-as-new once the run's history has this many events, or this many bytes. */
   continueAsNewAfterEvents: number;
   continueAsNewAfterBytes: number;
@@ -23,6 +21,4 @@ export interface BillingRules {
   chargeTimeoutMs: number;
   /** How long one of the workflow's PostgreSQL activities (a commit, a balance read) may run before it is retried. */
   recordsTimeoutMs: number;
-  /** Previous design only: uncommitted records its continue-as-new may carry (more are written first). */
-  maxCarriedRecords: number;
 }

@@ -4,7 +4,7 @@ import type { RechargeDecision } from './autoRecharge';
 
 export type DueAction =
   | { type: 'renew' }
-  | { type: 'recordCarriedWork' }
+  | { type: 'creditSubAccounts' }
   | { type: 'checkPayment' }
   | { type: 'checkBalance' }
   | { type: 'runAllocation'; subAccountId: string }
@@ -15,8 +15,8 @@ export interface Situation {
   now: number;
   /** The end of the current billing period, when plan credits renew. */
   periodEnd: number | null;
-  /** Work carried from an earlier run or design (allocation notices, late usage) waits to be written. */
-  carriedWork: boolean;
+  /** Allocation outcomes wait to be written on their sub-accounts. */
+  subAccountCreditsDue: boolean;
   /** The payment in flight, while it waits for the provider (3-D Secure, processing). */
   waitingPayment: { checkAfter: number; expiresAt: number; updated: boolean; cancelTried?: boolean } | null;
   paymentInFlight: boolean;
@@ -30,7 +30,7 @@ export interface Situation {
 
 export function nextAction(s: Situation): DueAction {
   if (s.periodEnd !== null && s.now >= s.periodEnd) return { type: 'renew' };
-  if (s.carriedWork) return { type: 'recordCarriedWork' };
+  if (s.subAccountCreditsDue) return { type: 'creditSubAccounts' };
   const payment = s.waitingPayment;
   // Expiry is due once: after the cancel was tried (a provider may refuse to cancel a payment
   // still processing) the next check is the reconciliation's.

@@ -2,7 +2,9 @@
 // and the balance changes it asks for. The pools themselves live in PostgreSQL.
 import { DEFAULT_AUTO_RECHARGE, INITIAL_COUNTERS, type AutoRechargeCounters, type AutoRechargeSettings } from './autoRecharge';
 import type { Pools } from './pools';
-import type { LedgerKind, PendingPayment, Pool, Subscription } from './state';
+import type { LedgerKind, Pool } from './ledger';
+import type { PendingPayment } from './payments';
+import type { Subscription } from './subscription';
 
 export interface OrgBillingRecord {
   subscription: Subscription | null;

@@ -19,7 +19,7 @@
 //     plan_renewal entry not at one of them. An entry at a renewal's instant belongs to the new period.
 import { splitDebit, type Pools } from './pools';
 import { topUpAmountCents } from './pricing';
-import type { LedgerKind, Pool } from './state';
+import type { LedgerKind, Pool } from './ledger';
 
 export interface SimulationPolicy {
   thresholdCredits: number;

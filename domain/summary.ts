@@ -2,7 +2,7 @@
 import { allowance, NEW_AGENT, type AgentState, type Allowance, type WhenPlanExhausted } from './agents';
 import type { OrgBillingRecord } from './orgBilling';
 import { available, type Pools } from './pools';
-import { subscriptionActive, type SubscriptionStatus } from './state';
+import { subscriptionActive, type SubscriptionStatus } from './subscription';
 
 /** What a summary is made of: the workflow's record, the pools and the agents of this period. */
 export interface BillingSummarySource extends OrgBillingRecord {
@@ -47,7 +47,7 @@ export interface BillingSummary {
 }
 
 export function agentAllowance(state: BillingSummarySource, agentId: string): Allowance {
-  return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state));
+  return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state.subscription));
 }
 
 export function billingSummary(state: BillingSummarySource, pricePer1000CreditsCents: number): BillingSummary {

@@ -3,7 +3,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { applyLedgerChange, type BalanceSettings, type LedgerChange, type LedgerEntry, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
 import { available, type Pools } from '../domain/pools';
-import type { TopUp } from '../domain/state';
+import type { TopUp } from '../domain/payments';
 import { lockBalance, lowBalanceNotice, writeBalance, type BalanceRow } from './balances';
 import { appendEvents } from './events';
 import { inTransaction } from './transaction';

@@ -2,7 +2,7 @@
 import type { Pool } from 'pg';
 import type { OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
-import type { LedgerKind, Pool as LedgerPool } from '../domain/state';
+import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
 import { inTransaction } from './transaction';
 
 /** Rows fetched per page of the window: bounds the memory of one simulation. */

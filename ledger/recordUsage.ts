@@ -1,6 +1,6 @@
 // The usage hot path: one request, one PostgreSQL statement (the record_usage function of migration 4).
 import type { Pool } from 'pg';
-import type { PricedUsageEvent } from '../domain/state';
+import type { PricedUsageEvent } from '../domain/usage';
 
 export interface RecordedUsage {
   /** Events recorded now; ids seen before (in this batch or earlier) are not counted again. */

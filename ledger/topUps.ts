@@ -1,6 +1,6 @@
 // Manual top-ups by Idempotency-Key, kept for good: a key always answers with its own top-up.
 import type { Pool, PoolClient } from 'pg';
-import type { TopUp } from '../domain/state';
+import type { TopUp } from '../domain/payments';
 
 interface Row {
   idempotency_key: string;

@@ -8,7 +8,6 @@ import { loadSettings } from '../config/settings';
 import { migrateDatabase } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { startEmbeddedTemporal } from '../worker/embeddedTemporal';
-import { handOverLegacyRunsAtStart } from '../worker/handOverLegacyRuns';
 import { createBillingWorker } from '../worker/run';
 
 async function main() {
@@ -26,7 +25,6 @@ async function main() {
   const worker = await createBillingWorker({ settings, db: workerDb, connection });
   const workerDone = worker.run();
   embedded?.watch();
-  void handOverLegacyRunsAtStart(address, settings.temporal.namespace, logger);
   const api = await startApi(settings, apiDb, address);
 
   const lines = [`API          ${api.url}`, `Temporal     ${address}`];

@@ -4,7 +4,6 @@ import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
 import { createPool } from '../db/pool';
 import { migrateDatabase } from '../db/migrate';
-import { handOverLegacyRunsAtStart } from './handOverLegacyRuns';
 import { createBillingWorker } from './run';
 
 async function main() {
@@ -16,7 +15,6 @@ async function main() {
   const worker = await createBillingWorker({ settings, db, connection });
   logger.info({ taskQueue: settings.temporal.taskQueue }, 'worker running');
   const running = worker.run();
-  void handOverLegacyRunsAtStart(settings.temporal.address, settings.temporal.namespace, logger);
   await running; // returns after SIGINT/SIGTERM, which the worker handles itself
   await connection.close();
   await db.end();

@@ -2,11 +2,12 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AllocationMinutes } from '../domain/allocation';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
-import type { Subscription, TopUp } from '../domain/state';
+import type { Subscription } from '../domain/subscription';
+import type { TopUp } from '../domain/payments';
 
 export const TASK_QUEUE = 'billing';
 
-/** The workflow type of the present design; `billingOrgWorkflow` is the previous one (workflows/legacy). */
+/** The organization workflow's type. */
 export const ORG_WORKFLOW_TYPE = 'orgBillingWorkflow';
 
 export function workflowIdFor(orgId: string): string {

@@ -7,7 +7,6 @@ import { rechargeDecision } from '../domain/autoRecharge';
 import type { BillingRules } from '../domain/billingRules';
 import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
 import { initialOrgBilling } from '../domain/orgBilling';
-import { allocationNoticeSignal, usageSignal } from './legacy/messages';
 import {
   balanceLowSignal,
   configureAllocationUpdate,
@@ -17,7 +16,7 @@ import {
   setSubscriptionUpdate,
   topUpUpdate,
 } from './messages';
-import { configureAllocation, recordCarriedWork, runAllocation, validateAllocation } from './org/allocations';
+import { configureAllocation, creditSubAccounts, runAllocation, validateAllocation } from './org/allocations';
 import { newOrg, refuse, showStatus, type Org } from './org/context';
 import { checkBalance, checkPendingPayment, paymentExpiresAt, rechargeContext, topUp, topUpPaymentId } from './org/payments';
 import { periodEnd, renew, setSubscription } from './org/periods';
@@ -27,7 +26,7 @@ import { initialOrgWorkflowState, type OrgWorkflowState } from './org/state';
 export interface OrgBillingInput {
   orgId: string;
   rules: BillingRules;
-  /** Carried across continue-as-new, and from the previous design's workflow at hand-over. */
+  /** Carried across continue-as-new. */
   state?: OrgWorkflowState;
 }
 
@@ -38,7 +37,7 @@ function situation(org: Org): Situation {
   return {
     now: Date.now(),
     periodEnd: periodEnd(org),
-    carriedWork: state.lateUsage.length > 0 || state.subAccountCredits.length > 0,
+    subAccountCreditsDue: state.subAccountCredits.length > 0,
     waitingPayment:
       payment?.paymentIntentId && payment.checkAfter !== null
         ? { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId), cancelTried: payment.cancelTried }
@@ -85,13 +84,6 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes)), {
     validator: (_subAccountId, minutes) => validateAllocation(org, minutes),
   });
-  // Sent by the previous design (an API or an agency's workflow not yet moved over): recorded the new way.
-  wf.setHandler(usageSignal, (events) => {
-    state.lateUsage.push(...events);
-  });
-  wf.setHandler(allocationNoticeSignal, (notice) => {
-    state.subAccountCredits.push({ ...notice, subAccountId: orgId, at: new Date().toISOString() });
-  });
 
   // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
   // have been terminated or reset, and its commit versions and ledger refs must not be reused.
@@ -115,8 +107,8 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
       case 'renew':
         await renew(org);
         break;
-      case 'recordCarriedWork':
-        await recordCarriedWork(org);
+      case 'creditSubAccounts':
+        await creditSubAccounts(org);
         break;
       case 'checkPayment':
         await checkPendingPayment(org);

@@ -1,7 +1,7 @@
 // Manual top-ups, the provider webhook, and the sandbox's stand-in for a customer passing 3-D Secure.
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
-import type { TopUp } from '../../domain/state';
+import type { TopUp } from '../../domain/payments';
 import { findTopUp } from '../../ledger/topUps';
 import { SandboxPaymentProvider } from '../../payments/sandbox';
 import { topUpUpdate } from '../../workflows/messages';

@@ -1,7 +1,7 @@
 // Usage reporting (one PostgreSQL transaction per request), agent settings and the allowance check.
 import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
-import type { PricedUsageEvent } from '../../domain/state';
+import type { PricedUsageEvent } from '../../domain/usage';
 import { saveAgentSettings } from '../../ledger/agentSettings';
 import { readAgent } from '../../ledger/readBilling';
 import { recordUsage } from '../../ledger/recordUsage';

@@ -2,7 +2,7 @@
 // Run it when releasing a workflow change; commit the files it writes to test/replay/histories/.
 // It drives a scenario touching every path of the organization workflow: subscription, card,
 // settings, usage, recharges, a decline, the backoff, top-ups with and without 3-D Secure,
-// continue-as-new, a renewal and an allocation; and a run of the previous design handing over.
+// continue-as-new, a renewal and an allocation.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,6 @@ import { findTemporalCli } from '../../worker/temporalCli';
 import { workflowIdFor } from '../../workflows/messages';
 import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
-import { setSubscriptionUpdate, usageSignal } from '../../workflows/legacy/messages';
 import globalSetup from '../setup/globalSetup';
 import globalTeardown from '../setup/globalTeardown';
 
@@ -58,22 +57,7 @@ async function main(name: string) {
     await settled(stack, sub, (s) => s.topUpCredits > 0);
     await settled(stack, orgId);
 
-    // A run of the previous design that hands over and continues as the present workflow.
-    const legacyId = `${orgId}-legacy`;
-    await stack.db.query('INSERT INTO orgs (id, name) VALUES ($1, $2)', [legacyId, 'Legacy']);
-    const legacy = await stack.client.workflow.start('billingOrgWorkflow', {
-      taskQueue: stack.settings.temporal.taskQueue,
-      workflowId: workflowIdFor(legacyId),
-      args: [{ orgId: legacyId, rules: stack.settings.rules }],
-    });
-    await legacy.executeUpdate(setSubscriptionUpdate, { args: [{ status: 'active', planCredits: 500, currentPeriodEnd: new Date(Date.now() + 86400_000).toISOString() }] });
-    await legacy.signal(usageSignal, messages(30).map((e) => ({ ...e, credits: 1, occurredAt: new Date().toISOString() })));
-    await summary(stack, legacyId); // the new API's first request hands it over
-    await postUsage(stack, legacyId, messages(10));
-    await expectStatus(stack.http.put(`/v1/orgs/${legacyId}/subscription`, stack.token('ops'), { status: 'active', planCredits: 800, currentPeriodEnd: new Date(Date.now() + 86400_000).toISOString() }), 200);
-
     await writeHistories(stack, orgId, name);
-    await writeHistories(stack, legacyId, `${name}-handover`);
   } finally {
     await stack.stop();
     await globalTeardown();

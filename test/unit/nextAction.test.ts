@@ -8,7 +8,7 @@ function situation(change: Partial<Situation> = {}): Situation {
   return {
     now: NOW,
     periodEnd: NOW + 10 * 24 * HOUR,
-    carriedWork: false,
+    subAccountCreditsDue: false,
     waitingPayment: null,
     paymentInFlight: false,
     balanceCheckDue: false,
@@ -25,7 +25,7 @@ test('nothing due: wait until the period ends', () => {
 });
 
 test('renewal comes first, at the period end', () => {
-  expect(nextAction(situation({ periodEnd: NOW, balanceCheckDue: true, carriedWork: true }))).toEqual({ type: 'renew' });
+  expect(nextAction(situation({ periodEnd: NOW, balanceCheckDue: true, subAccountCreditsDue: true }))).toEqual({ type: 'renew' });
   expect(nextAction(situation({ periodEnd: NOW + 1 })).type).toBe('wait');
 });
 
@@ -51,7 +51,7 @@ test('a payment waiting for 3-D Secure is re-read when named by a webhook, at re
 
 test('carried work is written before payments are checked', () => {
   const waiting = { checkAfter: NOW, expiresAt: NOW + HOUR, updated: true };
-  expect(nextAction(situation({ carriedWork: true, paymentInFlight: true, waitingPayment: waiting }))).toEqual({ type: 'recordCarriedWork' });
+  expect(nextAction(situation({ subAccountCreditsDue: true, paymentInFlight: true, waitingPayment: waiting }))).toEqual({ type: 'creditSubAccounts' });
 });
 
 test('a monthly allocation runs when due, the earliest first, never beside a payment in flight', () => {

@@ -1,11 +1,14 @@
 import { agentAllowance, billingSummary } from '../../domain/summary';
-import { initialState, type OrgState } from '../../domain/state';
+import { initialOrgBilling } from '../../domain/orgBilling';
+import type { BillingSummarySource } from '../../domain/summary';
 
 const PRICE = 2000;
 
 /** A state with every part of the summary populated. */
-function populated(): OrgState {
-  const state = initialState('org_1', 'run_1');
+const fresh = (orgId: string): BillingSummarySource => ({ ...initialOrgBilling(), orgId, pools: { planRemaining: 0, topUp: 0 }, agents: {} });
+
+function populated(): BillingSummarySource {
+  const state = fresh('org_1');
   state.subscription = { status: 'active', planCredits: 1000, currentPeriodEnd: '2025-07-01T00:00:00.000Z' };
   state.pools = { planRemaining: 300, topUp: 50 };
   state.paymentMethodId = 'pm_card_visa';
@@ -116,8 +119,8 @@ describe('billingSummary shape (spec §10)', () => {
     });
   });
 
-  it('summarizes a fresh organization (initialState) with nulls and zeros', () => {
-    expect(billingSummary(initialState('org_new', 'run_x'), 1999)).toStrictEqual({
+  it('summarizes a fresh organization with nulls and zeros', () => {
+    expect(billingSummary(fresh('org_new'), 1999)).toStrictEqual({
       orgId: 'org_new',
       availableCredits: 0,
       topUpCredits: 0,

@@ -41,15 +41,9 @@ export async function runAllocation(org: Org, subAccountId: string): Promise<voi
   await chargeAndSettle(org, payment);
 }
 
-/** Allocation outcomes and late usage carried in state, written one by one (each write is idempotent). */
-export async function recordCarriedWork(org: Org): Promise<void> {
+/** Allocation outcomes carried in state, written one by one (each write is idempotent). */
+export async function creditSubAccounts(org: Org): Promise<void> {
   const { state, activities } = org;
-  const usage = state.lateUsage.slice();
-  if (usage.length > 0) {
-    const recorded = await activities.recordUsage(state.orgId, usage);
-    if (recorded.signalWorkflow) org.balanceCheckDue = true;
-    state.lateUsage.splice(0, usage.length);
-  }
   const credit = state.subAccountCredits[0];
   if (credit) {
     await activities.creditSubAccount(credit);

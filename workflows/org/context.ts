@@ -8,7 +8,7 @@ import type { BillingActivities } from '../../activities';
 import type { BillingRules } from '../../domain/billingRules';
 import { balanceSettingsOf, type LedgerChange, type NewEvent, type OrgBillingRecord } from '../../domain/orgBilling';
 import { autoRechargeState, currentDetails, paymentStatus } from '../../domain/opsStatus';
-import type { TopUp } from '../../domain/state';
+import type { TopUp } from '../../domain/payments';
 import type { CommittedBalance } from '../../ledger/commitBilling';
 import { CARD_DECLINED } from '../../payments/provider';
 import { BILLING_AGENCY_ID, BILLING_AUTO_RECHARGE, BILLING_PAYMENT_STATUS } from '../searchAttributes';
@@ -84,7 +84,6 @@ function orgActivities(org: Org) {
     readAvailableCredits: laned(local.readAvailableCredits),
     readBurnRateCreditsPerDay: laned(local.readBurnRateCreditsPerDay),
     creditSubAccount: laned(local.creditSubAccount),
-    recordUsage: laned(local.recordUsage),
     findTopUp: laned(local.findTopUp),
     loadStoredBilling: laned(local.loadStoredBilling),
     loadBillingRules: laned(local.loadBillingRules),

@@ -5,7 +5,7 @@ import type { BillingActivities } from '../../activities';
 import { afterRechargeFailure, afterRechargeSuccess, capReached, DISABLED_AFTER_FAILURES_MESSAGE, rechargeDecision } from '../../domain/autoRecharge';
 import { capForecast, DAY_MS } from '../../domain/burnForecast';
 import { topUpAmountCents } from '../../domain/pricing';
-import type { PaymentKind, PendingPayment, TopUp } from '../../domain/state';
+import type { PaymentKind, PendingPayment, TopUp } from '../../domain/payments';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
 import { changeLedger, commit, emit, nowIso, refuse, type Org } from './context';
 

@@ -1,7 +1,7 @@
 // Billing periods: the subscription sets them; plan credits reset at each period end.
 import { afterRenewal } from '../../domain/autoRecharge';
 import { nextPeriodEndAfter } from '../../domain/period';
-import type { Subscription } from '../../domain/state';
+import type { Subscription } from '../../domain/subscription';
 import { changeLedger, commit, emit, uniqueRef, type Org } from './context';
 
 export function periodEnd(org: Org): number | null {

@@ -1,7 +1,7 @@
 // What an organization's workflow holds and carries across continue-as-new: its decisions only.
 // Pools, agents, usage and top-ups live in PostgreSQL, so nothing here grows with usage or agents.
 import type { OrgBillingRecord, SubAccountCredit } from '../../domain/orgBilling';
-import type { Allocation, PricedUsageEvent } from '../../domain/state';
+import type { Allocation } from '../../domain/allocation';
 
 export interface OrgWorkflowState extends OrgBillingRecord {
   orgId: string;
@@ -13,8 +13,6 @@ export interface OrgWorkflowState extends OrgBillingRecord {
   allocations: Record<string, Allocation>;
   /** Allocation outcomes not yet written to their sub-account (bounded by the sub-accounts). */
   subAccountCredits: SubAccountCredit[];
-  /** Usage a previous-design API signalled during the hand-over, recorded through the usage path. */
-  lateUsage: PricedUsageEvent[];
   /** The period end for which auto_recharge.cap_forecast was sent (once per period). */
   capForecastFor?: string | null;
   /** Monotonic counters that make payment ids, ledger refs and commit versions deterministic. */
@@ -29,7 +27,6 @@ export function initialOrgWorkflowState(orgId: string, paymentIdPrefix: string, 
     periodAnchor: null,
     allocations: {},
     subAccountCredits: [],
-    lateUsage: [],
     seq: { payment: 0, ledger: 0, commit: 0 },
   };
 }

@@ -1,4 +1,4 @@
-// Usage on a real worker: pricing from the price book, spend order, debt, and exactly-once per event id.
+// Usage through the API into the ledger: pricing from the price book, spend order, debt, and exactly-once per event id.
 import { createOrg, expectLedgerMatches, expectStatus, postUsage, settled, summary } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 

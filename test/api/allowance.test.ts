@@ -1,4 +1,4 @@
-// The allowance check answers from the organization's current state with the reasons of spec §6.
+// The allowance check answers from the balance, the agent's settings and its spend, with the reasons the spec names.
 import { createOrg, expectStatus, messages, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
