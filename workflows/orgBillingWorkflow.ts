@@ -21,7 +21,7 @@ import { newOrg, refuse, showStatus, type Org } from './org/context';
 import { checkBalance, checkPendingPayment, paymentExpiresAt, rechargeContext, topUp, topUpPaymentId } from './org/payments';
 import { periodEnd, renew, setSubscription } from './org/periods';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
-import { initialOrgWorkflowState, type OrgWorkflowState } from './org/state';
+import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedState';
 
 export interface OrgBillingInput {
   orgId: string;
