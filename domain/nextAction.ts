@@ -15,7 +15,7 @@ export interface Situation {
   now: number;
   /** The end of the current billing period, when plan credits renew. */
   periodEnd: number | null;
-  /** Allocation outcomes wait to be written on their sub-accounts. */
+  /** Sub-account credits (allocation outcomes) wait to be written on their sub-accounts. */
   subAccountCreditsDue: boolean;
   /** The payment in flight, while it waits for the provider (3-D Secure, processing). */
   waitingPayment: { checkAfter: number; expiresAt: number; updated: boolean; cancelTried?: boolean } | null;

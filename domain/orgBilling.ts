@@ -78,7 +78,7 @@ export interface NewEvent {
   key?: string;
 }
 
-/** An agency's allocation outcome, written on the sub-account's side (its credits and event, once per payment). */
+/** A sub-account credit: an agency's allocation outcome, written on the sub-account's side (its credits and event, once per payment). */
 export interface SubAccountCredit {
   subAccountId: string;
   agencyId: string;

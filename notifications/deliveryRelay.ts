@@ -5,7 +5,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import pg, { type Pool } from 'pg';
 import type { Logger } from '../observability/logger';
-import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type deliveryWorkflow } from '../workflows/deliveryWorkflow';
+import type { deliveryWorkflow } from '../workflows/deliveryWorkflow';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../workflows/messages';
 
 const SWEEP_EVERY_MS = 3_000;
 const BATCH = 200;

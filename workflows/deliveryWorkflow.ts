@@ -1,15 +1,12 @@
 // One delivery (a webhook to one endpoint, or an e-mail) through its retry schedule: Temporal
-// timers between attempts, so a worker killed mid-schedule goes on where it was.
+// timers between attempts, so a worker killed mid-schedule goes on where it was. Its workflow
+// type and id are in messages.ts, with the other names clients use.
 import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../activities';
 
 export interface DeliveryInput {
   deliveryId: string;
 }
-
-export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
-
-export const deliveryWorkflowId = (deliveryId: string, run: number) => `delivery-${deliveryId}-${run}`;
 
 const { deliverySchedule } = wf.proxyLocalActivities<BillingActivities>({ startToCloseTimeout: '10 seconds' });
 

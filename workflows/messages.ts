@@ -1,4 +1,6 @@
-// Signals and updates of the organization workflow: defined once, shared by the workflow and its clients.
+// What the workflows' clients name: the task queue, each workflow's type and id, and the
+// organization workflow's signals and updates. Defined once, shared by the workflows and their
+// clients (the API, the delivery relay, tests).
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AllocationMinutes } from '../domain/allocation';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
@@ -13,6 +15,11 @@ export const ORG_WORKFLOW_TYPE = 'orgBillingWorkflow';
 export function workflowIdFor(orgId: string): string {
   return `billing-org-${orgId}`;
 }
+
+/** The delivery workflow's type, and its id: the delivery and its run, so each run starts once. */
+export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
+
+export const deliveryWorkflowId = (deliveryId: string, run: number) => `delivery-${deliveryId}-${run}`;
 
 export interface TopUpRequest {
   idempotencyKey: string;

@@ -3,7 +3,6 @@
 // API in PostgreSQL; a debit that crosses the threshold signals this workflow, which reads the
 // balance itself whenever it decides.
 import * as wf from '@temporalio/workflow';
-import { rechargeDecision } from '../domain/autoRecharge';
 import type { BillingRules } from '../domain/billingRules';
 import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
 import { initialOrgBilling } from '../domain/orgBilling';
@@ -16,12 +15,15 @@ import {
   setSubscriptionUpdate,
   topUpUpdate,
 } from './messages';
-import { configureAllocation, creditSubAccounts, runAllocation, validateAllocation } from './org/allocations';
-import { newOrg, refuse, showStatus, type Org } from './org/context';
-import { checkBalance, checkPendingPayment, paymentExpiresAt, rechargeContext, topUp, topUpPaymentId } from './org/payments';
+import { allocationsDue, configureAllocation, runAllocation, validateAllocation } from './org/allocations';
+import { checkBalance, rechargeReadiness } from './org/autoRecharge';
+import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedState';
+import { newOrg, showStatus, type Org } from './org/context';
+import { checkPendingPayment, waitingPayment } from './org/payments';
 import { periodEnd, renew, setSubscription } from './org/periods';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
-import { initialOrgWorkflowState, type OrgWorkflowState } from './org/state';
+import { creditSubAccounts } from './org/subAccountCredits';
+import { topUp, validateTopUp } from './org/topUps';
 
 export interface OrgBillingInput {
   orgId: string;
@@ -32,20 +34,16 @@ export interface OrgBillingInput {
 
 function situation(org: Org): Situation {
   const { state, rules } = org;
-  const payment = state.pendingPayment;
   const info = wf.workflowInfo();
   return {
     now: Date.now(),
     periodEnd: periodEnd(org),
     subAccountCreditsDue: state.subAccountCredits.length > 0,
-    waitingPayment:
-      payment?.paymentIntentId && payment.checkAfter !== null
-        ? { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId), cancelTried: payment.cancelTried }
-        : null,
-    paymentInFlight: payment !== null,
+    waitingPayment: waitingPayment(org),
+    paymentInFlight: state.pendingPayment !== null,
     balanceCheckDue: org.balanceCheckDue,
-    rechargeReadiness: rechargeDecision(rechargeContext(org, Number.NEGATIVE_INFINITY)),
-    allocationsDue: Object.entries(state.allocations).map(([subAccountId, a]) => ({ subAccountId, nextRunAt: Date.parse(a.nextRunAt) })),
+    rechargeReadiness: rechargeReadiness(org),
+    allocationsDue: allocationsDue(org),
     continueAsNewSuggested: info.continueAsNewSuggested || info.historyLength >= rules.continueAsNewAfterEvents || info.historySize >= rules.continueAsNewAfterBytes,
   };
 }
@@ -75,11 +73,7 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(setPaymentMethodUpdate, whenSeeded((paymentMethodId) => setPaymentMethod(org, paymentMethodId)));
   wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings)), { validator: (settings) => validateAutoRecharge(org, settings) });
   wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits)), {
-    validator: ({ idempotencyKey }) => {
-      if (state.pendingPayment?.id === topUpPaymentId(org, idempotencyKey)) return; // a retry of the one in flight
-      if (!state.paymentMethodId) refuse('payment_method_required', 'A payment method is required to top up credits.');
-      if (state.pendingPayment) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
-    },
+    validator: ({ idempotencyKey }) => validateTopUp(org, idempotencyKey),
   });
   wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes)), {
     validator: (_subAccountId, minutes) => validateAllocation(org, minutes),

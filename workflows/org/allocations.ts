@@ -1,9 +1,11 @@
-// Agency allocations: each month the agency's card buys minutes for a sub-account, whose wallet
-// is credited (written on the sub-account's side, once per payment).
+// Agency allocations: each month the agency's card buys minutes for a sub-account. The outcome is
+// queued as a sub-account credit (subAccountCredits.ts), written on the sub-account's side.
 import { allocationCredits, allocationIsOff, type AllocationMinutes } from '../../domain/allocation';
+import type { Situation } from '../../domain/nextAction';
 import { addMonths } from '../../domain/period';
 import { commit, emit, nowIso, refuse, type Org } from './context';
-import { beginPayment, chargeAndSettle, nextPaymentId, noticeSubAccount } from './payments';
+import { beginPayment, chargeAndSettle, nextPaymentId } from './payments';
+import { queueSubAccountCredit } from './subAccountCredits';
 
 export function validateAllocation(org: Org, minutes: AllocationMinutes): void {
   if (!allocationIsOff(minutes) && !org.state.paymentMethodId) refuse('payment_method_required', 'A payment method is required for auto allocation.');
@@ -22,6 +24,11 @@ export function configureAllocation(org: Org, subAccountId: string, minutes: All
   return { nextRunAt: allocation.nextRunAt };
 }
 
+/** When each allocation runs next, as the list of due actions sees it. */
+export function allocationsDue(org: Org): Situation['allocationsDue'] {
+  return Object.entries(org.state.allocations).map(([subAccountId, a]) => ({ subAccountId, nextRunAt: Date.parse(a.nextRunAt) }));
+}
+
 export async function runAllocation(org: Org, subAccountId: string): Promise<void> {
   // The rates of this moment, not of when the allocation was set.
   const current = await org.activities.loadBillingRules();
@@ -33,20 +40,10 @@ export async function runAllocation(org: Org, subAccountId: string): Promise<voi
   const paymentId = nextPaymentId(org);
   if (!org.state.paymentMethodId) {
     emit(org, 'allocation.failed', 'Allocation skipped: the agency has no payment method.', { paymentId, credits, subAccountId });
-    noticeSubAccount(org, { id: paymentId, credits, subAccountId }, 'failed', 'Your agency has no payment method for its allocation.');
+    queueSubAccountCredit(org, { id: paymentId, credits, subAccountId }, 'failed', 'Your agency has no payment method for its allocation.');
     return void (await commit(org));
   }
   const payment = beginPayment(org, 'allocation', credits, paymentId, current.creditPricePer1000Cents);
   payment.subAccountId = subAccountId;
   await chargeAndSettle(org, payment);
-}
-
-/** Allocation outcomes carried in state, written one by one (each write is idempotent). */
-export async function creditSubAccounts(org: Org): Promise<void> {
-  const { state, activities } = org;
-  const credit = state.subAccountCredits[0];
-  if (credit) {
-    await activities.creditSubAccount(credit);
-    state.subAccountCredits.shift();
-  }
 }

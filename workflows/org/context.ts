@@ -1,8 +1,8 @@
-// The organization a workflow run works on: its state, its rules, the changes not yet committed,
-// and the one way they reach PostgreSQL: a single lane of local activities, one at a time in the
-// order asked (commits in order, each applied at most once). One local activity in flight at a
-// time also keeps replay deterministic: two resolving together could resume their callers in
-// another order than when they ran.
+// The organization a workflow run works on: its carried state, its rules, the changes not yet
+// committed, and the one way they reach PostgreSQL: a single lane of local activities, one at a
+// time in the order asked (commits in order, each applied at most once). One local activity in
+// flight at a time also keeps replay deterministic: two resolving together could resume their
+// callers in another order than when they ran.
 import * as wf from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
 import type { BillingRules } from '../../domain/billingRules';
@@ -12,7 +12,7 @@ import type { TopUp } from '../../domain/payments';
 import type { CommittedBalance } from '../../ledger/commitBilling';
 import { CARD_DECLINED } from '../../payments/provider';
 import { BILLING_AGENCY_ID, BILLING_AUTO_RECHARGE, BILLING_PAYMENT_STATUS } from '../searchAttributes';
-import type { OrgWorkflowState } from './state';
+import type { OrgWorkflowState } from './carriedState';
 
 export interface Org {
   state: OrgWorkflowState;

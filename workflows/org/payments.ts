@@ -1,25 +1,22 @@
-// Payments: at most one in flight; 3-D Secure waits without blocking anything else. What a
-// settled payment means depends on its kind, in one table.
+// The payment lifecycle: at most one payment in flight. It begins, is charged, and takes the
+// provider's answer: settled, or waiting (3-D Secure, processing) to be re-read, and cancelled
+// once it expired, without blocking anything else. What a settled payment does depends on its
+// kind, in one table. What starts a payment is in autoRecharge.ts, topUps.ts and allocations.ts.
 import * as wf from '@temporalio/workflow';
-import type { BillingActivities } from '../../activities';
-import { afterRechargeFailure, afterRechargeSuccess, capReached, DISABLED_AFTER_FAILURES_MESSAGE, rechargeDecision } from '../../domain/autoRecharge';
-import { capForecast, DAY_MS } from '../../domain/burnForecast';
+import { afterRechargeFailure, afterRechargeSuccess, DISABLED_AFTER_FAILURES_MESSAGE } from '../../domain/autoRecharge';
+import type { Situation } from '../../domain/nextAction';
 import { topUpAmountCents } from '../../domain/pricing';
 import type { PaymentKind, PendingPayment, TopUp } from '../../domain/payments';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
-import { changeLedger, commit, emit, nowIso, refuse, type Org } from './context';
-
-const KEY_CONFLICT = 'idempotency_key_conflict';
-const KEY_CONFLICT_MESSAGE = 'This Idempotency-Key was used for a different top-up.';
+import { noteCapReached } from './capNotices';
+import { changeLedger, commit, emit, nowIso, type Org } from './context';
+import { queueSubAccountCredit } from './subAccountCredits';
 
 type PaymentFailure = Extract<PaymentIntentState, { status: 'failed' }>;
 
 const paymentData = (payment: PendingPayment): Record<string, unknown> => ({ paymentId: payment.id, credits: payment.credits, amountCents: payment.amountCents });
 
 export const nextPaymentId = (org: Org) => `pay_${org.state.paymentIdPrefix}_${++org.state.seq.payment}`;
-
-/** The Idempotency-Key names the payment, so even the provider sees one charge per key. */
-export const topUpPaymentId = (org: Org, idempotencyKey: string) => `pay_${org.state.paymentIdPrefix}_topup_${idempotencyKey}`;
 
 export function beginPayment(org: Org, kind: PaymentKind, credits: number, id: string, pricePer1000CreditsCents = org.rules.creditPricePer1000Cents): PendingPayment {
   const payment: PendingPayment = {
@@ -52,17 +49,16 @@ function topUpOf(payment: PendingPayment, change: Partial<TopUp> = {}): TopUp {
   };
 }
 
-function recordTopUp(org: Org, payment: PendingPayment, change: Partial<TopUp> = {}) {
+/** A top-up's row follows its payment (the API answers retries of its Idempotency-Key from it). */
+export function recordTopUp(org: Org, payment: PendingPayment, change: Partial<TopUp> = {}) {
   if (payment.kind === 'top_up') org.pending.topUps.push(topUpOf(payment, change));
 }
 
-/**
- * Runs the charge activity for a payment; a decline (a non-retryable failure) is an outcome. Shared
- * with the previous design's workflow, which charged the same way.
- */
-export async function chargeOutcome(orgId: string, payment: PendingPayment, chargePayment: BillingActivities['chargePayment']): Promise<PaymentIntentState> {
+/** Runs the charge activity for a payment; a decline (a non-retryable failure) is an outcome. */
+async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentState> {
+  const { orgId } = org.state;
   try {
-    return await chargePayment({
+    return await org.activities.chargePayment({
       orgId,
       paymentId: payment.id,
       paymentMethodId: payment.paymentMethodId,
@@ -82,25 +78,11 @@ export async function chargeOutcome(orgId: string, payment: PendingPayment, char
   }
 }
 
-const charge = (org: Org, payment: PendingPayment) => chargeOutcome(org.state.orgId, payment, org.activities.chargePayment);
-
 /** Commits the payment as started, charges it, and commits where it stands. */
 export async function chargeAndSettle(org: Org, payment: PendingPayment): Promise<void> {
   await commit(org);
   applyPaymentResult(org, payment, await charge(org, payment));
   await commit(org);
-}
-
-export function noteCapReached(org: Org): void {
-  const { autoRecharge: settings, counters } = org.state;
-  if (!settings.enabled || counters.capReachedNotified || !capReached(settings, counters)) return;
-  org.state.counters = { ...counters, capReachedNotified: true };
-  emit(
-    org,
-    'auto_recharge.cap_reached',
-    `Auto-recharge used ${counters.rechargesUsedThisMonth}/${settings.maxRechargesPerMonth} recharges this month and stops until the next renewal.`,
-    { rechargesUsedThisMonth: counters.rechargesUsedThisMonth, maxRechargesPerMonth: settings.maxRechargesPerMonth },
-  );
 }
 
 interface Settlement {
@@ -148,27 +130,15 @@ const SETTLEMENTS: Record<PaymentKind, Settlement> = {
     succeeded(org, payment) {
       const subAccountId = payment.subAccountId!;
       emit(org, 'allocation.succeeded', `Allocated ${payment.credits} credits to ${subAccountId}.`, { ...paymentData(payment), subAccountId });
-      noticeSubAccount(org, payment, 'succeeded', `${payment.credits} credits allocated by your agency.`);
+      queueSubAccountCredit(org, payment, 'succeeded', `${payment.credits} credits allocated by your agency.`);
     },
     failed(org, payment, failure) {
       const subAccountId = payment.subAccountId!;
       emit(org, 'allocation.failed', `Allocation payment failed: ${failure.message}`, { ...paymentData(payment), subAccountId, declineCode: failure.declineCode });
-      noticeSubAccount(org, payment, 'failed', `Your agency's allocation payment failed: ${failure.message}`);
+      queueSubAccountCredit(org, payment, 'failed', `Your agency's allocation payment failed: ${failure.message}`);
     },
   },
 };
-
-export function noticeSubAccount(org: Org, payment: Pick<PendingPayment, 'id' | 'credits' | 'subAccountId'>, outcome: 'succeeded' | 'failed', message: string): void {
-  org.state.subAccountCredits.push({
-    subAccountId: payment.subAccountId!,
-    agencyId: org.state.orgId,
-    paymentId: payment.id,
-    credits: payment.credits,
-    outcome,
-    message,
-    at: nowIso(),
-  });
-}
 
 /** Where a payment stands after the provider answered: settled, or waiting with a reconciliation due. */
 function applyPaymentResult(org: Org, payment: PendingPayment, result: PaymentIntentState): void {
@@ -195,7 +165,14 @@ function applyPaymentResult(org: Org, payment: PendingPayment, result: PaymentIn
   }
 }
 
-export const paymentExpiresAt = (org: Org, payment: PendingPayment) => Date.parse(payment.startedAt) + org.rules.paymentActionTimeoutMs;
+const paymentExpiresAt = (org: Org, payment: PendingPayment) => Date.parse(payment.startedAt) + org.rules.paymentActionTimeoutMs;
+
+/** The payment in flight while it waits for the provider, as the list of due actions sees it. */
+export function waitingPayment(org: Org): Situation['waitingPayment'] {
+  const payment = org.state.pendingPayment;
+  if (!payment?.paymentIntentId || payment.checkAfter === null) return null;
+  return { checkAfter: payment.checkAfter, expiresAt: paymentExpiresAt(org, payment), updated: org.intentUpdates.has(payment.paymentIntentId), cancelTried: payment.cancelTried };
+}
 
 /** A waiting payment is re-read when a webhook names it or reconciliation is due, and cancelled once it expired. */
 export async function checkPendingPayment(org: Org): Promise<void> {
@@ -223,84 +200,4 @@ export async function checkPendingPayment(org: Org): Promise<void> {
     );
   }
   await commit(org);
-}
-
-export function rechargeContext(org: Org, availableCredits: number) {
-  const { state } = org;
-  return {
-    settings: state.autoRecharge,
-    counters: state.counters,
-    availableCredits,
-    paymentInFlight: state.pendingPayment !== null,
-    hasPaymentMethod: state.paymentMethodId !== null,
-    subscriptionActive: state.subscription?.status === 'active',
-    now: Date.now(),
-  };
-}
-
-/** Reads the balance and charges when the rule says so. */
-export async function checkBalance(org: Org): Promise<void> {
-  org.balanceCheckDue = false;
-  const availableCredits = await org.activities.readAvailableCredits(org.state.orgId);
-  org.lastAvailableCredits = availableCredits;
-  if (rechargeDecision(rechargeContext(org, availableCredits)).action !== 'charge') return;
-  const rechargesBefore = org.state.counters.rechargesUsedThisMonth;
-  const payment = beginPayment(org, 'auto_recharge', org.state.autoRecharge.rechargeCredits, nextPaymentId(org));
-  await chargeAndSettle(org, payment);
-  if (org.state.counters.rechargesUsedThisMonth > rechargesBefore && wf.patched('cap-forecast')) await noteCapForecast(org);
-}
-
-/**
- * After a successful recharge: when the cap will be reached, at the current burn rate, more than a
- * day before the renewal, the owner is told once per period.
- */
-async function noteCapForecast(org: Org): Promise<void> {
-  const { autoRecharge: settings, counters, subscription } = org.state;
-  const renewal = subscription?.currentPeriodEnd ?? null;
-  if (!renewal || org.state.capForecastFor === renewal || counters.rechargesUsedThisMonth >= settings.maxRechargesPerMonth) return;
-  const burnRateCreditsPerDay = await org.activities.readBurnRateCreditsPerDay(org.state.orgId);
-  const now = Date.now();
-  const { capReachedAt } = capForecast({
-    availableCredits: org.lastAvailableCredits ?? 0,
-    burnRateCreditsPerDay,
-    settings,
-    rechargesUsedThisMonth: counters.rechargesUsedThisMonth,
-    now,
-    nextRenewalAt: renewal,
-  });
-  if (!capReachedAt) return;
-  const daysBeforeRenewal = Math.floor((Date.parse(renewal) - Date.parse(capReachedAt)) / DAY_MS);
-  if (daysBeforeRenewal < 1) return;
-  org.state.capForecastFor = renewal;
-  emit(
-    org,
-    'auto_recharge.cap_forecast',
-    `At the current rate, auto-recharge will reach its monthly cap on ${capReachedAt.slice(0, 10)}, ${daysBeforeRenewal} days before renewal.`,
-    { capReachedAt, nextRenewalAt: renewal, daysBeforeRenewal, burnRateCreditsPerDay: Math.round(burnRateCreditsPerDay) },
-  );
-  await commit(org);
-}
-
-/** A manual top-up; retries of its Idempotency-Key get the same top-up, never a second charge. */
-export async function topUp(org: Org, idempotencyKey: string, credits: number): Promise<TopUp> {
-  const id = topUpPaymentId(org, idempotencyKey);
-  const inFlight = () => (org.state.pendingPayment?.id === id ? org.state.pendingPayment : null);
-  if (!inFlight()) {
-    const known = await org.activities.findTopUp(org.state.orgId, idempotencyKey);
-    if (known) return known.credits === credits ? known : refuse(KEY_CONFLICT, KEY_CONFLICT_MESSAGE);
-    // The validator saw no payment in flight, but one may have begun while the key was looked up.
-    if (org.state.pendingPayment && !inFlight()) refuse('payment_in_flight', 'Another payment is in progress; try again shortly.');
-  }
-  const running = inFlight();
-  if (running) {
-    // A retry while the first attempt is charging: answer with where it stands once the provider answered.
-    if (running.credits !== credits) refuse(KEY_CONFLICT, KEY_CONFLICT_MESSAGE);
-    await wf.condition(() => inFlight()?.status !== 'processing' || inFlight()?.paymentIntentId !== null);
-    return (await org.activities.findTopUp(org.state.orgId, idempotencyKey))!;
-  }
-  const payment = beginPayment(org, 'top_up', credits, id);
-  payment.idempotencyKey = idempotencyKey;
-  recordTopUp(org, payment);
-  await chargeAndSettle(org, payment);
-  return (await org.activities.findTopUp(org.state.orgId, idempotencyKey))!;
 }

@@ -1,7 +1,7 @@
 // The Owner's auto-recharge settings and the payment method on file.
 import { afterSettingsSaved, ENABLE_REFUSAL_MESSAGES, enableRefusal, type AutoRechargeSettings } from '../../domain/autoRecharge';
+import { noteCapReached } from './capNotices';
 import { commit, emit, refuse, type Org } from './context';
-import { noteCapReached } from './payments';
 
 export function validateAutoRecharge(org: Org, settings: AutoRechargeSettings): void {
   if (!settings.enabled) return;

@@ -1,5 +1,6 @@
-// What an organization's workflow holds and carries across continue-as-new: its decisions only.
-// Pools, agents, usage and top-ups live in PostgreSQL, so nothing here grows with usage or agents.
+// What an organization's workflow carries across continue-as-new: its decisions only. Pools,
+// agents, usage and top-ups live in PostgreSQL, so nothing here grows with usage or agents.
+// (What a run holds besides, and drops at continue-as-new, is in context.ts.)
 import type { OrgBillingRecord, SubAccountCredit } from '../../domain/orgBilling';
 import type { Allocation } from '../../domain/allocation';
 
@@ -11,7 +12,7 @@ export interface OrgWorkflowState extends OrgBillingRecord {
   periodAnchor: string | null;
   /** Agency side: monthly allocations by sub-account id. */
   allocations: Record<string, Allocation>;
-  /** Allocation outcomes not yet written to their sub-account (bounded by the sub-accounts). */
+  /** Sub-account credits not yet written on their sub-account's side (bounded by the sub-accounts). */
   subAccountCredits: SubAccountCredit[];
   /** The period end for which auto_recharge.cap_forecast was sent (once per period). */
   capForecastFor?: string | null;
