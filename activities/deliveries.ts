@@ -5,9 +5,9 @@
 import type { Pool } from 'pg';
 import type { NotificationSettings } from '../config/notificationSettings';
 import { notificationEmail } from '../domain/notificationEmail';
-import { closeDelivery, loadDelivery, noteEndpointHealth, recordAttempt, type DeliveryTarget } from '../ledger/deliveries';
-import { recordEventIn } from '../ledger/events';
-import { inTransaction } from '../ledger/transaction';
+import { closeDelivery, loadDelivery, noteEndpointHealth, recordAttempt, type DeliveryTarget } from '../store/deliveries';
+import { recordEventIn } from '../store/events';
+import { inTransaction } from '../store/transaction';
 import { sendEmail } from '../notifications/sendEmail';
 import { sendWebhook } from '../notifications/sendWebhook';
 import type { Logger } from '../observability/logger';

@@ -1,6 +1,6 @@
 // Organizations in PostgreSQL, cached in memory: they are created once and never change.
 import type { Pool } from 'pg';
-import { createOrgRows, type OrgRow } from '../ledger/orgRows';
+import { createOrgRows, type OrgRow } from '../store/orgRows';
 
 export interface OrgRecord {
   id: string;

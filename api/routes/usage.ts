@@ -2,9 +2,9 @@
 import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
 import type { PricedUsageEvent } from '../../domain/usage';
-import { saveAgentSettings } from '../../ledger/agentSettings';
-import { readAgent } from '../../ledger/readBilling';
-import { recordUsage } from '../../ledger/recordUsage';
+import { saveAgentSettings } from '../../store/agentSettings';
+import { readAgent } from '../../store/readBilling';
+import { recordUsage } from '../../store/recordUsage';
 import { usageEventsAccepted } from '../../observability/metrics';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';

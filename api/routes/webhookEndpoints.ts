@@ -12,7 +12,7 @@ import {
   rotateSecret,
   updateEndpoint,
   type EndpointRefusal,
-} from '../../ledger/webhookEndpoints';
+} from '../../store/webhookEndpoints';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';

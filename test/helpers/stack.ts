@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { signToken, type Role } from '../../api/auth';
 import { startApi, type ApiServer } from '../../api/server';
 import { loadSettings, type Settings } from '../../config/settings';
-import { createPool } from '../../db/pool';
+import { createPool } from '../../store/pool';
 import { createBillingWorker } from '../../worker/run';
 
 export interface Stack {
