@@ -1,8 +1,9 @@
 // Who may call which route for which organization.
 import type { Request } from 'express';
+import type { OrgRecord } from '../store/orgs';
 import type { Caller, Role } from './auth';
 import { ApiError, forbidden, notFound } from './errors';
-import type { OrgRecord, OrgStore } from './orgStore';
+import type { OrgStore } from './orgStore';
 import { idSchema, parse } from './schemas';
 
 /** How the caller stands to an organization: its own, its agency's people, or every org (service, ops). */
