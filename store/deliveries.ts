@@ -1,5 +1,14 @@
-// Deliveries as the delivery workflow reads and records them.
-import type { Pool, PoolClient } from 'pg';
+// Deliveries (deliveries): the outbox of notifications. The trigger of migration 5
+// (enqueue_deliveries, on every inserted event, events.ts) writes one delivery per event and
+// endpoint (and one for the owner's e-mail), with its body (delivery_payload), in the event's
+// own transaction, then NOTIFYs deliveries; a test event and a manual retry are written here and
+// notify in their own transaction. The relay (api/deliveryRelay.ts) listens and starts a delivery
+// workflow for every requested run; the workflow's activity reads and records each attempt.
+import { randomBytes } from 'node:crypto';
+import pg, { type Pool, type PoolClient } from 'pg';
+import { WEBHOOK_TEST_EVENT } from '../domain/eventTypes';
+import { inTransaction } from './transaction';
+import { lockEndpoint } from './webhookEndpoints';
 
 export interface DeliveryTarget {
   id: string;
@@ -89,12 +98,103 @@ export async function closeDelivery(db: Pool, deliveryId: string, error: string)
   await db.query("UPDATE deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, updated_at = now() WHERE id = $1", [deliveryId, error]);
 }
 
-/** Succeeded: the endpoint is healthy again. Failed: since when it has failed (the first failure after a success). */
-export async function noteEndpointHealth(db: Pool, endpointId: string, healthy: boolean): Promise<Date | null> {
-  const { rows } = await db.query<{ failing_since: Date | null }>(
-    `UPDATE webhook_endpoints SET failing_since = CASE WHEN $2 THEN NULL ELSE COALESCE(failing_since, now()) END
-     WHERE id = $1 RETURNING failing_since`,
-    [endpointId, healthy],
+// The API's: an endpoint's delivery log, a test delivery and a manual retry.
+
+export interface DeliveryLogEntry {
+  id: string;
+  eventId: string | null;
+  eventType: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+}
+
+/** Wakes the relay that starts a delivery workflow for every requested run; sent at commit. */
+const wakeRelay = (tx: PoolClient) => tx.query(`SELECT pg_notify('deliveries', '')`);
+
+export type EndpointRefusal = 'endpoint_not_found' | 'endpoint_disabled';
+
+/** A `webhook.test` delivery to this endpoint only, in the shape of every delivery's body. */
+export async function insertTestDelivery(db: Pool, orgId: string, endpointId: string): Promise<{ deliveryId: string } | EndpointRefusal> {
+  const id = `msg_${randomBytes(16).toString('hex')}`;
+  const at = new Date().toISOString();
+  const payload = {
+    type: WEBHOOK_TEST_EVENT,
+    timestamp: at,
+    data: { orgId, event: { id: null, type: WEBHOOK_TEST_EVENT, at, message: 'Test event from credits billing.', data: {} } },
+  };
+  return inTransaction(db, async (tx) => {
+    const enabled = await lockEndpoint(tx, orgId, endpointId);
+    if (enabled === undefined) return 'endpoint_not_found';
+    if (!enabled) return 'endpoint_disabled';
+    await tx.query(
+      `INSERT INTO deliveries (id, org_id, endpoint_id, channel, event_org_id, event_seq, event_type, payload)
+       VALUES ($1, $2, $3, 'webhook', $2, NULL, $4, $5)`,
+      [id, orgId, endpointId, WEBHOOK_TEST_EVENT, JSON.stringify(payload)],
+    );
+    await wakeRelay(tx);
+    return { deliveryId: id };
+  });
+}
+
+/** Newest first; `cursor` is the seq of the last entry of the previous page. Ordered by the bigint
+ * column: the text seq of the output would sort "9" after "10". */
+export async function listDeliveries(db: Pool, endpointId: string, limit: number, cursor: string | undefined): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
+  const { rows } = await db.query<DeliveryLogEntry & { seq: string }>(
+    `SELECT seq::text, id, event_seq::text AS "eventId", event_type AS "eventType", status, attempts, last_status_code AS "lastStatusCode",
+       next_attempt_at AS "nextAttemptAt", created_at AS "createdAt"
+     FROM deliveries WHERE endpoint_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY deliveries.seq DESC LIMIT $3`,
+    [endpointId, cursor ?? null, limit + 1],
   );
-  return rows[0]?.failing_since ?? null;
+  const page = rows.slice(0, limit);
+  return {
+    deliveries: page.map(({ seq: _seq, ...entry }) => entry),
+    nextCursor: rows.length > limit ? page[page.length - 1].seq : null,
+  };
+}
+
+export type RetryOutcome = 'retried' | EndpointRefusal | 'delivery_not_found' | 'in_progress';
+
+/** Requests one more run of the delivery workflow, under the same delivery id. */
+export async function retryDelivery(db: Pool, orgId: string, endpointId: string, deliveryId: string): Promise<RetryOutcome> {
+  return inTransaction(db, async (tx) => {
+    const enabled = await lockEndpoint(tx, orgId, endpointId);
+    if (enabled === undefined) return 'endpoint_not_found';
+    if (!enabled) return 'endpoint_disabled';
+    const { rows } = await tx.query<{ status: string }>('SELECT status FROM deliveries WHERE id = $1 AND endpoint_id = $2 FOR UPDATE', [deliveryId, endpointId]);
+    if (!rows[0]) return 'delivery_not_found';
+    // A pending delivery has a run that will attempt it (or is attempting it now).
+    if (rows[0].status === 'pending') return 'in_progress';
+    await tx.query(`UPDATE deliveries SET requested_runs = requested_runs + 1, status = 'pending', updated_at = now() WHERE id = $1`, [deliveryId]);
+    await wakeRelay(tx);
+    return 'retried';
+  });
+}
+
+// The relay's.
+
+/** A connection of its own that calls `wake` on every NOTIFY on deliveries. */
+export async function listenForDeliveries(databaseUrl: string, wake: () => void): Promise<pg.Client> {
+  const listener = new pg.Client({ connectionString: databaseUrl });
+  listener.on('error', () => undefined); // a lost listener is made good by the sweeps
+  listener.on('notification', () => wake());
+  await listener.connect();
+  await listener.query('LISTEN deliveries');
+  return listener;
+}
+
+/** Deliveries with a run requested and not yet started, oldest first: each with its last requested run. */
+export async function undispatchedRuns(db: Pool, limit: number): Promise<Array<{ deliveryId: string; run: number }>> {
+  const { rows } = await db.query<{ id: string; requested_runs: number }>(
+    'SELECT id, requested_runs FROM deliveries WHERE requested_runs > dispatched_runs ORDER BY seq LIMIT $1',
+    [limit],
+  );
+  return rows.map((row) => ({ deliveryId: row.id, run: row.requested_runs }));
+}
+
+/** The runs up to `run` are started. */
+export async function markDispatched(db: Pool, deliveryId: string, run: number): Promise<void> {
+  await db.query('UPDATE deliveries SET dispatched_runs = $2 WHERE id = $1 AND dispatched_runs < $2', [deliveryId, run]);
 }
