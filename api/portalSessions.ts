@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { findPortalSession, insertPortalCode, openPortalSession, type PortalRole } from '../store/portalSessions';
-import type { Caller } from './auth';
+import type { Caller } from './caller';
 
 export const PORTAL_COOKIE = 'portal_session';
 export const CODE_TTL_MS = 60_000;
