@@ -1,5 +1,5 @@
-// The workflow's commit: its record, the pool changes it decided and its events, in one transaction,
-// applied at most once (the record's version only grows). A module of its own, named for the
+// The workflow's commit: its record, the pool changes it decided and its events, in one transaction
+// under the balance row's lock, applied at most once (the record's version only grows). A module of its own, named for the
 // operation: one commit writes balances, org_billing, ledger_entries, events and top_ups, each
 // through the module of its table; an agency's credit to a sub-account is the same kind of write.
 import type { Pool, PoolClient } from 'pg';

@@ -1,7 +1,9 @@
 // Deliveries (deliveries): the outbox of notifications. The trigger of migration 5
-// (enqueue_deliveries, on every inserted event, events.ts) writes one delivery per event and
-// endpoint (and one for the owner's e-mail), with its body (delivery_payload), in the event's
-// own transaction, then NOTIFYs deliveries; a test event and a manual retry are written here and
+// (enqueue_deliveries, on every inserted event, events.ts) writes, in the event's own transaction,
+// one delivery per event and enabled endpoint that takes its type (an agency's too, with
+// includeSubAccounts) and one for the owner's e-mail when its setting takes it, each with the body
+// every attempt sends (delivery_payload) and an id that names the event and the endpoint; then,
+// when it wrote any, it NOTIFYs deliveries. A test event and a manual retry are written here and
 // notify in their own transaction. The relay (api/deliveryRelay.ts) listens and starts a delivery
 // workflow for every requested run; the workflow's activity reads and records each attempt.
 import { randomBytes } from 'node:crypto';

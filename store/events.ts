@@ -1,7 +1,6 @@
 // An organization's events (events), numbered per organization under its balance row's lock
-// (balances.event_seq). Inserting an event fires the trigger of migration 5 (enqueue_deliveries):
-// in the same transaction it writes a delivery for every enabled endpoint that takes the event's
-// type (and the owner's e-mail when its setting takes it), then NOTIFYs the relay (deliveries.ts).
+// (balances.event_seq). Each inserted event fires the trigger of migration 5, which writes its
+// deliveries in the same transaction (deliveries.ts).
 import type { Pool, PoolClient } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
 import { lockBalance } from './balances';

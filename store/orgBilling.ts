@@ -1,7 +1,7 @@
-// What the organization's workflow owns, as of its last commit (org_billing): written by its
-// commits alone (commitBilling.ts, under a version that only grows), read by the API and by a
-// workflow run that starts without a carried state (a new organization, or one whose earlier run
-// was terminated or reset).
+// What the organization's workflow owns, as of its last commit (org_billing): created with the
+// organization (orgs.ts), then written by the workflow's commits alone (commitBilling.ts, under a
+// version that only grows); read by the API and by a workflow run that starts without a carried
+// state (a new organization, or one whose earlier run was terminated or reset).
 import type { Pool, PoolClient } from 'pg';
 import type { OrgBillingRecord } from '../domain/orgBilling';
 import { billingSummary, type BillingSummary } from '../domain/summary';
