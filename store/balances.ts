@@ -1,6 +1,6 @@
 // The balance row of an organization (balances): its pools, what a debit needs to know, and the
 // pending threshold signal. Its pools change only with their ledger entries, in one transaction
-// (record_usage in store/usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
+// (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 import type { Pool, PoolClient } from 'pg';
 import { lowBalanceCheck } from '../domain/lowBalance';
 import type { NewEvent } from '../domain/orgBilling';
