@@ -5,13 +5,12 @@
 import type { Pool } from 'pg';
 import type { NotificationSettings } from '../config/notificationSettings';
 import { notificationEmail } from '../domain/notificationEmail';
-import { closeDelivery, loadDelivery, noteEndpointHealth, recordAttempt, type DeliveryTarget } from '../ledger/deliveries';
-import { recordEventIn } from '../ledger/events';
-import { inTransaction } from '../ledger/transaction';
 import { sendEmail } from '../notifications/sendEmail';
 import { sendWebhook } from '../notifications/sendWebhook';
 import type { Logger } from '../observability/logger';
 import { deliveriesTotal, deliveryDuration } from '../observability/metrics';
+import { closeDelivery, loadDelivery, recordAttempt, type DeliveryTarget } from '../store/deliveries';
+import { disableEndpoint, noteEndpointHealth } from '../store/webhookEndpoints';
 
 export interface AttemptInput {
   deliveryId: string;
@@ -26,23 +25,6 @@ export interface AttemptOutcome {
 }
 
 const DONE: AttemptOutcome = { done: true, nextAttemptInMs: null };
-
-async function disableEndpoint(db: Pool, target: DeliveryTarget, reason: string): Promise<void> {
-  const endpoint = target.endpoint!;
-  await inTransaction(db, async (tx) => {
-    const { rowCount } = await tx.query(
-      'UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1 AND enabled',
-      [endpoint.id, reason],
-    );
-    if (rowCount === 0) return; // disabled before
-    await recordEventIn(tx, target.orgId, {
-      type: 'webhook_endpoint.disabled',
-      at: new Date().toISOString(),
-      message: `Webhook endpoint ${endpoint.url} was disabled: ${reason}`,
-      data: { endpointId: endpoint.id, url: endpoint.url, reason },
-    });
-  });
-}
 
 export function deliveryActivities({ db, notifications, logger }: { db: Pool; notifications: NotificationSettings; logger: Logger }) {
   let saidNoSmtp = false;
@@ -85,14 +67,14 @@ export function deliveryActivities({ db, notifications, logger }: { db: Pool; no
     if (statusCode === 410) {
       deliveriesTotal.inc({ channel: 'webhook', outcome: 'gone' });
       await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
-      await disableEndpoint(db, target, 'The endpoint answered 410 Gone.');
+      await disableEndpoint(db, target.orgId, endpoint, 'The endpoint answered 410 Gone.');
       return DONE;
     }
     deliveriesTotal.inc({ channel: 'webhook', outcome: 'failed' });
     const failingSince = await noteEndpointHealth(db, endpoint.id, false);
     if (failingSince && Date.now() - failingSince.getTime() >= notifications.disableAfterMs) {
       await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
-      await disableEndpoint(db, target, `Every delivery failed since ${failingSince.toISOString()}.`);
+      await disableEndpoint(db, target.orgId, endpoint, `Every delivery failed since ${failingSince.toISOString()}.`);
       return DONE;
     }
     return failed(input, statusCode, error, answer.retryAfterMs);

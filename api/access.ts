@@ -1,8 +1,9 @@
 // Who may call which route for which organization.
 import type { Request } from 'express';
-import type { Caller, Role } from './auth';
+import type { OrgRecord } from '../store/orgs';
+import { PEOPLE, type Caller, type Role } from './caller';
 import { ApiError, forbidden, notFound } from './errors';
-import type { OrgRecord, OrgStore } from './orgStore';
+import type { OrgStore } from './orgStore';
 import { idSchema, parse } from './schemas';
 
 /** How the caller stands to an organization: its own, its agency's people, or every org (service, ops). */
@@ -13,8 +14,6 @@ export interface Rule {
   /** Whether an agency's people may do this on a sub-account. */
   agency: boolean;
 }
-
-export const PEOPLE: readonly Role[] = ['owner', 'member'];
 
 export const RULES = {
   readBilling: { roles: [...PEOPLE, 'ops'], agency: true },

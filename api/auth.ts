@@ -4,25 +4,9 @@ import { createSecretKey } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import jwt from 'jsonwebtoken';
-import { z } from 'zod';
-import { PEOPLE } from './access';
+import { claimsSchema, PEOPLE, type Caller } from './caller';
 import { ApiError } from './errors';
 import { cookieValue, PORTAL_COOKIE, portalCaller } from './portalSessions';
-
-export const ROLES = ['owner', 'member', 'service', 'ops'] as const;
-export type Role = (typeof ROLES)[number];
-
-const claimsSchema = z
-  .object({ sub: z.string().min(1), role: z.enum(ROLES), org: z.string().min(1) })
-  .refine((c) => c.org !== '*' || c.role === 'service' || c.role === 'ops', { message: 'only service and ops tokens may name every organization' });
-
-export type Caller = z.infer<typeof claimsSchema>;
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    caller?: Caller;
-  }
-}
 
 export function signToken(claims: Caller, secret: string, expiresInSeconds = 3600): string {
   return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: expiresInSeconds });

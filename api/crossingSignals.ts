@@ -5,6 +5,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
 import { thresholdSignals } from '../observability/metrics';
+import { clearPendingSignal, pendingSignals } from '../store/balances';
 import type { BalanceLow } from '../workflows/messages';
 import type { OrgWorkflows } from './orgWorkflows';
 
@@ -51,16 +52,14 @@ export class CrossingSignals {
 
   private async deliver(orgId: string, crossing: BalanceLow, generation: number): Promise<void> {
     await this.workflows.signalBalanceLow(orgId, crossing);
-    // Only this crossing's flag: a later one, whose signal may have failed, stays pending.
-    await this.db.query('UPDATE balances SET signal_pending = false WHERE org_id = $1 AND signal_pending AND signal_gen = $2', [orgId, generation]);
+    await clearPendingSignal(this.db, orgId, generation);
   }
 
   private async sweepOnce(): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ org_id: string; available: number; signal_gen: number }>(
-        'SELECT org_id, plan_remaining + top_up AS available, signal_gen FROM balances WHERE signal_pending',
-      );
-      for (const row of rows) await this.deliver(row.org_id, { crossedBy: null, availableCredits: row.available }, row.signal_gen);
+      for (const pending of await pendingSignals(this.db)) {
+        await this.deliver(pending.orgId, { crossedBy: null, availableCredits: pending.availableCredits }, pending.generation);
+      }
     } catch (err) {
       this.logger.warn({ error: String(err) }, 'pending threshold signals not swept; retrying');
       this.sweepLater();

@@ -1,8 +1,8 @@
 // `npm run api`: the API alone, for production (any number of them behind a load balancer).
 import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
-import { createPool } from '../db/pool';
-import { migrateDatabase } from '../db/migrate';
+import { createPool } from '../store/pool';
+import { migrateDatabase } from '../store/migrate';
 import { startApi } from './server';
 
 async function main() {

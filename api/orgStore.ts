@@ -1,20 +1,6 @@
-// Organizations in PostgreSQL, cached in memory: they are created once and never change.
+// Organizations, cached in memory: they are created once and never change.
 import type { Pool } from 'pg';
-import { createOrgRows, type OrgRow } from '../ledger/orgRows';
-
-export interface OrgRecord {
-  id: string;
-  name: string;
-  parentId: string | null;
-  createdAt: string;
-}
-
-const toRecord = (row: OrgRow): OrgRecord => ({
-  id: row.id,
-  name: row.name,
-  parentId: row.parent_id,
-  createdAt: row.created_at.toISOString(),
-});
+import { createOrgRows, findOrg, type OrgRecord } from '../store/orgs';
 
 const MAX_CACHED = 100_000;
 
@@ -26,14 +12,14 @@ export class OrgStore {
   async get(id: string): Promise<OrgRecord | undefined> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const { rows } = await this.db.query<OrgRow>('SELECT id, name, parent_id, created_at FROM orgs WHERE id = $1', [id]);
-    return rows[0] ? this.remember(toRecord(rows[0])) : undefined;
+    const org = await findOrg(this.db, id);
+    return org ? this.remember(org) : undefined;
   }
 
   /** Undefined when the id is taken. */
   async create(org: { id: string; name: string; parentId: string | null }): Promise<OrgRecord | undefined> {
-    const row = await createOrgRows(this.db, org);
-    return row ? this.remember(toRecord(row)) : undefined;
+    const created = await createOrgRows(this.db, org);
+    return created ? this.remember(created) : undefined;
   }
 
   private remember(org: OrgRecord): OrgRecord {

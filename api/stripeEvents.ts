@@ -6,6 +6,9 @@ import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Subscription, SubscriptionStatus } from '../domain/subscription';
+import { readPaymentMethodId } from '../store/orgBilling';
+import { claimNewestSubscriptionEvent, providerEventSeen, recordProviderEvent } from '../store/providerEvents';
+import { orgOfCustomer } from '../store/stripeCustomers';
 import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
 import { ApiError } from './errors';
 import type { OrgStore } from './orgStore';
@@ -83,11 +86,10 @@ export class ProviderEventHandler {
 
   /** False when the event was handled before (a redelivery). */
   async handle(event: ProviderEvent): Promise<boolean> {
-    const seen = await this.db.query('SELECT 1 FROM webhook_events WHERE id = $1', [event.id]);
-    if (seen.rowCount) return false;
+    if (await providerEventSeen(this.db, event.id)) return false;
     await this.dispatch(event);
     // Recorded after acting: an event that failed midway is acted on again when Stripe retries.
-    await this.db.query('INSERT INTO webhook_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [event.id, event.type]);
+    await recordProviderEvent(this.db, event.id, event.type);
     return true;
   }
 
@@ -117,8 +119,7 @@ export class ProviderEventHandler {
         const previous = (event.data.previous_attributes as { customer?: string } | undefined)?.customer;
         const org = await this.orgOfCustomer(previous ?? method.customer);
         if (!org) return;
-        const { rows } = await this.db.query<{ payment_method_id: string | null }>('SELECT payment_method_id FROM org_billing WHERE org_id = $1', [org]);
-        if (rows[0]?.payment_method_id === methodId) await this.workflows.update(org, setPaymentMethodUpdate, null);
+        if ((await readPaymentMethodId(this.db, org)) === methodId) await this.workflows.update(org, setPaymentMethodUpdate, null);
         return;
       }
       case 'customer.subscription.created':
@@ -126,7 +127,7 @@ export class ProviderEventHandler {
       case 'customer.subscription.deleted': {
         const sub = event.data.object;
         const org = (await this.knownOrg(sub.metadata?.orgId)) ?? (await this.orgOfCustomer(sub.customer));
-        if (!org || !(await this.newestSubscriptionEvent(org, event.created))) return;
+        if (!org || !(await claimNewestSubscriptionEvent(this.db, org, event.created))) return;
         await this.workflows.update(org, setSubscriptionUpdate, subscriptionFrom(sub, event.type === 'customer.subscription.deleted'));
         return;
       }
@@ -143,18 +144,6 @@ export class ProviderEventHandler {
   private async orgOfCustomer(customer: string | Stripe.Customer | Stripe.DeletedCustomer | null | undefined): Promise<string | undefined> {
     const id = typeof customer === 'string' ? customer : customer?.id;
     if (!providerId.safeParse(id).success) return undefined;
-    const { rows } = await this.db.query<{ org_id: string }>('SELECT org_id FROM stripe_customers WHERE customer_id = $1', [id]);
-    return rows[0]?.org_id;
-  }
-
-  /** Claims `created` as the newest subscription event for the org; false when a newer one was applied. */
-  private async newestSubscriptionEvent(orgId: string, created: number): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `INSERT INTO subscription_syncs (org_id, event_created) VALUES ($1, $2)
-       ON CONFLICT (org_id) DO UPDATE SET event_created = EXCLUDED.event_created
-       WHERE subscription_syncs.event_created <= EXCLUDED.event_created`,
-      [orgId, created],
-    );
-    return rowCount === 1;
+    return orgOfCustomer(this.db, id as string);
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BillingRules } from '../domain/billingRules';
 import type { PriceBook } from '../domain/pricing';
-import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../db/pool';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './databaseTimeouts';
 import { loadNotificationSettings, type NotificationSettings } from './notificationSettings';
 import { PROJECT_ROOT } from './paths';
 

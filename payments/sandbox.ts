@@ -2,6 +2,7 @@
 // retried charge after a crash finds the intent it already made, as Stripe's idempotency keys do.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
+import { cancelIntent, confirmIntent, findIntent, insertIntent, type StoredIntent } from '../store/sandboxPaymentIntents';
 import type { ChargeRequest, PaymentIntentState, PaymentProvider } from './provider';
 
 interface TestCardOutcome {
@@ -28,29 +29,16 @@ export interface SandboxIntent {
   status: string;
 }
 
-interface IntentRow {
-  id: string;
-  org_id: string;
-  payment_id: string;
-  amount_cents: number;
-  status: string;
-  client_secret: string;
-  decline_code: string | null;
-  message: string | null;
-}
-
-const COLUMNS = 'id, org_id, payment_id, amount_cents, status, client_secret, decline_code, message';
-
-function toState(row: IntentRow): PaymentIntentState {
-  switch (row.status) {
+function toState(intent: StoredIntent): PaymentIntentState {
+  switch (intent.status) {
     case 'succeeded':
-      return { status: 'succeeded', paymentIntentId: row.id };
+      return { status: 'succeeded', paymentIntentId: intent.id };
     case 'requires_action':
-      return { status: 'requires_action', paymentIntentId: row.id, clientSecret: row.client_secret };
+      return { status: 'requires_action', paymentIntentId: intent.id, clientSecret: intent.clientSecret };
     case 'canceled':
-      return { status: 'failed', paymentIntentId: row.id, declineCode: 'canceled', message: 'The payment was canceled.' };
+      return { status: 'failed', paymentIntentId: intent.id, declineCode: 'canceled', message: 'The payment was canceled.' };
     default:
-      return { status: 'failed', paymentIntentId: row.id, declineCode: row.decline_code ?? 'generic_decline', message: row.message ?? '' };
+      return { status: 'failed', paymentIntentId: intent.id, declineCode: intent.declineCode ?? 'generic_decline', message: intent.message ?? '' };
   }
 }
 
@@ -67,41 +55,30 @@ export class SandboxPaymentProvider implements PaymentProvider {
   async charge(request: ChargeRequest): Promise<PaymentIntentState> {
     const id = `pi_sandbox_${hash(request.idempotencyKey, 24)}`;
     const outcome = TEST_CARDS[request.paymentMethodId] ?? { status: 'succeeded' };
-    const { rows } = await this.db.query<IntentRow>(
-      `INSERT INTO sandbox_payment_intents
-         (id, idempotency_key, org_id, payment_id, amount_cents, payment_method_id, status, client_secret, decline_code, message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-       RETURNING ${COLUMNS}`,
-      [
-        id,
-        request.idempotencyKey,
-        request.orgId,
-        request.paymentId,
-        request.amountCents,
-        request.paymentMethodId,
-        outcome.status,
-        `${id}_secret_${hash(`secret:${id}`, 16)}`,
-        outcome.declineCode ?? null,
-        outcome.message ?? null,
-      ],
-    );
+    const intent = await insertIntent(this.db, {
+      id,
+      idempotencyKey: request.idempotencyKey,
+      orgId: request.orgId,
+      paymentId: request.paymentId,
+      amountCents: request.amountCents,
+      paymentMethodId: request.paymentMethodId,
+      status: outcome.status,
+      clientSecret: `${id}_secret_${hash(`secret:${id}`, 16)}`,
+      declineCode: outcome.declineCode ?? null,
+      message: outcome.message ?? null,
+    });
     if (this.chargeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chargeDelayMs));
-    return toState(rows[0]);
+    return toState(intent);
   }
 
   async retrieve(paymentIntentId: string): Promise<PaymentIntentState> {
-    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
-    if (!rows[0]) throw new Error(`No such payment intent: ${paymentIntentId}`);
-    return toState(rows[0]);
+    const intent = await findIntent(this.db, paymentIntentId);
+    if (!intent) throw new Error(`No such payment intent: ${paymentIntentId}`);
+    return toState(intent);
   }
 
   async cancel(paymentIntentId: string): Promise<PaymentIntentState> {
-    await this.db.query(
-      // As at Stripe: any intent not yet succeeded (or cancelled) can be cancelled.
-      "UPDATE sandbox_payment_intents SET status = 'canceled', updated_at = now() WHERE id = $1 AND status NOT IN ('succeeded', 'canceled')",
-      [paymentIntentId],
-    );
+    await cancelIntent(this.db, paymentIntentId);
     return this.retrieve(paymentIntentId);
   }
 
@@ -111,11 +88,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   /** The organization of an intent, when the client secret is its own (compared in constant time). */
   async intentOrg(paymentIntentId: string, clientSecret: string): Promise<string | undefined> {
-    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
-    const row = rows[0];
-    if (!row) return undefined;
+    const intent = await findIntent(this.db, paymentIntentId);
+    if (!intent) return undefined;
     const digest = (text: string) => createHash('sha256').update(text).digest();
-    return timingSafeEqual(digest(row.client_secret), digest(clientSecret)) ? row.org_id : undefined;
+    return timingSafeEqual(digest(intent.clientSecret), digest(clientSecret)) ? intent.orgId : undefined;
   }
 
   /**
@@ -123,14 +99,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
    * call confirmed it: only an intent waiting for authentication changes, once.
    */
   async completeAuthentication(paymentIntentId: string): Promise<{ intent: SandboxIntent; confirmed: boolean } | undefined> {
-    const updated = await this.db.query(
-      "UPDATE sandbox_payment_intents SET status = 'succeeded', updated_at = now() WHERE id = $1 AND status = 'requires_action'",
-      [paymentIntentId],
-    );
-    const { rows } = await this.db.query<IntentRow>(`SELECT ${COLUMNS} FROM sandbox_payment_intents WHERE id = $1`, [paymentIntentId]);
-    const row = rows[0];
-    if (!row) return undefined;
-    const intent = { id: row.id, orgId: row.org_id, paymentId: row.payment_id, amountCents: row.amount_cents, status: row.status };
-    return { intent, confirmed: updated.rowCount === 1 };
+    const confirmed = await confirmIntent(this.db, paymentIntentId);
+    const stored = await findIntent(this.db, paymentIntentId);
+    if (!stored) return undefined;
+    const intent = { id: stored.id, orgId: stored.orgId, paymentId: stored.paymentId, amountCents: stored.amountCents, status: stored.status };
+    return { intent, confirmed };
   }
 }

@@ -3,6 +3,7 @@
 // connection, rate-limit and 5xx errors are thrown for Temporal to retry with the same key.
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
+import { findCustomer, saveCustomer } from '../store/stripeCustomers';
 import { PaymentMethodRejected, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
 
 export function createStripeClient(secretKey: string, apiBase?: string, requestTimeoutMs = 20_000): Stripe {
@@ -60,10 +61,10 @@ export class StripePaymentProvider implements PaymentProvider {
 
   /** The organization's Stripe customer, created once (the idempotency key makes a race harmless). */
   async customerFor(orgId: string): Promise<string> {
-    const existing = await this.db.query<{ customer_id: string }>('SELECT customer_id FROM stripe_customers WHERE org_id = $1', [orgId]);
-    if (existing.rows[0]) return existing.rows[0].customer_id;
+    const existing = await findCustomer(this.db, orgId);
+    if (existing) return existing;
     const customer = await this.stripe.customers.create({ metadata: { orgId } }, { idempotencyKey: `customer-${orgId}` });
-    await this.db.query('INSERT INTO stripe_customers (org_id, customer_id) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, customer.id]);
+    await saveCustomer(this.db, orgId, customer.id);
     return customer.id;
   }
 

@@ -5,8 +5,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
-import { migrateDatabase } from '../db/migrate';
-import { createPool } from '../db/pool';
+import { migrateDatabase } from '../store/migrate';
+import { createPool } from '../store/pool';
 import { startEmbeddedTemporal } from '../worker/embeddedTemporal';
 import { createBillingWorker } from '../worker/run';
 

@@ -1,6 +1,7 @@
 // `npm run token -- --role owner --org acme [--sub alice] [--ttl 3600]`: a JWT for local use.
 import { parseArgs } from 'node:util';
-import { ROLES, signToken, type Role } from '../api/auth';
+import { signToken } from '../api/auth';
+import { ROLES, type Role } from '../api/caller';
 import { loadSettings } from '../config/settings';
 
 const { values } = parseArgs({

@@ -2,8 +2,8 @@
 import { NativeConnection } from '@temporalio/worker';
 import { logger } from '../observability/logger';
 import { loadSettings } from '../config/settings';
-import { createPool } from '../db/pool';
-import { migrateDatabase } from '../db/migrate';
+import { createPool } from '../store/pool';
+import { migrateDatabase } from '../store/migrate';
 import { createBillingWorker } from './run';
 
 async function main() {

@@ -1,6 +1,7 @@
 // An agency's sub-accounts and their monthly auto allocation.
 import { Router } from 'express';
 import { allocationChargeCents } from '../../domain/allocation';
+import { listSubAccounts } from '../../store/orgs';
 import { configureAllocationUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
@@ -12,15 +13,7 @@ export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiCont
 
   router.get('/v1/orgs/:org/sub-accounts', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readSubAccounts);
-    // A sub-account still held by a workflow of the previous design shows its ledger sum (the same balance).
-    const { rows } = await db.query<{ id: string; name: string; available_credits: number }>(
-      `SELECT o.id, o.name,
-         COALESCE(b.plan_remaining + b.top_up, (SELECT SUM(l.credits) FROM ledger_entries l WHERE l.org_id = o.id), 0)::bigint AS available_credits
-       FROM orgs o LEFT JOIN balances b ON b.org_id = o.id
-       WHERE o.parent_id = $1 ORDER BY o.id`,
-      [org.id],
-    );
-    res.json({ subAccounts: rows.map((r) => ({ id: r.id, name: r.name, availableCredits: r.available_credits })) });
+    res.json({ subAccounts: await listSubAccounts(db, org.id) });
   });
 
   router.put('/v1/orgs/:org/sub-accounts/:sub/auto-allocation', async (req, res) => {

@@ -1,6 +1,6 @@
 // Subscription, payment method, auto-recharge settings and the billing summary.
 import { Router } from 'express';
-import { readBillingSummary } from '../../ledger/readBilling';
+import { readBillingSummary } from '../../store/orgBilling';
 import { configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
 import { AUTO_RECHARGE_REFUSALS, authorizeOrg, authorizeOwner, RULES } from '../access';
 import type { ApiContext } from '../context';

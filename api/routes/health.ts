@@ -1,6 +1,6 @@
 // Liveness and readiness.
 import { Router } from 'express';
-import { pingDatabase } from '../../db/pool';
+import { pingDatabase } from '../../store/pool';
 import type { ApiContext } from '../context';
 
 /** How long a readiness or liveness check waits for each dependency. */

@@ -1,7 +1,7 @@
 // The owner's e-mail notifications: the address and the event types mailed to it.
 import { Router } from 'express';
 import { DEFAULT_EMAIL_EVENT_TYPES } from '../../domain/eventTypes';
-import { readEmailNotifications, saveEmailNotifications } from '../../ledger/notificationSettings';
+import { readEmailNotifications, saveEmailNotifications } from '../../store/notificationSettings';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { authorizeGlobal, authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
-import { listOrgs } from '../../ledger/orgListing';
+import { listOrgs } from '../../store/orgs';
 import { ApiError } from '../errors';
 import { parse } from '../schemas';
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import type { TopUp } from '../../domain/payments';
-import { findTopUp } from '../../ledger/topUps';
+import { findTopUp } from '../../store/topUps';
 import { SandboxPaymentProvider } from '../../payments/sandbox';
 import { topUpUpdate } from '../../workflows/messages';
 import { authorizeGlobal, authorizeOrg, authorizeOwner, RULES } from '../access';

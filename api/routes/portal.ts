@@ -4,10 +4,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { PROJECT_ROOT } from '../../config/paths';
-import { authorizeOrg, PEOPLE, RULES } from '../access';
+import type { PortalRole } from '../../store/portalSessions';
+import { authorizeOrg, RULES } from '../access';
+import { PEOPLE } from '../caller';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
-import { CODE_TTL_MS, cookieValue, createPortalCode, exchangePortalCode, PORTAL_COOKIE, portalCaller, type PortalRole } from '../portalSessions';
+import { CODE_TTL_MS, cookieValue, createPortalCode, exchangePortalCode, PORTAL_COOKIE, portalCaller } from '../portalSessions';
 import { portalCsp } from '../portalHeaders';
 import { parse } from '../schemas';
 

@@ -2,7 +2,7 @@
 // the burn-rate forecast. Both read PostgreSQL only; they change nothing and charge nothing.
 import { Router } from 'express';
 import { burnBasis, burnForecast, BURN_WINDOW_MS, DAY_MS } from '../../domain/burnForecast';
-import { readForecastSource, simulateFromLedger } from '../../ledger/projections';
+import { readForecastSource, simulateFromLedger } from '../../store/ledger';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';

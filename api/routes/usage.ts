@@ -2,9 +2,8 @@
 import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
 import type { PricedUsageEvent } from '../../domain/usage';
-import { saveAgentSettings } from '../../ledger/agentSettings';
-import { readAgent } from '../../ledger/readBilling';
-import { recordUsage } from '../../ledger/recordUsage';
+import { readAgent, saveAgentSettings } from '../../store/agents';
+import { recordUsage } from '../../store/usage';
 import { usageEventsAccepted } from '../../observability/metrics';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';

@@ -1,18 +1,9 @@
 // An organization's webhook endpoints, their secrets and their delivery log. Another
 // organization's endpoint or delivery is not found (404), never told apart from a missing one.
 import { Router } from 'express';
-import {
-  createEndpoint,
-  deleteEndpoint,
-  getEndpoint,
-  insertTestDelivery,
-  listDeliveries,
-  listEndpoints,
-  retryDelivery,
-  rotateSecret,
-  updateEndpoint,
-  type EndpointRefusal,
-} from '../../ledger/webhookEndpoints';
+import { newWebhookSecret } from '../../notifications/signature';
+import { insertTestDelivery, listDeliveries, retryDelivery, type EndpointRefusal } from '../../store/deliveries';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from '../../store/webhookEndpoints';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
@@ -37,13 +28,14 @@ export function webhookEndpointRoutes({ orgs, db, schemas }: ApiContext): Router
   router.post(base, async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageNotifications);
     const body = parse(schemas.createWebhookEndpoint, req.body);
-    const endpoint = await createEndpoint(db, org.id, {
+    const fields = {
       url: body.url,
       eventTypes: storedEventTypes(body.eventTypes ?? ['*']),
       description: body.description ?? null,
       // Allowed on any organization: it takes effect for whatever sub-accounts it has, now or later.
       includeSubAccounts: body.includeSubAccounts ?? false,
-    });
+    };
+    const endpoint = await createEndpoint(db, org.id, fields, newWebhookSecret());
     res.status(201).json(endpoint);
   });
 
@@ -69,8 +61,9 @@ export function webhookEndpointRoutes({ orgs, db, schemas }: ApiContext): Router
 
   router.post(`${base}/:id/rotate-secret`, async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageNotifications);
-    const secret = await rotateSecret(db, org.id, endpointId(req.params.id));
-    if (!secret) throw endpointNotFound();
+    const id = endpointId(req.params.id);
+    const secret = newWebhookSecret();
+    if (!(await rotateSecret(db, org.id, id, secret))) throw endpointNotFound();
     res.json({ secret });
   });
 

@@ -3,7 +3,7 @@
 // Temporal comes back, the client reconnects by itself.
 import { startApi, type ApiServer } from '../../api/server';
 import { loadSettings } from '../../config/settings';
-import { createPool } from '../../db/pool';
+import { createPool } from '../../store/pool';
 import { startDevServer, findTemporalCli } from '../../worker/temporalCli';
 import { eventually, httpClient, testEnv } from '../helpers/stack';
 import { freePort } from '../helpers/serviceProcess';

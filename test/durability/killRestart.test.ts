@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { signToken } from '../../api/auth';
-import { createPool } from '../../db/pool';
+import { createPool } from '../../store/pool';
 import type { BillingSummary } from '../../domain/summary';
 import { workflowIdFor } from '../../workflows/messages';
 import { Client, Connection } from '@temporalio/client';

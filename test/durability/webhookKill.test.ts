@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { signToken } from '../../api/auth';
-import { createPool } from '../../db/pool';
-import { recordEventIn } from '../../ledger/events';
-import { inTransaction } from '../../ledger/transaction';
+import { createPool } from '../../store/pool';
+import { recordEventIn } from '../../store/events';
+import { inTransaction } from '../../store/transaction';
 import { newWebhookSecret } from '../../notifications/signature';
 import { freePort, ServiceProcess } from '../helpers/serviceProcess';
 import { eventually, httpClient, testEnv } from '../helpers/stack';

@@ -1,7 +1,7 @@
 // PostgreSQL stops for a while under load: usage, reads and commands answer 503
 // database_unavailable with Retry-After (the client retries), the workflow's commits retry, and
 // once PostgreSQL is back nothing is lost, nothing is applied or charged twice.
-import { migrateDatabase } from '../../db/migrate';
+import { migrateDatabase } from '../../store/migrate';
 import { createOrg, expectLedgerMatches, settled } from '../helpers/billing';
 import { PrivatePostgres } from '../helpers/privatePostgres';
 import { freePort } from '../helpers/serviceProcess';

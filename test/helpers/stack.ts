@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { signToken, type Role } from '../../api/auth';
+import { signToken } from '../../api/auth';
+import type { Role } from '../../api/caller';
 import { startApi, type ApiServer } from '../../api/server';
 import { loadSettings, type Settings } from '../../config/settings';
-import { createPool } from '../../db/pool';
+import { createPool } from '../../store/pool';
 import { createBillingWorker } from '../../worker/run';
 
 export interface Stack {

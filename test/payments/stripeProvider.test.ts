@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import type Stripe from 'stripe';
 import { ApplicationFailure } from '@temporalio/common';
 import { chargePayment } from '../../activities/payments';
-import { createPool } from '../../db/pool';
+import { createPool } from '../../store/pool';
 import { CARD_DECLINED } from '../../payments/provider';
 import { createStripeClient, StripePaymentProvider } from '../../payments/stripe';
 import { freePort } from '../helpers/serviceProcess';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { migrateDatabase } from '../../db/migrate';
+import { migrateDatabase } from '../../store/migrate';
 import { findTemporalCli, installTemporalCli, startDevServer } from '../../worker/temporalCli';
 import { ensureChromium } from './chromium';
 import { buildPortalIfStale } from './portalBuild';

@@ -5,7 +5,7 @@ import { CrossingSignals } from '../../api/crossingSignals';
 import { OrgWorkflows } from '../../api/orgWorkflows';
 import { startApi } from '../../api/server';
 import { logger } from '../../observability/logger';
-import { recordUsage } from '../../ledger/recordUsage';
+import { recordUsage } from '../../store/usage';
 import { balanceLowSignal, workflowIdFor } from '../../workflows/messages';
 import { createOrg, eventsOf, expectLedgerMatches, messages, postUsage, settled } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';

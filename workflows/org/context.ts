@@ -9,7 +9,7 @@ import type { BillingRules } from '../../domain/billingRules';
 import { balanceSettingsOf, type LedgerChange, type NewEvent, type OrgBillingRecord } from '../../domain/orgBilling';
 import { autoRechargeState, currentDetails, paymentStatus } from '../../domain/opsStatus';
 import type { TopUp } from '../../domain/payments';
-import type { CommittedBalance } from '../../ledger/commitBilling';
+import type { CommittedBalance } from '../../store/commitBilling';
 import { CARD_DECLINED } from '../../payments/provider';
 import { BILLING_AGENCY_ID, BILLING_AUTO_RECHARGE, BILLING_PAYMENT_STATUS } from '../searchAttributes';
 import type { OrgWorkflowState } from './carriedState';

@@ -1,23 +1,13 @@
 // PostgreSQL connections: the pool every part uses, and a probe on a connection of its own. bigint
 // columns come back as JS numbers (credits and cents stay far below 2^53).
 import pg from 'pg';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../config/databaseTimeouts';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new Error(`bigint ${value} exceeds the safe integer range`);
   return n;
 });
-
-/** How long a statement, a lock wait and a wait for a free connection may take (0: no limit). */
-export interface DatabaseTimeouts {
-  statementMs: number;
-  lockMs: number;
-  poolWaitMs: number;
-}
-
-// A table locked by another session must not hold requests, and the connections they took, for
-// long: they give up and answer 503 (retried by the client, or by Temporal for the worker).
-export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, lockMs: 5_000, poolWaitMs: 5_000 };
 
 export function createPool(databaseUrl: string, max = 10, timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): pg.Pool {
   const pool = new pg.Pool({

@@ -3,8 +3,9 @@
 // workflow id names the delivery and the run, and an id is never reused, so any number of relays
 // start each run once.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import pg, { type Pool } from 'pg';
+import type { Client as PgClient, Pool } from 'pg';
 import type { Logger } from '../observability/logger';
+import { listenForDeliveries, markDispatched, undispatchedRuns } from '../store/deliveries';
 import type { deliveryWorkflow } from '../workflows/deliveryWorkflow';
 import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../workflows/messages';
 
@@ -12,7 +13,7 @@ const SWEEP_EVERY_MS = 3_000;
 const BATCH = 200;
 
 export class DeliveryRelay {
-  private listener: pg.Client | undefined;
+  private listener: PgClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -57,12 +58,8 @@ export class DeliveryRelay {
   }
 
   private async listen(): Promise<void> {
-    const listener = new pg.Client({ connectionString: this.databaseUrl });
-    listener.on('error', () => undefined); // a lost listener is made good by the sweeps
-    listener.on('notification', () => this.wake());
     try {
-      await listener.connect();
-      await listener.query('LISTEN deliveries');
+      const listener = await listenForDeliveries(this.databaseUrl, () => this.wake());
       this.listener = listener;
       if (this.closed) await listener.end();
     } catch (err) {
@@ -73,12 +70,9 @@ export class DeliveryRelay {
   private async sweep(): Promise<void> {
     try {
       for (;;) {
-        const { rows } = await this.db.query<{ id: string; requested_runs: number }>(
-          'SELECT id, requested_runs FROM deliveries WHERE requested_runs > dispatched_runs ORDER BY seq LIMIT $1',
-          [BATCH],
-        );
-        for (const row of rows) await this.dispatch(row.id, row.requested_runs);
-        if (rows.length < BATCH || this.closed) return;
+        const runs = await undispatchedRuns(this.db, BATCH);
+        for (const { deliveryId, run } of runs) await this.dispatch(deliveryId, run);
+        if (runs.length < BATCH || this.closed) return;
       }
     } catch (err) {
       this.logger.warn({ error: String(err) }, 'deliveries not dispatched; the next sweep retries');
@@ -96,6 +90,6 @@ export class DeliveryRelay {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    await this.db.query('UPDATE deliveries SET dispatched_runs = $2 WHERE id = $1 AND dispatched_runs < $2', [deliveryId, run]);
+    await markDispatched(this.db, deliveryId, run);
   }
 }

@@ -1,9 +1,66 @@
-// Reads for the policy simulation and the forecast: the ledger replayed in pages, never held whole.
-import type { Pool } from 'pg';
-import type { OrgBillingRecord } from '../domain/orgBilling';
+// The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
+// (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
+// Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
+// entry is unique per (org, kind, pool, ref). Read here: the ledger pages, the daily usage, and
+// the policy simulation and the forecast (the ledger replayed in pages, never held whole).
+import type { Pool, PoolClient } from 'pg';
+import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
 import { inTransaction } from './transaction';
+
+/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. */
+export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (org_id, kind, pool, ref) DO NOTHING`,
+    [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref],
+  );
+  return rowCount === 1;
+}
+
+export interface ListedLedgerEntry {
+  id: string;
+  orgId: string;
+  at: Date;
+  kind: LedgerKind;
+  pool: LedgerPool;
+  credits: number;
+  ref: string;
+}
+
+/** A page of the ledger, newest first; `cursor` is the id of the last entry of the previous page. */
+export async function listLedgerEntries(db: Pool, orgId: string, limit: number, cursor: string | undefined): Promise<{ entries: ListedLedgerEntry[]; nextCursor: string | null }> {
+  // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
+  const { rows } = await db.query<ListedLedgerEntry>(
+    `SELECT id::text, org_id AS "orgId", at, kind, pool, credits, ref FROM ledger_entries
+     WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger_entries.id DESC LIMIT $3`,
+    [orgId, cursor ?? null, limit + 1],
+  );
+  const entries = rows.slice(0, limit);
+  return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1].id : null };
+}
+
+export interface DailyUsage {
+  date: string;
+  planCredits: number;
+  walletCredits: number;
+}
+
+/** Credits used per UTC day, plan and wallet apart, every day of the range (zero included). */
+export async function readDailyUsage(db: Pool, orgId: string, from: string, to: string): Promise<DailyUsage[]> {
+  const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
+    `SELECT to_char(d, 'YYYY-MM-DD') AS date,
+       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'plan'), 0)::bigint AS plan,
+       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'top_up'), 0)::bigint AS wallet
+     FROM generate_series($2::date, $3::date, interval '1 day') AS d
+     LEFT JOIN ledger_entries l ON l.org_id = $1 AND l.kind = 'usage'
+       AND l.at >= d AT TIME ZONE 'UTC' AND l.at < (d + interval '1 day') AT TIME ZONE 'UTC'
+     GROUP BY d ORDER BY d`,
+    [orgId, from, to],
+  );
+  return rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), walletCredits: Number(r.wallet) }));
+}
 
 /** Rows fetched per page of the window: bounds the memory of one simulation. */
 export const SIMULATION_PAGE_ROWS = 50_000;

@@ -1,5 +1,5 @@
-// Where and about what the organization's owner is e-mailed. The trigger on events reads this row
-// (migrations/5_notifications.sql): no row, or a NULL address, sends no mail.
+// Where and about what the organization's owner is e-mailed (notification_settings). The trigger
+// on events reads this row (migrations/5_notifications.sql): no row, or a NULL address, sends no mail.
 import type { Pool } from 'pg';
 import { DEFAULT_EMAIL_EVENT_TYPES } from '../domain/eventTypes';
 

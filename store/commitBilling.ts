@@ -1,11 +1,16 @@
-// The workflow's commit: its record, the pool changes it decided and its events, in one transaction,
-// applied at most once (the record's version only grows).
+// The workflow's commit: its record, the pool changes it decided and its events, in one transaction
+// under the balance row's lock, applied at most once (the record's version only grows). A module of its own, named for the
+// operation: one commit writes balances, org_billing, ledger_entries, events and top_ups, each
+// through the module of its table; an agency's credit to a sub-account is the same kind of write.
 import type { Pool, PoolClient } from 'pg';
-import { applyLedgerChange, type BalanceSettings, type LedgerChange, type LedgerEntry, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
+import { applyLedgerChange, type BalanceSettings, type LedgerChange, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
 import { available, type Pools } from '../domain/pools';
 import type { TopUp } from '../domain/payments';
 import { lockBalance, lowBalanceNotice, writeBalance, type BalanceRow } from './balances';
 import { appendEvents } from './events';
+import { insertLedgerEntry } from './ledger';
+import { claimOrgBilling } from './orgBilling';
+import { findOrg } from './orgs';
 import { inTransaction } from './transaction';
 import { upsertTopUps } from './topUps';
 
@@ -28,32 +33,16 @@ export interface CommittedBalance {
   agencyId: string | null;
 }
 
-/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. */
-async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (org_id, kind, pool, ref) DO NOTHING`,
-    [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref],
-  );
-  return rowCount === 1;
-}
-
 async function committed(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<CommittedBalance> {
-  const { rows } = await tx.query<{ parent_id: string | null }>('SELECT parent_id FROM orgs WHERE id = $1', [orgId]);
-  return { pools: balance.pools, availableCredits: available(balance.pools), agencyId: rows[0]?.parent_id ?? null };
+  const org = await findOrg(tx, orgId);
+  return { pools: balance.pools, availableCredits: available(balance.pools), agencyId: org?.parentId ?? null };
 }
 
 export async function commitBilling(db: Pool, input: BillingCommit): Promise<CommittedBalance> {
   const { orgId, record, at } = input;
   return inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, orgId);
-    const claimed = await tx.query(
-      `UPDATE org_billing SET version = $2, subscription = $3, payment_method_id = $4, auto_recharge = $5, counters = $6,
-         pending_payment = $7, updated_at = now()
-       WHERE org_id = $1 AND version < $2`,
-      [orgId, input.version, JSON.stringify(record.subscription), record.paymentMethodId, JSON.stringify(record.autoRecharge), JSON.stringify(record.counters), JSON.stringify(record.pendingPayment)],
-    );
-    if (claimed.rowCount === 0) return committed(tx, orgId, balance); // a retry of a commit that already applied
+    if (!(await claimOrgBilling(tx, orgId, input.version, record))) return committed(tx, orgId, balance); // a retry of a commit that already applied
 
     let { pools, period } = balance;
     for (const change of input.ledger) {
@@ -70,7 +59,6 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
     return committed(tx, orgId, next);
   });
 }
-
 
 /**
  * An agency's allocation, on the sub-account's side: the credits and their event, once per payment

@@ -1,4 +1,5 @@
-// Manual top-ups by Idempotency-Key, kept for good: a key always answers with its own top-up.
+// Manual top-ups by Idempotency-Key (top_ups), kept for good: a key always answers with its own
+// top-up. Written by the workflow's commits (commitBilling.ts).
 import type { Pool, PoolClient } from 'pg';
 import type { TopUp } from '../domain/payments';
 

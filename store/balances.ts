@@ -1,4 +1,6 @@
-// The balance row of an organization: its pools and what a debit needs to know.
+// The balance row of an organization (balances): its pools, what a debit needs to know, and the
+// pending threshold signal. Its pools change only with their ledger entries, in one transaction
+// (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 import type { Pool, PoolClient } from 'pg';
 import { lowBalanceCheck } from '../domain/lowBalance';
 import type { NewEvent } from '../domain/orgBilling';
@@ -37,6 +39,11 @@ const toBalance = (row: Row): BalanceRow => ({
   eventSeq: row.event_seq,
 });
 
+/** An organization's balance row, empty, created with the organization (orgs.ts). */
+export async function insertBalance(tx: PoolClient, orgId: string): Promise<void> {
+  await tx.query('INSERT INTO balances (org_id) VALUES ($1)', [orgId]);
+}
+
 /**
  * The balance row, locked until the transaction ends. Every organization has one, once created or
  * handed over; a missing one is an error (retried by the activity that asked).
@@ -74,4 +81,24 @@ export function lowBalanceNotice(balance: BalanceRow, at: string): { lowNotified
       }
     : null;
   return { lowNotified: below, event };
+}
+
+/** A threshold crossing the usage transaction marked for the organization's workflow (signal_pending). */
+export interface PendingSignal {
+  orgId: string;
+  availableCredits: number;
+  /** The crossing's generation: clearing it clears this crossing's flag and no later one's. */
+  generation: number;
+}
+
+export async function pendingSignals(db: Pool): Promise<PendingSignal[]> {
+  const { rows } = await db.query<{ org_id: string; available: number; signal_gen: number }>(
+    'SELECT org_id, plan_remaining + top_up AS available, signal_gen FROM balances WHERE signal_pending',
+  );
+  return rows.map((row) => ({ orgId: row.org_id, availableCredits: row.available, generation: row.signal_gen }));
+}
+
+/** Only this crossing's flag: a later one, whose signal may have failed, stays pending. */
+export async function clearPendingSignal(db: Pool, orgId: string, generation: number): Promise<void> {
+  await db.query('UPDATE balances SET signal_pending = false WHERE org_id = $1 AND signal_pending AND signal_gen = $2', [orgId, generation]);
 }

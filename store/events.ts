@@ -1,5 +1,7 @@
-// Events are numbered per organization under its balance row's lock (balances.event_seq).
-import type { PoolClient } from 'pg';
+// An organization's events (events), numbered per organization under its balance row's lock
+// (balances.event_seq). Each inserted event fires the trigger of migration 5, which writes its
+// deliveries in the same transaction (deliveries.ts).
+import type { Pool, PoolClient } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
 import { lockBalance } from './balances';
 
@@ -27,4 +29,23 @@ export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: numbe
 export async function recordEventIn(tx: PoolClient, orgId: string, event: NewEvent): Promise<void> {
   const { eventSeq } = await lockBalance(tx, orgId);
   await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, await appendEvents(tx, orgId, eventSeq, [event])]);
+}
+
+export interface ListedEvent {
+  id: string;
+  type: string;
+  at: Date;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+/** A page of the events, newest first; `cursor` is the id (seq) of the last event of the previous page. */
+export async function listEvents(db: Pool, orgId: string, limit: number, cursor: string | undefined): Promise<{ events: ListedEvent[]; nextCursor: string | null }> {
+  const { rows } = await db.query<ListedEvent>(
+    `SELECT seq::text AS id, type, at, message, data FROM events
+     WHERE org_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY events.seq DESC LIMIT $3`,
+    [orgId, cursor ?? null, limit + 1],
+  );
+  const events = rows.slice(0, limit);
+  return { events, nextCursor: rows.length > limit ? events[events.length - 1].id : null };
 }

@@ -1,18 +1,9 @@
-// Reads for the API: the billing summary and the allowance check, from PostgreSQL alone.
+// Agents (agent_settings, agent_spend): an agent's own settings, written by the API with their
+// event (no workflow holds agents), and its spend per period, written by record_usage (usage.ts).
 import type { Pool } from 'pg';
-import { allowance, NEW_AGENT, type AgentState, type Allowance, type WhenPlanExhausted } from '../domain/agents';
-import type { OrgBillingRecord } from '../domain/orgBilling';
-import { billingSummary, type BillingSummary } from '../domain/summary';
-
-interface RecordRow {
-  plan_remaining: number;
-  top_up: number;
-  subscription: OrgBillingRecord['subscription'];
-  payment_method_id: string | null;
-  auto_recharge: OrgBillingRecord['autoRecharge'];
-  counters: OrgBillingRecord['counters'];
-  pending_payment: OrgBillingRecord['pendingPayment'];
-}
+import { allowance, NEW_AGENT, type AgentSettings, type AgentState, type Allowance, type WhenPlanExhausted } from '../domain/agents';
+import { recordEventIn } from './events';
+import { inTransaction } from './transaction';
 
 interface AgentRow {
   agent_id: string;
@@ -28,7 +19,7 @@ const toAgent = (row: Omit<AgentRow, 'agent_id'>): AgentState => ({
 });
 
 /** Agents that spent this period or have settings of their own. */
-async function readAgents(db: Pool, orgId: string): Promise<Record<string, AgentState>> {
+export async function readAgents(db: Pool, orgId: string): Promise<Record<string, AgentState>> {
   const { rows } = await db.query<AgentRow>(
     `WITH spend AS (
        SELECT agent_id, spent FROM agent_spend WHERE org_id = $1 AND period = (SELECT period FROM balances WHERE org_id = $1)
@@ -41,37 +32,11 @@ async function readAgents(db: Pool, orgId: string): Promise<Record<string, Agent
   return Object.fromEntries(rows.map((row) => [row.agent_id, toAgent(row)]));
 }
 
-export async function readBillingSummary(db: Pool, orgId: string, pricePer1000CreditsCents: number): Promise<BillingSummary | undefined> {
-  const [records, agents] = await Promise.all([
-    db.query<RecordRow>(
-      `SELECT b.plan_remaining, b.top_up, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment
-       FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
-      [orgId],
-    ),
-    readAgents(db, orgId),
-  ]);
-  const row = records.rows[0];
-  if (!row) return undefined;
-  return billingSummary(
-    {
-      orgId,
-      pools: { planRemaining: row.plan_remaining, topUp: row.top_up },
-      subscription: row.subscription,
-      paymentMethodId: row.payment_method_id,
-      autoRecharge: row.auto_recharge,
-      counters: row.counters,
-      pendingPayment: row.pending_payment,
-      agents,
-    },
-    pricePer1000CreditsCents,
-  );
-}
-
 export interface AgentView extends AgentState, Allowance {
   id: string;
 }
 
-/** One indexed read: the pools, the subscription, and this agent's settings and spend this period. */
+/** The allowance check, one indexed read: the pools, the subscription, and this agent's settings and spend this period. */
 export async function readAgent(db: Pool, orgId: string, agentId: string): Promise<AgentView | undefined> {
   const { rows } = await db.query<Omit<AgentRow, 'agent_id'> & { plan_remaining: number; top_up: number; subscription_active: boolean }>(
     `SELECT b.plan_remaining, b.top_up, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
@@ -85,4 +50,15 @@ export async function readAgent(db: Pool, orgId: string, agentId: string): Promi
   if (!row) return undefined;
   const agent = toAgent(row);
   return { id: agentId, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, topUp: row.top_up }, row.subscription_active) };
+}
+
+export async function saveAgentSettings(db: Pool, orgId: string, agentId: string, settings: AgentSettings): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await tx.query(
+      `INSERT INTO agent_settings (org_id, agent_id, monthly_limit_credits, when_plan_exhausted) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (org_id, agent_id) DO UPDATE SET monthly_limit_credits = $3, when_plan_exhausted = $4, updated_at = now()`,
+      [orgId, agentId, settings.monthlyLimitCredits, settings.whenPlanExhausted],
+    );
+    await recordEventIn(tx, orgId, { type: 'agent.updated', at: new Date().toISOString(), message: `Agent ${agentId} settings updated.`, data: { agentId, ...settings } });
+  });
 }

@@ -1,0 +1,12 @@
+// How long the service waits on PostgreSQL, as settings: store/pool.ts applies them to its connections.
+
+/** How long a statement, a lock wait and a wait for a free connection may take (0: no limit). */
+export interface DatabaseTimeouts {
+  statementMs: number;
+  lockMs: number;
+  poolWaitMs: number;
+}
+
+// A table locked by another session must not hold requests, and the connections they took, for
+// long: they give up and answer 503 (retried by the client, or by Temporal for the worker).
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, lockMs: 5_000, poolWaitMs: 5_000 };
