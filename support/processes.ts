@@ -1,4 +1,4 @@
-// Child processes for the benchmark and the tests that kill things: start, wait until ready, kill.
+// Dev tooling shared by bench/ and test/ (neither imports the other): child processes, free ports, polling.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -106,17 +106,4 @@ export function pidsMatching(match: (cmdline: string, comm: string) => boolean):
         return false; // gone meanwhile
       }
     });
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU seconds (user + system) a process has used so far; 0 once it has exited. */
-export function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0; // exited
-  }
 }

@@ -1,9 +1,9 @@
 // `scripts/start.ts` (API + worker in one process) as a child process that a test can SIGKILL.
 import path from 'node:path';
-import { ChildService } from '../../bench/harness';
 import { PROJECT_ROOT } from '../../config/paths';
+import { ChildService } from '../../support/processes';
 
-export { freePort } from '../../bench/harness';
+export { freePort } from '../../support/processes';
 
 export class ServiceProcess extends ChildService {
   constructor(env: NodeJS.ProcessEnv, url: string) {

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../api/auth';
-import { pidsMatching } from '../../bench/harness';
 import { PROJECT_ROOT } from '../../config/paths';
+import { pidsMatching } from '../../support/processes';
 import { freePort, ServiceProcess } from '../helpers/serviceProcess';
 import { eventually, httpClient, testEnv, uniqueOrgId } from '../helpers/stack';
 
