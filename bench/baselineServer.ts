@@ -8,8 +8,8 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import { usageBody } from '../api/schemas';
 import { loadSettings } from '../config/settings';
-import { createPool } from '../db/pool';
 import { usageCredits } from '../domain/pricing';
+import { createPool } from '../store/pool';
 
 const settings = loadSettings();
 const meters = settings.priceBook.meters;

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../config/paths';
-import { migrateDatabase } from '../db/migrate';
-import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
+import { migrateDatabase } from '../store/migrate';
 import { ChildService, freePort } from '../support/processes';
+import { findTemporalCli, installTemporalCli, startDevServer } from '../worker/temporalCli';
 import { DATABASE, SECRET, SERVER, type Layout } from './config';
 import { round } from './numbers';
 
