@@ -13,7 +13,7 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/{workflow,api,payments,durability,faults,replay,start,portal}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/{store,workflow,api,payments,durability,faults,replay,start,portal}/**/*.test.ts'],
       transform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/setup/globalSetup.ts',

@@ -41,7 +41,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
-    { method: 'get', path: `${org}/billing`, summary: 'Billing summary', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet)', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
     {
       method: 'post',
       path: `${org}/auto-recharge/simulate`,
@@ -74,7 +74,7 @@ export function operations(s: RequestSchemas): Operation[] {
     },
     { method: 'post', path: '/portal/session', summary: "Exchange a portal link's one-time code for an HttpOnly, SameSite=Strict session cookie", who: ['the portal page (one-time code or session cookie)'], body: s.portalCode, responses: { 201: '{org, role, stripePublishableKey (null: the sandbox)}; Set-Cookie: portal_session', 401: 'portal_link_invalid: tampered, expired or used', 422: 'malformed code' } },
     { method: 'get', path: '/portal/session', summary: "The portal session's organization and role", who: ['the portal page (one-time code or session cookie)'], responses: { 200: '{org, role, stripePublishableKey}', 401: 'portal_link_invalid: no session, or expired' } },
-    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref}, pool `plan` or `wallet`', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
     {

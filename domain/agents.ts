@@ -39,6 +39,6 @@ export function allowance(agent: AgentState, pools: Pools, subscriptionActive: b
   if (agent.whenPlanExhausted === 'stop') {
     return { allowed: false, reason: underLimit ? 'plan_exhausted' : 'agent_limit_reached' };
   }
-  if (pools.topUp > 0) return { allowed: true, reason: null };
+  if (pools.wallet > 0) return { allowed: true, reason: null };
   return { allowed: false, reason: 'insufficient_balance' };
 }

@@ -53,8 +53,8 @@ export function applyLedgerChange(pools: Pools, change: LedgerChange): { entry: 
   switch (change.type) {
     case 'credit':
       return {
-        entry: { kind: change.kind, pool: 'top_up', credits: change.credits, ref: change.ref },
-        pools: { ...pools, topUp: pools.topUp + change.credits },
+        entry: { kind: change.kind, pool: 'wallet', credits: change.credits, ref: change.ref },
+        pools: { ...pools, wallet: pools.wallet + change.credits },
       };
     case 'startPeriod':
       return planSetTo(pools, change.planCredits, 'plan_renewal', change.ref);

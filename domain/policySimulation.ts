@@ -82,7 +82,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   let nextRenewal = 0;
 
   let plan = input.startPools.planRemaining;
-  let topUp = input.startPools.topUp;
+  let wallet = input.startPools.wallet;
   let recordedPlan = plan;
   let recharges = 0;
   let minAvailable: number | null = null;
@@ -106,13 +106,13 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   };
 
   const debit = (credits: number, at: number) => {
-    const split = splitDebit({ planRemaining: plan, topUp }, credits);
+    const split = splitDebit({ planRemaining: plan, wallet }, credits);
     plan -= split.plan;
-    topUp -= split.topUp;
-    let availableNow = plan + topUp;
+    wallet -= split.wallet;
+    let availableNow = plan + wallet;
     if (minAvailable === null || availableNow < minAvailable) minAvailable = availableNow;
     while (availableNow < policy.thresholdCredits && period.recharges < policy.maxRechargesPerMonth) {
-      topUp += policy.rechargeCredits;
+      wallet += policy.rechargeCredits;
       availableNow += policy.rechargeCredits;
       period.recharges++;
       recharges++;
@@ -153,7 +153,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
           return;
         default: // top_up, allocation, adjustment: as recorded
           if (entry.pool === 'plan') plan += entry.credits;
-          else topUp += entry.credits;
+          else wallet += entry.credits;
       }
     },
 
@@ -169,7 +169,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
         chargedCents: recharges * centsPerRecharge,
         capReachedAt: firstCap === null ? null : iso(firstCap),
         minAvailableCredits: minAvailable,
-        finalAvailableCredits: plan + topUp,
+        finalAvailableCredits: plan + wallet,
         periods: periods.map((p, i) => ({
           start: iso(p.start),
           end: iso(i + 1 < periods.length ? periods[i + 1].start : to),

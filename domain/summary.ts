@@ -55,7 +55,7 @@ export function billingSummary(state: BillingSummarySource, pricePer1000CreditsC
   return {
     orgId: state.orgId,
     availableCredits: available(state.pools),
-    topUpCredits: state.pools.topUp,
+    topUpCredits: state.pools.wallet,
     planCredits: { allowance: state.subscription?.planCredits ?? 0, remaining: state.pools.planRemaining },
     nextRenewalAt: state.subscription?.currentPeriodEnd ?? null,
     subscription: state.subscription ? { status: state.subscription.status } : null,

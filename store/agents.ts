@@ -38,8 +38,8 @@ export interface AgentView extends AgentState, Allowance {
 
 /** The allowance check, one indexed read: the pools, the subscription, and this agent's settings and spend this period. */
 export async function readAgent(db: Pool, orgId: string, agentId: string): Promise<AgentView | undefined> {
-  const { rows } = await db.query<Omit<AgentRow, 'agent_id'> & { plan_remaining: number; top_up: number; subscription_active: boolean }>(
-    `SELECT b.plan_remaining, b.top_up, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
+  const { rows } = await db.query<Omit<AgentRow, 'agent_id'> & { plan_remaining: number; wallet: number; subscription_active: boolean }>(
+    `SELECT b.plan_remaining, b.wallet, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
      FROM balances b
      LEFT JOIN agent_settings a ON a.org_id = b.org_id AND a.agent_id = $2
      LEFT JOIN agent_spend s ON s.org_id = b.org_id AND s.period = b.period AND s.agent_id = $2
@@ -49,7 +49,7 @@ export async function readAgent(db: Pool, orgId: string, agentId: string): Promi
   const row = rows[0];
   if (!row) return undefined;
   const agent = toAgent(row);
-  return { id: agentId, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, topUp: row.top_up }, row.subscription_active) };
+  return { id: agentId, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, wallet: row.wallet }, row.subscription_active) };
 }
 
 export async function saveAgentSettings(db: Pool, orgId: string, agentId: string, settings: AgentSettings): Promise<void> {

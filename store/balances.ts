@@ -2,8 +2,6 @@
 // pending threshold signal. Its pools change only with their ledger entries, in one transaction
 // (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 import type { Pool, PoolClient } from 'pg';
-import { lowBalanceCheck } from '../domain/lowBalance';
-import type { NewEvent } from '../domain/orgBilling';
 import { available, type Pools } from '../domain/pools';
 
 export interface BalanceRow {
@@ -18,7 +16,7 @@ export interface BalanceRow {
 
 interface Row {
   plan_remaining: number;
-  top_up: number;
+  wallet: number;
   period: number;
   threshold_credits: number;
   auto_recharge_enabled: boolean;
@@ -27,10 +25,10 @@ interface Row {
   event_seq: number;
 }
 
-const COLUMNS = 'plan_remaining, top_up, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
+const COLUMNS = 'plan_remaining, wallet, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
 
 const toBalance = (row: Row): BalanceRow => ({
-  pools: { planRemaining: row.plan_remaining, topUp: row.top_up },
+  pools: { planRemaining: row.plan_remaining, wallet: row.wallet },
   period: row.period,
   thresholdCredits: row.threshold_credits,
   autoRechargeEnabled: row.auto_recharge_enabled,
@@ -45,12 +43,12 @@ export async function insertBalance(tx: PoolClient, orgId: string): Promise<void
 }
 
 /**
- * The balance row, locked until the transaction ends. Every organization has one, once created or
- * handed over; a missing one is an error (retried by the activity that asked).
+ * The balance row, locked until the transaction ends. Every organization has one from its creation;
+ * a missing one is an error (retried by the activity that asked).
  */
 export async function lockBalance(tx: PoolClient, orgId: string): Promise<BalanceRow> {
   const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM balances WHERE org_id = $1 FOR UPDATE`, [orgId]);
-  if (!rows[0]) throw new Error(`organization ${orgId} has no balance row (one of the previous design hands it over first)`);
+  if (!rows[0]) throw new Error(`organization ${orgId} has no balance row`);
   return toBalance(rows[0]);
 }
 
@@ -61,26 +59,24 @@ export async function readBalance(db: Pool | PoolClient, orgId: string): Promise
 
 export async function writeBalance(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<void> {
   await tx.query(
-    `UPDATE balances SET plan_remaining = $2, top_up = $3, period = $4, threshold_credits = $5, auto_recharge_enabled = $6,
+    `UPDATE balances SET plan_remaining = $2, wallet = $3, period = $4, threshold_credits = $5, auto_recharge_enabled = $6,
        subscription_active = $7, low_notified = $8, event_seq = $9, updated_at = now()
      WHERE org_id = $1`,
-    [orgId, balance.pools.planRemaining, balance.pools.topUp, balance.period, balance.thresholdCredits, balance.autoRechargeEnabled, balance.subscriptionActive, balance.lowNotified, balance.eventSeq],
+    [orgId, balance.pools.planRemaining, balance.pools.wallet, balance.period, balance.thresholdCredits, balance.autoRechargeEnabled, balance.subscriptionActive, balance.lowNotified, balance.eventSeq],
   );
 }
 
-/** balance.low when available is below the threshold for the first time since it was last at or above it. */
-export function lowBalanceNotice(balance: BalanceRow, at: string): { lowNotified: boolean; event: NewEvent | null } {
-  const availableCredits = available(balance.pools);
-  const { below, notify } = lowBalanceCheck(availableCredits, balance.thresholdCredits, balance.lowNotified);
-  const event: NewEvent | null = notify
-    ? {
-        type: 'balance.low',
-        at,
-        message: `Available credits (${availableCredits}) fell below ${balance.thresholdCredits}.`,
-        data: { availableCredits, thresholdCredits: balance.thresholdCredits },
-      }
-    : null;
-  return { lowNotified: below, event };
+/**
+ * The balance after a change, with the crossing rule applied: note_balance_low (migration 7), the
+ * function record_usage uses too, writes balance.low when available is below the threshold for the
+ * first time since it was last at or above it. The caller holds the row's lock and writes the row.
+ */
+export async function withLowBalanceNoted(tx: PoolClient, orgId: string, balance: BalanceRow, at: string): Promise<BalanceRow> {
+  const { rows } = await tx.query<{ low_notified: boolean; event_seq: number }>(
+    'SELECT low_notified, event_seq FROM note_balance_low($1, $2, $3, $4, $5, $6)',
+    [orgId, available(balance.pools), balance.thresholdCredits, balance.lowNotified, balance.eventSeq, at],
+  );
+  return { ...balance, lowNotified: rows[0].low_notified, eventSeq: rows[0].event_seq };
 }
 
 /** A threshold crossing the usage transaction marked for the organization's workflow (signal_pending). */
@@ -93,7 +89,7 @@ export interface PendingSignal {
 
 export async function pendingSignals(db: Pool): Promise<PendingSignal[]> {
   const { rows } = await db.query<{ org_id: string; available: number; signal_gen: number }>(
-    'SELECT org_id, plan_remaining + top_up AS available, signal_gen FROM balances WHERE signal_pending',
+    'SELECT org_id, plan_remaining + wallet AS available, signal_gen FROM balances WHERE signal_pending',
   );
   return rows.map((row) => ({ orgId: row.org_id, availableCredits: row.available, generation: row.signal_gen }));
 }

@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { applyLedgerChange, type BalanceSettings, type LedgerChange, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
 import { available, type Pools } from '../domain/pools';
 import type { TopUp } from '../domain/payments';
-import { lockBalance, lowBalanceNotice, writeBalance, type BalanceRow } from './balances';
+import { lockBalance, withLowBalanceNoted, writeBalance, type BalanceRow } from './balances';
 import { appendEvents } from './events';
 import { insertLedgerEntry } from './ledger';
 import { claimOrgBilling } from './orgBilling';
@@ -50,10 +50,8 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
       if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) pools = applied.pools;
       if (change.type === 'startPeriod') period++;
     }
-    const next: BalanceRow = { ...balance, ...input.settings, pools, period };
-    const low = lowBalanceNotice(next, at);
-    next.lowNotified = low.lowNotified;
-    next.eventSeq = await appendEvents(tx, orgId, balance.eventSeq, low.event ? [...input.events, low.event] : input.events);
+    const eventSeq = await appendEvents(tx, orgId, balance.eventSeq, input.events);
+    const next = await withLowBalanceNoted(tx, orgId, { ...balance, ...input.settings, pools, period, eventSeq }, at);
     await writeBalance(tx, orgId, next);
     await upsertTopUps(tx, orgId, input.topUps);
     return committed(tx, orgId, next);
@@ -69,18 +67,14 @@ export async function creditSubAccount(db: Pool, credit: SubAccountCredit): Prom
   await inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, subAccountId);
     const data = { paymentId, agencyId: credit.agencyId, ...(credit.outcome === 'succeeded' ? { credits: credit.credits } : {}) };
-    const events: NewEvent[] = [];
-    let next = balance;
+    let pools = balance.pools;
     if (credit.outcome === 'succeeded') {
-      const applied = applyLedgerChange(balance.pools, { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId });
+      const applied = applyLedgerChange(pools, { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId });
       if (!(await insertLedgerEntry(tx, subAccountId, applied.entry!, at))) return; // credited before
-      next = { ...balance, pools: applied.pools };
-      events.push({ type: 'allocation.succeeded', at, message: credit.message, data, key: `allocation:${paymentId}` });
-      next.lowNotified = lowBalanceNotice(next, at).lowNotified;
-    } else {
-      events.push({ type: 'allocation.failed', at, message: credit.message, data, key: `allocation:${paymentId}` });
+      pools = applied.pools;
     }
-    next.eventSeq = await appendEvents(tx, subAccountId, balance.eventSeq, events);
-    await writeBalance(tx, subAccountId, next);
+    const event: NewEvent = { type: `allocation.${credit.outcome}`, at, message: credit.message, data, key: `allocation:${paymentId}` };
+    const eventSeq = await appendEvents(tx, subAccountId, balance.eventSeq, [event]);
+    await writeBalance(tx, subAccountId, await withLowBalanceNoted(tx, subAccountId, { ...balance, pools, eventSeq }, at));
   });
 }

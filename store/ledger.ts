@@ -52,7 +52,7 @@ export async function readDailyUsage(db: Pool, orgId: string, from: string, to: 
   const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
     `SELECT to_char(d, 'YYYY-MM-DD') AS date,
        COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'plan'), 0)::bigint AS plan,
-       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'top_up'), 0)::bigint AS wallet
+       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'wallet'), 0)::bigint AS wallet
      FROM generate_series($2::date, $3::date, interval '1 day') AS d
      LEFT JOIN ledger_entries l ON l.org_id = $1 AND l.kind = 'usage'
        AND l.at >= d AT TIME ZONE 'UTC' AND l.at < (d + interval '1 day') AT TIME ZONE 'UTC'
@@ -85,9 +85,9 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
   const to = new Date(window.to);
   return inTransaction(db, async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const sums = await tx.query<{ plan: number; top_up: number }>(
+    const sums = await tx.query<{ plan: number; wallet: number }>(
       `SELECT COALESCE(SUM(credits) FILTER (WHERE pool = 'plan'), 0)::bigint AS plan,
-              COALESCE(SUM(credits) FILTER (WHERE pool = 'top_up'), 0)::bigint AS top_up
+              COALESCE(SUM(credits) FILTER (WHERE pool = 'wallet'), 0)::bigint AS wallet
        FROM ledger_entries WHERE org_id = $1 AND at < $2`,
       [orgId, from],
     );
@@ -101,7 +101,7 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       [orgId, from, to],
     );
     const simulation = createPolicySimulation({
-      startPools: { planRemaining: sums.rows[0].plan, topUp: sums.rows[0].top_up },
+      startPools: { planRemaining: sums.rows[0].plan, wallet: sums.rows[0].wallet },
       policy: window.policy,
       pricePer1000CreditsCents: window.pricePer1000CreditsCents,
       from: window.from,
@@ -139,14 +139,14 @@ export interface ForecastSource {
 export async function readForecastSource(db: Pool, orgId: string, since: number, now: number): Promise<ForecastSource | undefined> {
   const { rows } = await db.query<{
     plan_remaining: number;
-    top_up: number;
+    wallet: number;
     auto_recharge: OrgBillingRecord['autoRecharge'];
     counters: OrgBillingRecord['counters'];
     subscription: OrgBillingRecord['subscription'];
     usage: number;
     first_usage_at: number | null;
   }>(
-    `SELECT b.plan_remaining, b.top_up, r.auto_recharge, r.counters, r.subscription,
+    `SELECT b.plan_remaining, b.wallet, r.auto_recharge, r.counters, r.subscription,
             (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
             (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
@@ -157,7 +157,7 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
   const row = rows[0];
   if (!row) return undefined;
   return {
-    availableCredits: row.plan_remaining + row.top_up,
+    availableCredits: row.plan_remaining + row.wallet,
     usageCredits: row.usage,
     firstUsageAt: row.first_usage_at,
     autoRecharge: row.auto_recharge,

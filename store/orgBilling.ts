@@ -76,8 +76,8 @@ export async function loadStoredBilling(db: Pool, orgId: string): Promise<Stored
 /** The billing summary for the API: the record, the pools and the agents, from PostgreSQL alone. */
 export async function readBillingSummary(db: Pool, orgId: string, pricePer1000CreditsCents: number): Promise<BillingSummary | undefined> {
   const [records, agents] = await Promise.all([
-    db.query<RecordRow & { plan_remaining: number; top_up: number }>(
-      `SELECT b.plan_remaining, b.top_up, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment
+    db.query<RecordRow & { plan_remaining: number; wallet: number }>(
+      `SELECT b.plan_remaining, b.wallet, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment
        FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
       [orgId],
     ),
@@ -85,7 +85,7 @@ export async function readBillingSummary(db: Pool, orgId: string, pricePer1000Cr
   ]);
   const row = records.rows[0];
   if (!row) return undefined;
-  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, topUp: row.top_up }, ...toRecord(row), agents }, pricePer1000CreditsCents);
+  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents }, pricePer1000CreditsCents);
 }
 
 /** The payment method the organization's record holds (undefined without a record). */

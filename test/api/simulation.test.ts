@@ -33,16 +33,16 @@ describe('POST /v1/orgs/:org/auto-recharge/simulate', () => {
     const org = await bareOrg(stack);
     const base = Math.floor((Date.now() - 20 * DAY) / 1000) * 1000;
     await insertLedger(org, [
-      ['top_up', 'top_up', 1000, 'pay_a_topup_k1', base - DAY], // before the window: the wallet starts at 1,000
+      ['top_up', 'wallet', 1000, 'pay_a_topup_k1', base - DAY], // before the window: the wallet starts at 1,000
       ['plan_renewal', 'plan', 500, 'renewal-1', base - DAY], // and the plan pool at 500
       ['usage', 'plan', -400, 'u1', base + HOUR],
       ['usage', 'plan', -100, 'u2', base + 2 * HOUR], // one event of 800 over both pools
-      ['usage', 'top_up', -700, 'u2', base + 2 * HOUR],
-      ['auto_recharge', 'top_up', 2000, 'pay_a_1', base + 2 * HOUR + 60_000], // the recorded settings' recharge: left out
+      ['usage', 'wallet', -700, 'u2', base + 2 * HOUR],
+      ['auto_recharge', 'wallet', 2000, 'pay_a_1', base + 2 * HOUR + 60_000], // the recorded settings' recharge: left out
       ['plan_renewal', 'plan', 500, 'renewal-2', base + 5 * DAY], // recorded plan pool 0 -> 500
       ['usage', 'plan', -500, 'u3', base + 6 * DAY],
-      ['usage', 'top_up', -900, 'u3', base + 6 * DAY],
-      ['usage', 'top_up', -50, 'u4', base + 11 * DAY], // after the window
+      ['usage', 'wallet', -900, 'u3', base + 6 * DAY],
+      ['usage', 'wallet', -50, 'u4', base + 11 * DAY], // after the window
     ]);
     // Threshold 1,000, recharges of 500, at most 2 a month. Start: 500 + 1,000 = 1,500.
     // u1: 1,100. u2 (800, plan first): plan 0, wallet 300: recharges to 800, 1,300 (cap).
@@ -168,10 +168,10 @@ describe('GET /v1/orgs/:org/forecast', () => {
     const now = Date.now();
     const first = now - 2 * DAY;
     await insertLedger(org, [
-      ['usage', 'top_up', -600, 'f1', first],
-      ['usage', 'top_up', -400, 'f2', now - DAY],
+      ['usage', 'wallet', -600, 'f1', first],
+      ['usage', 'wallet', -400, 'f2', now - DAY],
     ]);
-    await stack.db.query('UPDATE balances SET top_up = 5000 WHERE org_id = $1', [org]);
+    await stack.db.query('UPDATE balances SET wallet = 5000 WHERE org_id = $1', [org]);
     const body = await expectStatus(stack.http.get(`/v1/orgs/${org}/forecast`, stack.token('member', org)), 200);
     // 1,000 credits over 2 days: 500 a day; 5,000 available: 10 days.
     expect(body).toEqual({
@@ -191,8 +191,8 @@ describe('GET /v1/orgs/:org/forecast', () => {
     const org = await createOrg(stack, { planCredits: 1000, autoRecharge: { thresholdCredits: 200, rechargeCredits: 1000, maxRechargesPerMonth: 2 } });
     // Usage a week old and older: 7,000 over the trailing 7 days (the basis is the whole week).
     await insertLedger(org, [
-      ['usage', 'top_up', -1, 'old', Date.now() - 9 * DAY],
-      ['usage', 'top_up', -7000, 'week', Date.now() - 3 * DAY],
+      ['usage', 'wallet', -1, 'old', Date.now() - 9 * DAY],
+      ['usage', 'wallet', -7000, 'week', Date.now() - 3 * DAY],
     ]);
     const body = await expectStatus(stack.http.get(`/v1/orgs/${org}/forecast`, stack.token('owner', org)), 200);
     // 1,000 a day, 1,000 available (the plan): 1 day to empty, 0.8 to the threshold. About 30 days

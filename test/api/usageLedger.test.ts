@@ -25,7 +25,7 @@ test('concurrent requests for one organization: the ledger sums equal the balanc
     while (writing) {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       const { rows } = await reader.query(
-        `SELECT b.plan_remaining + b.top_up AS balance, b.plan_remaining AS plan,
+        `SELECT b.plan_remaining + b.wallet AS balance, b.plan_remaining AS plan,
            (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1)::bigint AS ledger,
            (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'plan')::bigint AS plan_ledger
          FROM balances b WHERE b.org_id = $1`,
@@ -128,5 +128,5 @@ test('with the worker stopped, billing, allowance, ledger and events answer and 
   const ledger = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger?limit=500`, ops), 200);
   expect(ledger.entries.filter((e: { kind: string }) => e.kind === 'usage')).toHaveLength(10);
   expect((await eventsOf(stack, orgId)).map((e) => e.type)).toContain('agent.updated');
-  expect(await ledgerSums(stack.db, orgId)).toEqual({ plan: 0, topUp: 0 });
+  expect(await ledgerSums(stack.db, orgId)).toEqual({ plan: 0, wallet: 0 });
 });

@@ -39,7 +39,7 @@ test('plan credits are spent first, then the wallet, which goes into debt rather
   expect(s.availableCredits).toBe(-3);
   expect(await ledgerFor(orgId, 'split')).toEqual([
     { pool: 'plan', credits: -5, kind: 'usage' },
-    { pool: 'top_up', credits: -3, kind: 'usage' },
+    { pool: 'wallet', credits: -3, kind: 'usage' },
   ]);
   await expectLedgerMatches(stack, orgId);
 });

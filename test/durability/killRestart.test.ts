@@ -111,7 +111,7 @@ test('a SIGKILL mid-stream and mid-charge loses no usage and charges nothing twi
   expect(await one('SELECT count(*)::int AS n, count(DISTINCT idempotency_key)::int AS d FROM sandbox_payment_intents WHERE org_id = $1')).toEqual({ n: recharges, d: recharges });
   expect(await one("SELECT count(*)::int AS n, sum(credits)::int AS s FROM ledger_entries WHERE org_id = $1 AND kind = 'auto_recharge'")).toEqual({ n: recharges, s: 500 * recharges });
   const sums = await db.query<{ pool: string; s: number }>('SELECT pool, sum(credits)::int AS s FROM ledger_entries WHERE org_id = $1 GROUP BY pool', [orgId]);
-  expect(Object.fromEntries(sums.rows.map((r) => [r.pool, r.s]))).toEqual({ plan: settledSummary.planCredits.remaining, top_up: settledSummary.topUpCredits });
+  expect(Object.fromEntries(sums.rows.map((r) => [r.pool, r.s]))).toEqual({ plan: settledSummary.planCredits.remaining, wallet: settledSummary.topUpCredits });
 
   const description = await new Client({ connection }).workflow.getHandle(workflowIdFor(orgId)).describe();
   expect(description.status.name).toBe('RUNNING');

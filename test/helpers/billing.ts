@@ -69,13 +69,13 @@ export async function settled(stack: Stack, orgId: string, check: (s: BillingSum
   });
 }
 
-export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: number; topUp: number }> {
+export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: number; wallet: number }> {
   const { rows } = await db.query<{ pool: string; sum: number }>(
     'SELECT pool, SUM(credits)::bigint AS sum FROM ledger_entries WHERE org_id = $1 GROUP BY pool',
     [orgId],
   );
   const sum = (pool: string) => rows.find((r) => r.pool === pool)?.sum ?? 0;
-  return { plan: sum('plan'), topUp: sum('top_up') };
+  return { plan: sum('plan'), wallet: sum('wallet') };
 }
 
 /** The ledger sum of each pool equals that pool's balance. */
@@ -83,7 +83,7 @@ export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<
   return eventually(async () => {
     const s = await summary(stack, orgId);
     const sums = await ledgerSums(stack.db, orgId);
-    expect(sums).toEqual({ plan: s.planCredits.remaining, topUp: s.topUpCredits });
+    expect(sums).toEqual({ plan: s.planCredits.remaining, wallet: s.topUpCredits });
     return s;
   });
 }

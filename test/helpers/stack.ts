@@ -115,4 +115,4 @@ export function uniqueOrgId(prefix = 'org'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export { waitUntil as eventually } from '../../bench/harness';
+export { waitUntil as eventually } from '../../support/processes';

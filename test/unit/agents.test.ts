@@ -28,11 +28,11 @@ describe('underMonthlyLimit', () => {
 
 describe('allowance (spec §6)', () => {
   it.each(['stop', 'use_balance'] as const)('%s agent: subscription_inactive comes first, even with credits left', (mode) => {
-    expect(allowance(agent(mode), { planRemaining: 1000, topUp: 1000 }, false)).toEqual({ allowed: false, reason: 'subscription_inactive' });
+    expect(allowance(agent(mode), { planRemaining: 1000, wallet: 1000 }, false)).toEqual({ allowed: false, reason: 'subscription_inactive' });
   });
 
   it.each`
-    mode             | spent  | limit   | planRemaining | topUp   | allowed  | reason                    | case
+    mode             | spent  | limit   | planRemaining | wallet  | allowed  | reason                    | case
     ${'stop'}        | ${0}   | ${null} | ${1}          | ${0}    | ${true}  | ${null}                   | ${'plan credits remain, no limit'}
     ${'use_balance'} | ${0}   | ${null} | ${1}          | ${-50}  | ${true}  | ${null}                   | ${'plan credits remain, wallet in debt'}
     ${'stop'}        | ${99}  | ${100}  | ${500}        | ${0}    | ${true}  | ${null}                   | ${'plan credits remain, under limit'}
@@ -48,7 +48,7 @@ describe('allowance (spec §6)', () => {
     ${'use_balance'} | ${0}   | ${null} | ${0}          | ${-10}  | ${false} | ${'insufficient_balance'} | ${'use_balance, wallet in debt'}
     ${'use_balance'} | ${100} | ${100}  | ${500}        | ${20}   | ${true}  | ${null}                   | ${'use_balance at its limit falls back to a positive wallet'}
     ${'use_balance'} | ${100} | ${100}  | ${500}        | ${0}    | ${false} | ${'insufficient_balance'} | ${'use_balance at its limit with an empty wallet'}
-  `('$case', ({ mode, spent, limit, planRemaining, topUp, allowed, reason }) => {
-    expect(allowance(agent(mode, spent, limit), { planRemaining, topUp }, true)).toEqual({ allowed, reason });
+  `('$case', ({ mode, spent, limit, planRemaining, wallet, allowed, reason }) => {
+    expect(allowance(agent(mode, spent, limit), { planRemaining, wallet }, true)).toEqual({ allowed, reason });
   });
 });

@@ -10,12 +10,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // $20.00 per 1,000 credits: 100 credits cost 200 cents, 200 credits 400 cents.
 const PRICE = 2000;
 
-const usage = (ref: string, credits: number, hours: number, pool: 'plan' | 'top_up' = 'top_up'): SimulationEntry => ({ kind: 'usage', pool, credits: -credits, at: at(hours), ref });
+const usage = (ref: string, credits: number, hours: number, pool: 'plan' | 'wallet' = 'wallet'): SimulationEntry => ({ kind: 'usage', pool, credits: -credits, at: at(hours), ref });
 const entry = (kind: SimulationEntry['kind'], pool: SimulationEntry['pool'], credits: number, hours: number, ref = `${kind}-${hours}`): SimulationEntry => ({ kind, pool, credits, at: at(hours), ref });
 
 function input(overrides: Partial<SimulationInput>): SimulationInput {
   return {
-    startPools: { planRemaining: 0, topUp: 1000 },
+    startPools: { planRemaining: 0, wallet: 1000 },
     policy: { thresholdCredits: 500, rechargeCredits: 200, maxRechargesPerMonth: 10 },
     pricePer1000CreditsCents: PRICE,
     from: FROM,
@@ -56,20 +56,20 @@ test('the cap stops the recharges; capReachedAt is the debit at which the count 
 test('a renewal inside the window resets the count and the plan pool; recorded auto-recharges are left out', () => {
   const entries: SimulationEntry[] = [
     usage('e1', 200, 1, 'plan'), // plan 100 + wallet 100 = 200 < 250: recharge -> 300 (count 1)
-    entry('auto_recharge', 'top_up', 500, 1.5), // what the recorded settings did: left out
+    entry('auto_recharge', 'wallet', 500, 1.5), // what the recorded settings did: left out
     // One usage event of 150 recorded over both pools: one debit, plan first (plan 100 -> 0, wallet 200 -> 150).
     usage('e2', 100, 2, 'plan'),
-    usage('e2', 50, 2, 'top_up'),
+    usage('e2', 50, 2, 'wallet'),
     // available 150: recharge -> 250 (count 2 = cap: capReachedAt)
     usage('e3', 100, 3), // 150: capped
     // Recorded plan pool: 300 - 200 - 100 = 0, renewed to 300: the replay's plan pool is set to 300.
     entry('plan_renewal', 'plan', 300, 4),
-    entry('top_up', 'top_up', 100, 5), // a manual top-up, kept: wallet 250
+    entry('top_up', 'wallet', 100, 5), // a manual top-up, kept: wallet 250
     usage('e4', 300, 6, 'plan'),
-    usage('e4', 200, 6, 'top_up'), // 500 plan-first: plan 0, wallet 50: recharges -> 150 -> 250 (count 2 = cap again)
+    usage('e4', 200, 6, 'wallet'), // 500 plan-first: plan 0, wallet 50: recharges -> 150 -> 250 (count 2 = cap again)
   ];
   const result = simulatePolicy(
-    input({ startPools: { planRemaining: 300, topUp: 100 }, policy: { thresholdCredits: 250, rechargeCredits: 100, maxRechargesPerMonth: 2 } }),
+    input({ startPools: { planRemaining: 300, wallet: 100 }, policy: { thresholdCredits: 250, rechargeCredits: 100, maxRechargesPerMonth: 2 } }),
     entries,
   );
   expect(result).toEqual({
@@ -106,7 +106,7 @@ test('renewal instants without a ledger entry start periods too; an entry at the
 });
 
 test('a renewal given as an instant and recorded as a plan_renewal at the same instant is one period', () => {
-  const result = simulatePolicy(input({ startPools: { planRemaining: 0, topUp: 0 }, renewals: [at(5)] }), [
+  const result = simulatePolicy(input({ startPools: { planRemaining: 0, wallet: 0 }, renewals: [at(5)] }), [
     entry('plan_renewal', 'plan', 1000, 5),
     usage('e1', 600, 6, 'plan'), // 400: recharges -> 600
   ]);
@@ -118,10 +118,10 @@ test('a renewal given as an instant and recorded as a plan_renewal at the same i
 });
 
 test('no debit in the window: no recharge, minAvailableCredits null, allocations and adjustments kept', () => {
-  const result = simulatePolicy(input({ startPools: { planRemaining: 100, topUp: -50 } }), [
-    entry('allocation', 'top_up', 300, 1),
+  const result = simulatePolicy(input({ startPools: { planRemaining: 100, wallet: -50 } }), [
+    entry('allocation', 'wallet', 300, 1),
     entry('adjustment', 'plan', -40, 2),
-    entry('auto_recharge', 'top_up', 1000, 3),
+    entry('auto_recharge', 'wallet', 1000, 3),
   ]);
   expect(result).toEqual({
     recharges: 0,
@@ -135,7 +135,7 @@ test('no debit in the window: no recharge, minAvailableCredits null, allocations
 
 test('the recorded history under the same settings is what the replay gives back', () => {
   // Live: threshold 500, recharge 200. Usage of 700 left 300 (< 500): one recharge recorded, to 500.
-  const recorded = [usage('e1', 700, 1), entry('auto_recharge', 'top_up', 200, 1.01), usage('e2', 100, 2), entry('auto_recharge', 'top_up', 200, 2.01)];
+  const recorded = [usage('e1', 700, 1), entry('auto_recharge', 'wallet', 200, 1.01), usage('e2', 100, 2), entry('auto_recharge', 'wallet', 200, 2.01)];
   const result = simulatePolicy(input({}), recorded);
   expect(result).toMatchObject({ recharges: 2, chargedCents: 800, minAvailableCredits: 300, finalAvailableCredits: 600 });
 });
@@ -147,10 +147,10 @@ test('prices round up per recharge, as a top-up of that size is charged', () => 
 });
 
 test('streams a month of a busy organization in linear time', () => {
-  const simulation = createPolicySimulation(input({ startPools: { planRemaining: 0, topUp: 0 }, policy: { thresholdCredits: 1000, rechargeCredits: 5000, maxRechargesPerMonth: 100 } }));
+  const simulation = createPolicySimulation(input({ startPools: { planRemaining: 0, wallet: 0 }, policy: { thresholdCredits: 1000, rechargeCredits: 5000, maxRechargesPerMonth: 100 } }));
   const n = 500_000;
   const started = performance.now();
-  for (let i = 0; i < n; i++) simulation.add({ kind: 'usage', pool: 'top_up', credits: -1, at: FROM + i * 5000, ref: `e${i}` });
+  for (let i = 0; i < n; i++) simulation.add({ kind: 'usage', pool: 'wallet', credits: -1, at: FROM + i * 5000, ref: `e${i}` });
   const result = simulation.result();
   const ms = performance.now() - started;
   // Starts at 0: the first debit (-1) recharges once (4999); every 5,000 debits after it once more, up to the cap.

@@ -5,12 +5,12 @@ import type { BillingSummarySource } from '../../domain/summary';
 const PRICE = 2000;
 
 /** A state with every part of the summary populated. */
-const fresh = (orgId: string): BillingSummarySource => ({ ...initialOrgBilling(), orgId, pools: { planRemaining: 0, topUp: 0 }, agents: {} });
+const fresh = (orgId: string): BillingSummarySource => ({ ...initialOrgBilling(), orgId, pools: { planRemaining: 0, wallet: 0 }, agents: {} });
 
 function populated(): BillingSummarySource {
   const state = fresh('org_1');
   state.subscription = { status: 'active', planCredits: 1000, currentPeriodEnd: '2025-07-01T00:00:00.000Z' };
-  state.pools = { planRemaining: 300, topUp: 50 };
+  state.pools = { planRemaining: 300, wallet: 50 };
   state.paymentMethodId = 'pm_card_visa';
   state.autoRecharge = { enabled: true, thresholdCredits: 200, rechargeCredits: 600, maxRechargesPerMonth: 4 };
   state.counters = {
@@ -148,7 +148,7 @@ describe('billingSummary shape (spec §10)', () => {
 describe('billingSummary values', () => {
   it('availableCredits = plan remaining + top-up, including debt', () => {
     const state = populated();
-    state.pools = { planRemaining: 0, topUp: -75 };
+    state.pools = { planRemaining: 0, wallet: -75 };
     const s = billingSummary(state, PRICE);
     expect(s.availableCredits).toBe(-75);
     expect(s.topUpCredits).toBe(-75);
@@ -186,7 +186,7 @@ describe('billingSummary values', () => {
 
   it('agent allowance follows the pools: plan used up leaves use_balance agents on the wallet', () => {
     const state = populated();
-    state.pools = { planRemaining: 0, topUp: 0 };
+    state.pools = { planRemaining: 0, wallet: 0 };
     const s = billingSummary(state, PRICE);
     expect(s.agents.map((a) => [a.id, a.allowed, a.reason])).toEqual([
       ['alpha', false, 'insufficient_balance'],
@@ -198,9 +198,9 @@ describe('billingSummary values', () => {
 describe('agentAllowance', () => {
   it('treats an unknown agent as a new use_balance agent', () => {
     const state = populated();
-    state.pools = { planRemaining: 0, topUp: 10 };
+    state.pools = { planRemaining: 0, wallet: 10 };
     expect(agentAllowance(state, 'never-seen')).toEqual({ allowed: true, reason: null });
-    state.pools = { planRemaining: 0, topUp: 0 };
+    state.pools = { planRemaining: 0, wallet: 0 };
     expect(agentAllowance(state, 'never-seen')).toEqual({ allowed: false, reason: 'insufficient_balance' });
   });
 

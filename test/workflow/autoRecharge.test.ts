@@ -36,7 +36,7 @@ test('a debit that takes available below the threshold charges the card and cred
   expect(succeeded[0].message).toBe('Credits topped up successfully.');
   const ledger = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/ledger`, stack.token('ops')), 200);
   expect(ledger.entries.filter((e: any) => e.kind === 'auto_recharge')).toEqual([
-    expect.objectContaining({ pool: 'top_up', credits: 1000, ref: expect.stringMatching(/^pay_/) }),
+    expect.objectContaining({ pool: 'wallet', credits: 1000, ref: expect.stringMatching(/^pay_/) }),
   ]);
   await expectLedgerMatches(stack, orgId);
 });

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-test('at period end plan credits renew, counters reset, top-up credits carry over', async () => {
+test('at period end plan credits renew, counters reset, the wallet carries over', async () => {
   const periodEnd = new Date(Date.now() + 3000).toISOString();
   const orgId = await createOrg(stack, {
     planCredits: 1000,

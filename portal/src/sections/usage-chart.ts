@@ -31,7 +31,7 @@ export function usageChart(days: UsageDay[]) {
         </svg>
       </div>
       <figcaption>
-        <span class="key plan"></span> Plan credits · <span class="key wallet"></span> Wallet (top-up credits) · ${date(first)} – ${date(last)}, peak
+        <span class="key plan"></span> Plan credits · <span class="key wallet"></span> Wallet · ${date(first)} – ${date(last)}, peak
         ${credits(max === 1 && plan + wallet === 0 ? 0 : max)} a day
       </figcaption>
     </figure>

@@ -32,7 +32,7 @@ export class UsageSection extends LightElement {
         <dl class="figures">
           <div><dt>Available balance</dt><dd>${credits(b.availableCredits)} credits</dd></div>
           <div><dt>Remaining plan credits</dt><dd>${credits(b.planCredits.remaining)} of ${credits(b.planCredits.allowance)}</dd></div>
-          <div><dt>Top-up credits</dt><dd>${credits(b.topUpCredits)}</dd></div>
+          <div><dt>Wallet</dt><dd>${credits(b.topUpCredits)}</dd></div>
           <div><dt>Next cycle renewal</dt><dd>${date(b.nextRenewalAt)}</dd></div>
         </dl>
         ${usageChart(this.usage)}
