@@ -19,16 +19,25 @@ export interface WebhookAnswer {
   /** null when no HTTP answer came (refused address, network error, timeout). */
   statusCode: number | null;
   error: string | null;
-  /** Retry-After of a 429 or 503, in ms. */
+  /** Retry-After of a 429 or 503, in ms (at most MAX_RETRY_AFTER_MS). */
   retryAfterMs: number | null;
 }
 
+/** The longest wait a Retry-After can ask for: an endpoint cannot push its next attempt further. */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/** An HTTP-date (RFC 9110: IMF-fixdate, or the obsolete RFC 850 and asctime forms) starts with a day name. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /;
+
+/** Retry-After in ms: delta-seconds (digits only) or an HTTP-date, at most MAX_RETRY_AFTER_MS;
+ * anything else (`1e300`, `1.5`, a bare year) is ignored. */
 export function retryAfterMs(header: string | undefined, now = Date.now()): number | null {
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  const value = header?.trim();
+  if (!value) return null;
+  // A number too long for a double is Infinity here, which the clamp turns into the maximum.
+  if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
+  const date = HTTP_DATE.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(date) ? null : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 }
 
 export async function sendWebhook(request: WebhookRequest): Promise<WebhookAnswer> {

@@ -86,12 +86,21 @@ export interface AttemptRecord {
   nextAttemptInMs: number | null;
 }
 
+/** What an attempt stores comes partly from the endpoint (its error, its status): bounded, so that
+ * recording an attempt never fails on what an endpoint answered (a failed record retries the attempt). */
+const MAX_ERROR_LENGTH = 1000;
+const MAX_NEXT_ATTEMPT_IN_MS = 366 * 24 * 60 * 60 * 1000;
+
+const storableError = (error: string | null) => (error === null ? null : error.replace(/\0/g, '').slice(0, MAX_ERROR_LENGTH));
+const storableStatus = (code: number | null) => (code !== null && Number.isInteger(code) && code >= 0 && code <= 999 ? code : null);
+const storableDelay = (ms: number | null) => (ms === null || Number.isNaN(ms) ? null : Math.min(Math.max(0, Math.round(ms)), MAX_NEXT_ATTEMPT_IN_MS));
+
 export async function recordAttempt(db: Pool | PoolClient, deliveryId: string, attempt: AttemptRecord): Promise<void> {
   await db.query(
     `UPDATE deliveries SET attempts = attempts + 1, status = $2, last_status_code = $3, last_error = $4,
        next_attempt_at = CASE WHEN $5::bigint IS NULL THEN NULL ELSE now() + $5::bigint * interval '1 millisecond' END, updated_at = now()
      WHERE id = $1`,
-    [deliveryId, attempt.status, attempt.statusCode, attempt.error, attempt.nextAttemptInMs],
+    [deliveryId, attempt.status, storableStatus(attempt.statusCode), storableError(attempt.error), storableDelay(attempt.nextAttemptInMs)],
   );
 }
 

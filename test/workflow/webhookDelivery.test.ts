@@ -4,6 +4,7 @@
 import { Webhook } from 'standardwebhooks';
 import { sendWebhook } from '../../notifications/sendWebhook';
 import { newWebhookSecret } from '../../notifications/signature';
+import { deliveryWorkflowId } from '../../workflows/messages';
 import { createOrg, eventsOf, expectStatus, messages, postUsage } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 import { WebhookReceiver } from '../helpers/webhookReceiver';
@@ -82,6 +83,35 @@ test('a 500 is retried on the schedule with the same webhook-id, then succeeds o
   expect(attempts.map((a) => JSON.parse(a.body).type)).toEqual(['agent.updated', 'agent.updated', 'agent.updated']);
   // Retry-After: 1 on the 503 stretched the schedule's 300 ms to a second.
   expect(attempts[2].at - attempts[1].at).toBeGreaterThanOrEqual(1000);
+});
+
+test('a Retry-After beyond 24 h is clamped and one that is no number of seconds or date is ignored: one POST per attempt, each recorded', async () => {
+  const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: null });
+  const far = await endpoint(orgId, { eventTypes: ['agent.updated'] });
+  receiver.answer(far.path, { status: 503, headers: { 'retry-after': '99999999999999' } });
+  const garbage = await endpoint(orgId, { eventTypes: ['agent.updated'] });
+  receiver.answer(garbage.path, { status: 429, headers: { 'retry-after': '1e300' } });
+  const before = Date.now();
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/a`, stack.token('owner', orgId), { monthlyLimitCredits: null, whenPlanExhausted: 'stop' }), 200);
+
+  // The far one: its attempt is recorded, and its workflow waits on a timer of at most 24 h for the next.
+  await eventually(async () => expect(await deliveriesOf(far.id)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, last_status_code: 503 })]));
+  const { rows } = await stack.db.query<{ id: string; next_attempt_at: Date }>('SELECT id, next_attempt_at FROM deliveries WHERE endpoint_id = $1', [far.id]);
+  const day = 24 * 60 * 60 * 1000;
+  expect(rows[0].next_attempt_at.getTime() - before).toBeGreaterThan(day - 60_000);
+  expect(rows[0].next_attempt_at.getTime() - Date.now()).toBeLessThanOrEqual(day);
+  const timerMs = await eventually(async () => {
+    const { events } = await stack.client.workflow.getHandle(deliveryWorkflowId(rows[0].id, 1)).fetchHistory();
+    const timers = (events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes.startToFireTimeout!] : []));
+    if (timers.length === 0) throw new Error('no timer yet');
+    return timers.map((t) => Number(t.seconds) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
+  });
+  expect(timerMs).toEqual([day]);
+  expect(receiver.to(far.path)).toHaveLength(1);
+
+  // The garbage one: the schedule goes on as if there were no Retry-After, one POST per attempt.
+  await eventually(async () => expect(await deliveriesOf(garbage.id)).toEqual([expect.objectContaining({ status: 'failed', attempts: 3, last_status_code: 429 })]), 20_000);
+  expect(receiver.to(garbage.path)).toHaveLength(3);
 });
 
 test('after the last attempt a delivery is failed; a 410 disables the endpoint and says so', async () => {
