@@ -108,7 +108,7 @@ function notificationOperations(s: RequestSchemas, org: string): Operation[] {
     { method: 'get', path: endpoints, summary: 'Webhook endpoints', who: readers, responses: { 200: '{endpoints}, without secrets' } },
     { method: 'patch', path: endpoint, params, summary: 'Change a webhook endpoint', who: managers, body: s.updateWebhookEndpoint, responses: { 200: 'the endpoint; enabled: true clears disabledReason', ...noEndpoint, 422: 'invalid body or endpoint id' } },
     { method: 'delete', path: endpoint, params, summary: 'Remove a webhook endpoint (its deliveries stay, without it)', who: managers, responses: { 204: 'removed', ...noEndpoint } },
-    { method: 'post', path: `${endpoint}/rotate-secret`, params, summary: 'Rotate the signing secret (the previous one also signs for 24 h)', who: managers, responses: { 200: '{secret}', ...noEndpoint } },
+    { method: 'post', path: `${endpoint}/rotate-secret`, params, summary: 'Rotate the signing secret (every secret rotated out in the last 24 h also signs, at most 10 of them)', who: managers, responses: { 200: '{secret}', ...noEndpoint, 429: 'too_many_rotations: 10 secrets rotated out in the last 24 h still sign; Retry-After says when the oldest expires' } },
     { method: 'post', path: `${endpoint}/test`, params, summary: 'Send a webhook.test event to this endpoint', who: managers, responses: { 202: '{deliveryId}', ...noEndpoint, 409: 'endpoint_disabled' } },
     { method: 'get', path: `${endpoint}/deliveries`, params, summary: "The endpoint's deliveries, newest first", who: readers, query: s.page, responses: { 200: '{deliveries, nextCursor}', ...noEndpoint, 422: 'malformed endpoint id or invalid query' } },
     {

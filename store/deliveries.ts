@@ -20,7 +20,8 @@ export interface DeliveryTarget {
   eventOrgId: string;
   eventType: string;
   payload: { type: string; timestamp: string; data: { orgId: string; event: { id: string | null; type: string; at: string; message: string; data: unknown } } };
-  /** For a webhook: the endpoint as it is now (null once deleted). */
+  /** For a webhook: the endpoint as it is now (null once deleted); its secrets: the current one, then
+   * those rotated out within 24 hours, newest first. */
   endpoint: { id: string; url: string; enabled: boolean; secrets: string[]; failingSince: Date | null } | null;
   /** For an e-mail: the owner's address as it is now (null once removed). */
   email: string | null;
@@ -38,8 +39,7 @@ interface Row {
   url: string | null;
   enabled: boolean | null;
   secret: string | null;
-  previous_secret: string | null;
-  previous_valid: boolean | null;
+  retired_secrets: string[];
   failing_since: Date | null;
   email: string | null;
 }
@@ -47,7 +47,8 @@ interface Row {
 export async function loadDelivery(db: Pool, deliveryId: string): Promise<DeliveryTarget | undefined> {
   const { rows } = await db.query<Row>(
     `SELECT d.id, d.org_id, o.name AS org_name, d.channel, d.event_org_id, d.event_type, d.payload,
-       w.id AS endpoint_id, w.url, w.enabled, w.secret, w.previous_secret, w.previous_secret_expires_at > now() AS previous_valid, w.failing_since,
+       w.id AS endpoint_id, w.url, w.enabled, w.secret, w.failing_since,
+       ARRAY(SELECT r.secret FROM webhook_endpoint_retired_secrets r WHERE r.endpoint_id = w.id AND r.expires_at > now() ORDER BY r.expires_at DESC) AS retired_secrets,
        n.email
      FROM deliveries d
      JOIN orgs o ON o.id = d.event_org_id
@@ -71,7 +72,7 @@ export async function loadDelivery(db: Pool, deliveryId: string): Promise<Delive
           id: row.endpoint_id,
           url: row.url!,
           enabled: row.enabled!,
-          secrets: [row.secret!, ...(row.previous_secret && row.previous_valid ? [row.previous_secret] : [])],
+          secrets: [row.secret!, ...row.retired_secrets],
           failingSince: row.failing_since,
         }
       : null,

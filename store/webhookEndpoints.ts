@@ -90,14 +90,34 @@ export async function deleteEndpoint(db: Pool, orgId: string, id: string): Promi
   return rowCount === 1;
 }
 
-/** `secret` signs from now on; the old one keeps signing alongside it for 24 hours. False when there is no such endpoint. */
-export async function rotateSecret(db: Pool, orgId: string, id: string, secret: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = now() + interval '24 hours', secret = $3, updated_at = now()
-     WHERE id = $1 AND org_id = $2`,
-    [id, orgId, secret],
-  );
-  return rowCount === 1;
+/** How many secrets rotated out may sign at once besides the current one: each adds a signature to
+ * every delivery's header, and each signs for 24 hours, so rotations beyond it wait. */
+export const MAX_RETIRED_SECRETS = 10;
+
+export type RotationOutcome = 'rotated' | 'endpoint_not_found' | { retiredSecretsFullUntil: Date };
+
+/** `secret` signs from now on; the one it replaces keeps signing alongside it for 24 hours, as do
+ * those rotated out before it. Rotations of one endpoint serialize on its row, so each retires the
+ * secret the one before it set. */
+export async function rotateSecret(db: Pool, orgId: string, id: string, secret: string): Promise<RotationOutcome> {
+  return inTransaction(db, async (tx) => {
+    const { rows } = await tx.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1 AND org_id = $2 FOR UPDATE', [id, orgId]);
+    const replaced = rows[0]?.secret;
+    if (replaced === undefined) return 'endpoint_not_found';
+    await tx.query('DELETE FROM webhook_endpoint_retired_secrets WHERE endpoint_id = $1 AND expires_at <= now()', [id]);
+    const { rows: retired } = await tx.query<{ n: number; first_expiry: Date }>(
+      'SELECT count(*)::int AS n, min(expires_at) AS first_expiry FROM webhook_endpoint_retired_secrets WHERE endpoint_id = $1',
+      [id],
+    );
+    if (retired[0].n >= MAX_RETIRED_SECRETS) return { retiredSecretsFullUntil: retired[0].first_expiry };
+    await tx.query(
+      `INSERT INTO webhook_endpoint_retired_secrets (endpoint_id, secret, expires_at) VALUES ($1, $2, now() + interval '24 hours')
+       ON CONFLICT (endpoint_id, secret) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+      [id, replaced],
+    );
+    await tx.query('UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1', [id, secret]);
+    return 'rotated';
+  });
 }
 
 /** Whether the organization's endpoint is enabled; undefined when it has no such endpoint. Held

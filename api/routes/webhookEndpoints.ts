@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { newWebhookSecret } from '../../notifications/signature';
 import { insertTestDelivery, listDeliveries, retryDelivery, type EndpointRefusal } from '../../store/deliveries';
-import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from '../../store/webhookEndpoints';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, MAX_RETIRED_SECRETS, rotateSecret, updateEndpoint } from '../../store/webhookEndpoints';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
@@ -63,7 +63,12 @@ export function webhookEndpointRoutes({ orgs, db, schemas }: ApiContext): Router
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.manageNotifications);
     const id = endpointId(req.params.id);
     const secret = newWebhookSecret();
-    if (!(await rotateSecret(db, org.id, id, secret))) throw endpointNotFound();
+    const rotation = await rotateSecret(db, org.id, id, secret);
+    if (rotation === 'endpoint_not_found') throw endpointNotFound();
+    if (rotation !== 'rotated') {
+      const seconds = Math.max(1, Math.ceil((rotation.retiredSecretsFullUntil.getTime() - Date.now()) / 1000));
+      throw new ApiError(429, 'too_many_rotations', `${MAX_RETIRED_SECRETS} secrets rotated out in the last 24 hours still sign every delivery; rotate again once the oldest expires.`, seconds);
+    }
     res.json({ secret });
   });
 

@@ -35,6 +35,11 @@ async function endpointRow(id: string) {
   return rows[0];
 }
 
+async function retiredSecrets(id: string): Promise<Array<{ secret: string; expires_at: Date }>> {
+  const { rows } = await stack.db.query('SELECT secret, expires_at FROM webhook_endpoint_retired_secrets WHERE endpoint_id = $1 ORDER BY expires_at', [id]);
+  return rows;
+}
+
 /** A delivery row as the trigger writes one, already attempted (`status`), for the log and retries. */
 async function insertDelivery(orgId: string, endpointId: string, eventSeq: number, status = 'failed'): Promise<string> {
   const id = `msg_${randomBytes(16).toString('hex')}`;
@@ -139,11 +144,30 @@ describe('endpoints', () => {
     expect(sortedKeys(rotated)).toEqual(['secret']);
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(created.secret);
-    const row = await endpointRow(created.id);
-    expect(row).toMatchObject({ secret: rotated.secret, previous_secret: created.secret });
-    expect(row.previous_secret_expires_at.getTime() - Date.now()).toBeGreaterThan(24 * 3600_000 - 60_000);
-    expect(row.previous_secret_expires_at.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
+    expect(await endpointRow(created.id)).toMatchObject({ secret: rotated.secret });
+    const [retired, ...more] = await retiredSecrets(created.id);
+    expect(more).toEqual([]);
+    expect(retired.secret).toBe(created.secret);
+    expect(retired.expires_at.getTime() - Date.now()).toBeGreaterThan(24 * 3600_000 - 60_000);
+    expect(retired.expires_at.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     expect(JSON.stringify(await listed(orgId))).not.toContain('whsec_');
+  });
+
+  test('at most 10 secrets rotated out sign at once: another rotation is refused until the oldest expires', async () => {
+    const orgId = await createOrg(stack);
+    const created = await addEndpoint(orgId);
+    const rotate = () => stack.http.post(`${endpoints(orgId)}/${created.id}/rotate-secret`, stack.token('owner', orgId));
+    const secrets: string[] = [];
+    for (let i = 0; i < 10; i++) secrets.push((await expectStatus(rotate(), 200)).secret);
+    const refused = await fetch(`${stack.api.url}${endpoints(orgId)}/${created.id}/rotate-secret`, { method: 'POST', headers: { authorization: `Bearer ${stack.token('owner', orgId)}` } });
+    expectError({ status: refused.status, body: await refused.json() }, 429, 'too_many_rotations');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(24 * 3600 - 60);
+    expect((await endpointRow(created.id)).secret).toBe(secrets[9]);
+    expect(await retiredSecrets(created.id)).toHaveLength(10);
+    // Once the oldest has expired, the next rotation goes through.
+    await stack.db.query("UPDATE webhook_endpoint_retired_secrets SET expires_at = now() - interval '1 second' WHERE endpoint_id = $1 AND secret = $2", [created.id, created.secret]);
+    await expectStatus(rotate(), 200);
+    expect((await retiredSecrets(created.id)).map((r) => r.secret)).not.toContain(created.secret);
   });
 
   test('includeSubAccounts is accepted on any organization, with or without sub-accounts', async () => {
@@ -173,7 +197,8 @@ describe('endpoints', () => {
     }
     const { secret: _secret, ...shown } = theirEndpoint;
     expect(await listed(theirs)).toEqual([shown]);
-    expect(await endpointRow(theirEndpoint.id)).toMatchObject({ secret: theirEndpoint.secret, previous_secret: null });
+    expect(await endpointRow(theirEndpoint.id)).toMatchObject({ secret: theirEndpoint.secret });
+    expect(await retiredSecrets(theirEndpoint.id)).toEqual([]);
     expect((await stack.db.query('SELECT count(*)::int AS n FROM deliveries WHERE endpoint_id = $1', [theirEndpoint.id])).rows[0].n).toBe(1);
   });
 });

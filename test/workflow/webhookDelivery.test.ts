@@ -1,6 +1,7 @@
 // Webhook delivery against a real local receiver: signatures a receiver verifies with its secret,
 // retries with the same webhook-id, 410 and long failure disabling the endpoint, event-type
 // filtering, rotation, the delivery log, agencies, and a slow endpoint holding up nothing else.
+import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { sendWebhook } from '../../notifications/sendWebhook';
 import { newWebhookSecret } from '../../notifications/signature';
@@ -25,7 +26,7 @@ let endpointCount = 0;
 /** An endpoint of the organization, as the API stores it. */
 async function endpoint(orgId: string, options: { eventTypes?: string[]; includeSubAccounts?: boolean } = {}) {
   const path = `/hook-${++endpointCount}`;
-  const id = `we_test${endpointCount}_${Date.now()}`;
+  const id = `we_${randomBytes(12).toString('hex')}`;
   const secret = newWebhookSecret();
   await stack.db.query(
     'INSERT INTO webhook_endpoints (id, org_id, url, event_types, include_sub_accounts, secret) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -167,15 +168,55 @@ test('an endpoint whose every delivery failed for WEBHOOK_DISABLE_AFTER_MS is di
   expect((await eventsOf(stack, orgId)).map((e) => e.type)).toContain('webhook_endpoint.disabled');
 });
 
-test('after a rotation deliveries carry signatures with the new and the previous secret', async () => {
+async function rotate(orgId: string, endpointId: string): Promise<string> {
+  return (await expectStatus(stack.http.post(`/v1/orgs/${orgId}/webhook-endpoints/${endpointId}/rotate-secret`, stack.token('owner', orgId)), 200)).secret;
+}
+
+function verifies(secret: string, request: { body: string; headers: Record<string, unknown> }): boolean {
+  try {
+    new Webhook(secret.slice('whsec_'.length)).verify(request.body, request.headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const signatures = (request: { headers: Record<string, unknown> }) => (request.headers['webhook-signature'] as string).split(' ');
+
+test('after two rotations a delivery is signed with all three secrets; one rotated out over 24 hours ago no longer signs', async () => {
   const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: null });
   const hook = await endpoint(orgId, { eventTypes: ['agent.updated'] });
-  const rotated = newWebhookSecret();
-  await stack.db.query("UPDATE webhook_endpoints SET previous_secret = secret, secret = $2, previous_secret_expires_at = now() + interval '24 hours' WHERE id = $1", [hook.id, rotated]);
+  const first = await rotate(orgId, hook.id);
+  const second = await rotate(orgId, hook.id);
   await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/a`, stack.token('owner', orgId), { monthlyLimitCredits: null, whenPlanExhausted: 'stop' }), 200);
   const request = await arrived(hook.path);
-  expect((request.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
-  for (const secret of [hook.secret, rotated]) expect(() => new Webhook(secret.slice('whsec_'.length)).verify(request.body, request.headers as Record<string, string>)).not.toThrow();
+  expect(signatures(request)).toHaveLength(3);
+  for (const secret of [hook.secret, first, second]) expect(verifies(secret, request)).toBe(true);
+  expect(verifies(newWebhookSecret(), request)).toBe(false);
+
+  await stack.db.query("UPDATE webhook_endpoint_retired_secrets SET expires_at = now() - interval '1 second' WHERE endpoint_id = $1 AND secret = $2", [hook.id, hook.secret]);
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/b`, stack.token('owner', orgId), { monthlyLimitCredits: null, whenPlanExhausted: 'stop' }), 200);
+  const later = await eventually(() => receiver.to(hook.path)[1] ?? false);
+  expect(signatures(later)).toHaveLength(2);
+  expect([hook.secret, first, second].map((secret) => verifies(secret, later))).toEqual([false, true, true]);
+});
+
+test('concurrent rotations serialize: the last answered is the signing secret, and every secret returned keeps signing', async () => {
+  const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: null });
+  const hook = await endpoint(orgId, { eventTypes: ['agent.updated'] });
+  const answered: string[] = [];
+  const returned = await Promise.all([1, 2, 3].map(async () => {
+    const secret = await rotate(orgId, hook.id);
+    answered.push(secret);
+    return secret;
+  }));
+  expect(new Set(returned).size).toBe(3);
+  const { rows } = await stack.db.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [hook.id]);
+  expect(rows[0].secret).toBe(answered[2]);
+  await expectStatus(stack.http.put(`/v1/orgs/${orgId}/agents/a`, stack.token('owner', orgId), { monthlyLimitCredits: null, whenPlanExhausted: 'stop' }), 200);
+  const request = await arrived(hook.path);
+  expect(signatures(request)).toHaveLength(4);
+  for (const secret of [hook.secret, ...returned]) expect(verifies(secret, request)).toBe(true);
 });
 
 test('a slow endpoint holds up nothing else: other endpoints and billing go on', async () => {
