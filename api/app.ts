@@ -1,7 +1,7 @@
 // The Express application: JSON in and out, every /v1 route behind authentication.
 import express from 'express';
 import { registry } from '../observability/metrics';
-import { authenticate } from './auth';
+import { authenticate, metricsAuth } from './auth';
 import { openApiDocument } from './openapi';
 import { requestLog } from './requestLog';
 import type { ApiContext } from './context';
@@ -30,7 +30,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAuth(ctx.settings.metricsToken), async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
   app.use(webhookRoutes(ctx));

@@ -1,6 +1,6 @@
 // Bearer JWT (HS256) authentication, or the billing portal's session cookie: who is calling, in
 // which role, for which organization.
-import { createSecretKey } from 'node:crypto';
+import { createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import jwt from 'jsonwebtoken';
@@ -56,5 +56,18 @@ export function authenticate(secret: string, db: Pool): RequestHandler {
     }
     req.caller = claims.data;
     next();
+  };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** GET /metrics with METRICS_TOKEN set: only with that bearer token (compared in constant time). */
+export function metricsAuth(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? undefined : digest(token);
+  return (req, _res, next) => {
+    if (!expected) return next();
+    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    next(new ApiError(401, 'unauthorized', 'The metrics need the METRICS_TOKEN bearer token.'));
   };
 }

@@ -91,7 +91,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
-    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: ['anyone'], responses: { 200: 'text exposition format' } },
+    { method: 'get', path: '/metrics', summary: 'Prometheus metrics (with METRICS_TOKEN set: only with it as the bearer token)', who: ['anyone'], responses: { 200: 'text exposition format', 401: 'METRICS_TOKEN is set and the bearer token is not it' } },
     { method: 'get', path: '/openapi.json', summary: 'This document', who: ['anyone'], responses: { 200: 'OpenAPI 3.1' } },
   ];
 }

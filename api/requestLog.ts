@@ -6,6 +6,23 @@ import pinoHttp from 'pino-http';
 import type { Logger } from '../observability/logger';
 import { httpRequestDuration } from '../observability/metrics';
 
+/** Query parameters that carry a credential: the portal link's one-time code. */
+const SECRET_PARAMS = ['code'];
+
+/** The URL as logged: a secret parameter's value is replaced, so the log never holds a usable link. */
+export function loggedUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const params = new URLSearchParams(url.slice(query + 1));
+  let redacted = false;
+  for (const name of SECRET_PARAMS) {
+    if (!params.has(name)) continue;
+    params.set(name, 'REDACTED');
+    redacted = true;
+  }
+  return redacted ? `${url.slice(0, query)}?${params}` : url;
+}
+
 export function requestLog(logger: Logger): RequestHandler[] {
   const log = pinoHttp({
     logger,
@@ -15,7 +32,7 @@ export function requestLog(logger: Logger): RequestHandler[] {
       res.setHeader('x-request-id', id);
       return id;
     },
-    serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+    serializers: { req: (req) => ({ id: req.id, method: req.method, url: loggedUrl(req.url) }), res: (res) => ({ statusCode: res.statusCode }) },
   });
   const timing: RequestHandler = (req, res, next) => {
     const stop = httpRequestDuration.startTimer();

@@ -22,6 +22,12 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** How this process reaches itself: on loopback when it listens on every interface. */
+function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export async function startApi(settings: Settings, db: Pool, temporalAddress: string, port = settings.port): Promise<ApiServer> {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
@@ -46,11 +52,11 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     },
   });
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, '0.0.0.0', () => resolve(s));
+    const s = app.listen(port, settings.host, () => resolve(s));
   });
   answerClientErrors(server);
   const address = server.address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  url = `http://${selfHost(settings.host)}:${typeof address === 'object' && address ? address.port : port}`;
   // Crossings a process committed but did not get to signal (it died, or Temporal was down).
   const sweep = crossings.sweep();
   const deliveries = settings.notifications.relay ? new DeliveryRelay(db, settings.databaseUrl, client, settings.temporal.taskQueue, logger) : undefined;

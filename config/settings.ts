@@ -12,7 +12,11 @@ export const SANDBOX_WEBHOOK_SECRET = 'whsec_sandbox_local_only';
 
 export interface Settings {
   production: boolean;
+  /** The API's listen address: loopback unless told otherwise (a container sets 0.0.0.0). */
+  host: string;
   port: number;
+  /** When set, GET /metrics needs it as a bearer token. */
+  metricsToken: string | undefined;
   databaseUrl: string;
   databaseTimeouts: DatabaseTimeouts;
   temporal: {
@@ -66,7 +70,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const priceBook = loadPriceBook(env.PRICE_BOOK_PATH ?? path.join(PROJECT_ROOT, 'config', 'price-book.json'));
   return {
     production,
+    host: env.HOST || '127.0.0.1',
     port: int(env, 'PORT', 3000),
+    metricsToken: env.METRICS_TOKEN || undefined,
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/credits_billing',
     databaseTimeouts: {
       statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementMs),

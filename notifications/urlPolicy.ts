@@ -20,10 +20,18 @@ for (const [net, prefix] of [
   NOT_PUBLIC.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // The unspecified address, loopback, and the deprecated IPv4-compatible ::a.b.c.d (::7f00:1).
+  ['::', 96],
+  // IPv6 addresses that carry an IPv4 one a gateway may reach: NAT64 (well-known and local-use
+  // prefixes), 6to4 and Teredo.
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
+  ['2001::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (deprecated, still routed inside some networks).
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   NOT_PUBLIC.addSubnet(net, prefix, 'ipv6');
@@ -39,6 +47,15 @@ export function isPublicAddress(address: string): boolean {
   return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** Why a host name (not an address) is refused: this server's own names, and single-label names,
+ * which the resolver completes with its search domains into the server's own network. */
+function hostNameRefusal(hostname: string): string | null {
+  const host = hostname.toLowerCase().replace(/\.$/, ''); // `localhost.` is `localhost`
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this server\'s own network';
+  if (!host.includes('.')) return 'must name a fully qualified host (a single-label name resolves inside this server\'s network)';
+  return null;
+}
+
 /** Why a webhook URL is refused as written, or null. */
 export function urlRefusal(raw: string, allowPrivate: boolean): string | null {
   let url: URL;
@@ -51,9 +68,8 @@ export function urlRefusal(raw: string, allowPrivate: boolean): string | null {
   if (url.username || url.password) return 'must not carry credentials';
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this server\'s own network';
-  if (isIP(host) && !isPublicAddress(host)) return 'must not point at a private, loopback or link-local address';
-  return null;
+  if (isIP(host)) return isPublicAddress(host) ? null : 'must not point at a private, loopback or link-local address';
+  return hostNameRefusal(host);
 }
 
 /** Resolves the host at delivery time; refuses an address that is not public unless allowed. */

@@ -1,13 +1,17 @@
 // /openapi.json describes exactly the routes the service serves, with the schemas it validates
-// with; /metrics speaks Prometheus; every response carries a request id.
+// with; /metrics speaks Prometheus, to the holder of METRICS_TOKEN when set; the API listens on
+// loopback unless HOST says otherwise; every response carries a request id.
 import type { Express } from 'express';
+import { startApi } from '../../api/server';
+import { loadSettings } from '../../config/settings';
 import { EVENT_TYPES } from '../../domain/eventTypes';
 import { createOrg, enableAutoRecharge, expectStatus, messages, postUsage, settled } from '../helpers/billing';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, testEnv, type Stack } from '../helpers/stack';
 
 let stack: Stack;
+const METRICS_TOKEN = 'metrics-token-for-tests';
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ METRICS_TOKEN });
 });
 afterAll(() => stack.stop());
 
@@ -74,7 +78,7 @@ test('metrics count accepted usage, threshold signals, payments by outcome and r
   await enableAutoRecharge(stack, orgId, { thresholdCredits: 5, rechargeCredits: 500, maxRechargesPerMonth: 3 });
   await postUsage(stack, orgId, messages(7));
   await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
-  const res = await fetch(`${stack.api.url}/metrics`);
+  const res = await fetch(`${stack.api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   expect(res.headers.get('content-type')).toContain('text/plain');
   const text = await res.text();
   expect(Number(/^billing_usage_events_accepted_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(7);
@@ -82,6 +86,29 @@ test('metrics count accepted usage, threshold signals, payments by outcome and r
   expect(text).toMatch(/^billing_payments_total\{kind="auto_recharge",outcome="succeeded"\} [1-9]/m);
   expect(text).toMatch(/^billing_payment_duration_seconds_count\{kind="auto_recharge"\} [1-9]/m);
   expect(text).toMatch(/^billing_http_request_duration_seconds_count\{[^}]*route="\/v1\/orgs\/:org\/usage"[^}]*status="202"[^}]*\} [1-9]/m);
+});
+
+test('with METRICS_TOKEN set, /metrics answers only with it as the bearer token', async () => {
+  for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${METRICS_TOKEN}x` }, { authorization: METRICS_TOKEN }]) {
+    const res = await fetch(`${stack.api.url}/metrics`, { headers });
+    expect(res.status).toBe(401);
+    const body = await res.json();
+    expect(body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    expect(JSON.stringify(body)).not.toContain('billing_');
+  }
+  expect((await fetch(`${stack.api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+});
+
+test('the API listens on loopback unless HOST says otherwise', async () => {
+  expect(stack.api.server.address()).toMatchObject({ address: '127.0.0.1' });
+  const settings = loadSettings(testEnv({ HOST: '0.0.0.0' }));
+  const everywhere = await startApi(settings, stack.db, settings.temporal.address!, 0);
+  try {
+    expect(everywhere.server.address()).toMatchObject({ address: '0.0.0.0' });
+    expect((await fetch(`${everywhere.url}/healthz`)).status).toBe(200);
+  } finally {
+    await everywhere.close();
+  }
 });
 
 test('every response carries a request id, the caller\'s own when it sends one', async () => {

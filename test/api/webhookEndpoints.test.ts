@@ -296,6 +296,12 @@ describe('the URL policy', () => {
       ['http://169.254.169.254/latest/meta-data', 'must not point at a private, loopback or link-local address'],
       ['http://[::1]/', 'must not point at a private, loopback or link-local address'],
       ['http://localhost/', "must not point at this server's own network"],
+      ['http://localhost./', "must not point at this server's own network"],
+      ['http://intranet/hooks', "must name a fully qualified host (a single-label name resolves inside this server's network)"],
+      ['http://[::7f00:1]/', 'must not point at a private, loopback or link-local address'],
+      ['http://[64:ff9b::7f00:1]/', 'must not point at a private, loopback or link-local address'],
+      ['http://[2002:7f00:1::]/', 'must not point at a private, loopback or link-local address'],
+      ['http://[fec0::1]/', 'must not point at a private, loopback or link-local address'],
       ['ftp://x', 'must be an http or https URL'],
     ])('%s is refused on creation and on PATCH', async (url, reason) => {
       const orgId = await bareOrg(strict);

@@ -22,6 +22,35 @@ test('as written: http(s) only, no credentials, and in production nothing of the
   }
 });
 
+test('addresses that embed or tunnel to another one, and deprecated local ranges, are not public', () => {
+  // IPv4-compatible (::a.b.c.d, as the URL parser writes ::127.0.0.1), NAT64, 6to4, Teredo, site-local.
+  for (const address of ['::7f00:1', '::a00:1', '64:ff9b::7f00:1', '64:ff9b::808:808', '64:ff9b:1::a00:1', '2002:7f00:1::', '2002:808:808::1', '2001:0:4136:e378::1', 'fec0::1', 'feff::1']) {
+    expect(isPublicAddress(address)).toBe(false);
+  }
+  for (const address of ['2001:4860:4860::8888', '2a00:1450:4001::1', '2606:4700:4700::1111']) expect(isPublicAddress(address)).toBe(true);
+});
+
+test('in production the written URL is refused for this server\'s names, single-label names and embedded addresses', () => {
+  for (const url of [
+    'http://localhost./x',
+    'http://LOCALHOST./x',
+    'http://api.localhost./x',
+    'http://intranet/hook',
+    'http://metadata./computeMetadata',
+    'http://[::7f00:1]/',
+    'http://[::127.0.0.1]/',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[2002:7f00:1::]/',
+    'http://[fec0::1]/',
+  ]) {
+    expect([url, urlRefusal(url, false)]).toEqual([url, expect.any(String)]);
+    expect(urlRefusal(url, true)).toBeNull();
+  }
+  expect(urlRefusal('http://intranet/hook', false)).toContain('fully qualified');
+  // A fully qualified name may end with its root dot.
+  expect(urlRefusal('https://hooks.example.com./x', false)).toBeNull();
+});
+
 test('as resolved at delivery: an address outside the public internet is refused unless allowed', async () => {
   await expect(resolveDeliveryAddress('127.0.0.1', false)).rejects.toThrow('not a public address');
   await expect(resolveDeliveryAddress('localhost', false)).rejects.toThrow('not a public address');

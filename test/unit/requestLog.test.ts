@@ -1,0 +1,38 @@
+// The request log: one line per request, and never a portal link's one-time code.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import express from 'express';
+import pino from 'pino';
+import { requestLog } from '../../api/requestLog';
+
+async function logLinesFor(paths: string[]): Promise<Array<{ req: { url: string } }>> {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = express();
+  app.use(requestLog(pino({ level: 'info' }, sink)));
+  app.use((_req, res) => {
+    res.send('ok');
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const { port } = server.address() as AddressInfo;
+    for (const path of paths) await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+  } finally {
+    server.close();
+  }
+  return lines.map((line) => JSON.parse(line));
+}
+
+test("a portal link's one-time code is not in the request log; the rest of the URL is", async () => {
+  const code = 'pc_4f1d9a0c5be2e7a8d3c6b1f0e9a7d2c4';
+  const logged = await logLinesFor([`/portal/?code=${code}`, `/portal/?lang=en&code=${code}`, '/v1/orgs/acme/ledger?limit=5', '/healthz']);
+  expect(logged.map((line) => line.req.url)).toEqual(['/portal/?code=REDACTED', '/portal/?lang=en&code=REDACTED', '/v1/orgs/acme/ledger?limit=5', '/healthz']);
+  expect(JSON.stringify(logged)).not.toContain(code);
+});
