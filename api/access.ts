@@ -1,7 +1,7 @@
 // Who may call which route for which organization.
 import type { Request } from 'express';
 import type { OrgRecord } from '../store/orgs';
-import { PEOPLE, type Caller, type Role } from './caller';
+import { hasScope, PEOPLE, type Caller, type Role, type Scope } from './caller';
 import { ApiError, forbidden, notFound } from './errors';
 import type { OrgStore } from './orgStore';
 import { idSchema, parse } from './schemas';
@@ -13,28 +13,36 @@ export interface Rule {
   roles: readonly Role[];
   /** Whether an agency's people may do this on a sub-account. */
   agency: boolean;
+  /** The token scope it needs (a token without a scope claim has them all). */
+  scope: Scope;
 }
 
 export const RULES = {
-  readBilling: { roles: [...PEOPLE, 'ops'], agency: true },
-  readAllowance: { roles: [...PEOPLE, 'service', 'ops'], agency: false },
-  reportUsage: { roles: ['service', 'ops'], agency: false },
-  manageSubscription: { roles: ['ops'], agency: false },
-  managePaymentMethod: { roles: ['owner', 'ops'], agency: false },
-  manageAgents: { roles: ['owner'], agency: false },
-  readSubAccounts: { roles: [...PEOPLE, 'ops'], agency: false },
-  manageAllocations: { roles: ['owner'], agency: false },
+  readBilling: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
+  readAllowance: { roles: [...PEOPLE, 'service', 'ops'], agency: false, scope: 'usage' },
+  reportUsage: { roles: ['service', 'ops'], agency: false, scope: 'usage' },
+  manageSubscription: { roles: ['ops'], agency: false, scope: 'billing' },
+  managePaymentMethod: { roles: ['owner', 'ops'], agency: false, scope: 'billing' },
+  manageAgents: { roles: ['owner'], agency: false, scope: 'billing' },
+  readSubAccounts: { roles: [...PEOPLE, 'ops'], agency: false, scope: 'billing' },
+  manageAllocations: { roles: ['owner'], agency: false, scope: 'billing' },
   /** Webhook endpoints and the owner's e-mail setting. */
-  manageNotifications: { roles: ['owner', 'ops'], agency: false },
+  manageNotifications: { roles: ['owner', 'ops'], agency: false, scope: 'billing' },
   /** An agency monitors its sub-accounts' endpoints and delivery logs (never their secrets). */
-  readWebhookEndpoints: { roles: [...PEOPLE, 'ops'], agency: true },
+  readWebhookEndpoints: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
   /** The owner's e-mail address is the organization's own business. */
-  readNotificationSettings: { roles: [...PEOPLE, 'ops'], agency: false },
-  /** A portal link: a backend (service, ops) for anyone, people for themselves. */
-  openPortal: { roles: [...PEOPLE, 'service', 'ops'], agency: false },
+  readNotificationSettings: { roles: [...PEOPLE, 'ops'], agency: false, scope: 'billing' },
+  /** A portal link: a backend (service, ops) for anyone, people for themselves. The session it
+   * opens has the rights of its role, whatever the minting token's scope: hence a scope of its own. */
+  openPortal: { roles: [...PEOPLE, 'service', 'ops'], agency: false, scope: 'portal' },
   /** Completing 3-D Secure in the sandbox, as the customer's browser would. */
-  authenticatePayment: { roles: [...PEOPLE, 'ops'], agency: false },
+  authenticatePayment: { roles: [...PEOPLE, 'ops'], agency: false, scope: 'billing' },
 } satisfies Record<string, Rule>;
+
+/** A token limited to other scopes is refused with a code that says which one it lacks. */
+function requireScope(req: Request, scope: Scope): void {
+  if (!hasScope(req.caller!, scope)) throw new ApiError(403, 'scope_required', `This token's scope does not include "${scope}".`);
+}
 
 /** A scoped service or ops token stands to its own organization only: agency rights are people's. */
 export function relationTo(caller: Caller, org: { id: string; parentId: string | null }): Relation | undefined {
@@ -46,6 +54,7 @@ export function relationTo(caller: Caller, org: { id: string; parentId: string |
 
 /** Routes about no one organization (creating one, the sandbox): only a token for every organization. */
 export function authorizeGlobal(req: Request, role: Role, refusal: string): void {
+  requireScope(req, 'billing');
   if (req.caller!.role !== role || req.caller!.org !== '*') throw forbidden(refusal);
 }
 
@@ -66,6 +75,7 @@ async function resolveOrg(req: Request, orgs: OrgStore, orgId: string): Promise<
 }
 
 export async function authorizeOrg(req: Request, orgs: OrgStore, orgId: string, rule: Rule): Promise<Authorized> {
+  requireScope(req, rule.scope);
   const authorized = await resolveOrg(req, orgs, orgId);
   if (authorized.relation === 'agency' && !rule.agency) throw forbidden();
   if (!rule.roles.includes(req.caller!.role)) throw forbidden();
@@ -77,8 +87,9 @@ export interface OwnerRefusals {
   notOwner: () => ApiError;
 }
 
-/** What only the organization's own Owner may do; each refusal says why. */
+/** What only the organization's own Owner may do (top-ups, auto-recharge); each refusal says why. */
 export async function authorizeOwner(req: Request, orgs: OrgStore, orgId: string, refusals: OwnerRefusals): Promise<Authorized> {
+  requireScope(req, 'billing');
   const authorized = await resolveOrg(req, orgs, orgId);
   if (authorized.relation === 'agency') throw refusals.agency();
   if (req.caller!.role !== 'owner') throw refusals.notOwner();

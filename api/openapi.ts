@@ -1,5 +1,6 @@
 // GET /openapi.json, generated from the same zod schemas the routes validate with.
 import { z } from 'zod';
+import { SCOPES, type Scope } from './caller';
 import type { RequestSchemas } from './schemas';
 
 type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
@@ -15,9 +16,11 @@ interface Operation {
   query?: z.ZodType;
   headers?: Record<string, z.ZodType>;
   responses: Record<number, string>;
+  /** The token scope a bearer token limited by a scope claim needs (access.ts RULES); default billing. */
+  scope?: Scope | 'any';
 }
 
-const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: 'not allowed for this caller', 404: 'unknown organization' };
+const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: "not allowed for this caller; scope_required: the token's scope claim lacks the scope this needs", 404: 'unknown organization' };
 
 export function operations(s: RequestSchemas): Operation[] {
   const org = '/v1/orgs/{org}';
@@ -38,8 +41,8 @@ export function operations(s: RequestSchemas): Operation[] {
       headers: { 'Idempotency-Key': s.idempotencyKey },
       responses: { 201: '{topUp, message}', 202: '{topUp} waiting for 3-D Secure', 402: 'card declined', 409: 'payment method missing, payment in flight, or key reused', 422: 'invalid body' },
     },
-    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
-    { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
+    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], scope: 'usage', body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
+    { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], scope: 'usage', responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
     { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet)', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
     {
@@ -63,12 +66,13 @@ export function operations(s: RequestSchemas): Operation[] {
       },
     },
     { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD, at most 366 days apart)' } },
-    { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
+    { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], scope: 'any', responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
     {
       method: 'post',
       path: `${org}/portal-sessions`,
       summary: 'Open the billing portal: a link with a one-time code (valid 60 s, once) that the page exchanges for a session cookie lasting PORTAL_SESSION_TTL_MS',
       who: ['owner', 'member', 'service', 'ops'],
+      scope: 'portal',
       body: s.portalSession,
       responses: { 201: '{url, expiresAt}: expiresAt is when the link stops working; the session then lasts PORTAL_SESSION_TTL_MS', 403: 'not this organization, or a member asking for owner', 422: 'invalid body' },
     },
@@ -150,10 +154,12 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
     for (const [code, description] of Object.entries({ ...(authenticated ? ERRORS : {}), ...bodyErrors, ...op.responses })) {
       responses[code] = Number(code) >= 400 ? { description, content: { 'application/json': { schema: errorBody } } } : { description };
     }
+    const scope = op.scope ?? 'billing';
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
-      description: `Who: ${op.who.join(', ')}.`,
-      ...(authenticated ? { security: [{ bearer: [] }, ...portalCookie] } : {}),
+      description: `Who: ${op.who.join(', ')}.${authenticated ? ` Token scope: ${scope}.` : ''}`,
+      // OpenAPI 3.1 lets a bearer requirement list the scopes it needs.
+      ...(authenticated ? { security: [{ bearer: scope === 'any' ? [] : [scope] }, ...portalCookie] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       responses,
@@ -164,7 +170,12 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
     info: { title: 'Credits billing', version: '1', description: 'Prepaid credits, plan allowances, usage metering and auto-recharge.' },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256): sub, role, org' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT (HS256): sub, role, org, and optionally scope',
+          description: `scope (space-separated, as in OAuth) limits a token to ${SCOPES.join(', ')}: usage reports usage and reads allowances, portal opens portal sessions, billing is everything else the role allows. A token without a scope claim has every right of its role.`,
+        },
         // Changes (anything but GET) with the cookie also need the X-Portal: 1 header (CSRF defence).
         portalSession: { type: 'apiKey', in: 'cookie', name: 'portal_session', description: 'The billing portal session; non-GET requests also need X-Portal: 1' },
       },

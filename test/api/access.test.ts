@@ -1,4 +1,5 @@
 // Who may do what for which organization (spec §7, §10): own org, agency over sub-accounts, service, ops.
+import { signToken } from '../../api/auth';
 import { createOrg, eventsOf, expectStatus, messages, summary } from '../helpers/billing';
 import { startStack, uniqueOrgId, type Stack } from '../helpers/stack';
 import { expectError } from './apiHelpers';
@@ -71,6 +72,45 @@ test('a service can report usage and read allowance but cannot read billing, led
     expectError(await stack.http.get(`/v1/orgs/${orgId}${suffix}`, service), 403, 'forbidden');
   }
   expect((await summary(stack, orgId)).availableCredits).toBe(998);
+});
+
+test('a usage-scoped service token reports usage and reads allowance; everything else is 403 scope_required and changes nothing', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000 });
+  const reporter = signToken({ sub: 'agent-runner', role: 'service', org: orgId, scope: 'usage' }, stack.settings.authJwtSecret);
+  expect(await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, reporter, { events: messages(2) }), 202)).toEqual({ accepted: 2 });
+  expect(await expectStatus(stack.http.get(`/v1/orgs/${orgId}/agents/agent-1/allowance`, reporter), 200)).toEqual({ allowed: true, reason: null });
+  const before = await summary(stack, orgId);
+  for (const [res, needed] of [
+    [await stack.http.get(`/v1/orgs/${orgId}/billing`, reporter), 'billing'],
+    [await stack.http.post(`/v1/orgs/${orgId}/portal-sessions`, reporter, { role: 'owner' }), 'portal'],
+    [await stack.http.post(`/v1/orgs/${orgId}/top-ups`, reporter, { credits: 1_000_000_000 }, { 'Idempotency-Key': 'scope-test' }), 'billing'],
+    [await stack.http.post(`/v1/orgs/${orgId}/webhook-endpoints`, reporter, { url: 'https://example.com/hooks' }), 'billing'],
+    [await stack.http.del(`/v1/orgs/${orgId}/payment-method`, reporter), 'billing'],
+  ] as const) {
+    expectError(res, 403, 'scope_required', `This token's scope does not include "${needed}".`);
+  }
+  expect(await summary(stack, orgId)).toEqual(before);
+  const { rows } = await stack.db.query('SELECT (SELECT count(*)::int FROM webhook_endpoints WHERE org_id = $1) AS endpoints, (SELECT count(*)::int FROM portal_codes WHERE org_id = $1) AS codes', [orgId]);
+  expect(rows[0]).toEqual({ endpoints: 0, codes: 0 });
+  // An ops key limited to usage is a usage reporter for every organization, and no more.
+  const opsReporter = signToken({ sub: 'pipeline', role: 'ops', org: '*', scope: 'usage' }, stack.settings.authJwtSecret);
+  await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, opsReporter, { events: messages(1) }), 202);
+  expectError(await stack.http.put(`/v1/orgs/${orgId}/subscription`, opsReporter, subscriptionBody()), 403, 'scope_required');
+  expectError(await stack.http.post('/v1/orgs', opsReporter, { id: uniqueOrgId('scoped'), name: 'Scoped' }), 403, 'scope_required');
+});
+
+test('portal sessions need the portal scope when the token has a scope claim; a token without one keeps its rights', async () => {
+  const orgId = await createOrg(stack, { planCredits: 1000 });
+  const key = (scope?: string) => signToken({ sub: 'backend', role: 'service', org: orgId, ...(scope === undefined ? {} : { scope }) }, stack.settings.authJwtSecret);
+  for (const scope of [undefined, 'portal', 'usage portal']) {
+    expect(await expectStatus(stack.http.post(`/v1/orgs/${orgId}/portal-sessions`, key(scope), { role: 'owner' }), 201)).toMatchObject({ url: expect.stringContaining('/portal/?code=') });
+  }
+  for (const scope of ['usage', 'billing', '', 'portals']) {
+    expectError(await stack.http.post(`/v1/orgs/${orgId}/portal-sessions`, key(scope), { role: 'owner' }), 403, 'scope_required', 'This token\'s scope does not include "portal".');
+  }
+  // Without a scope claim a service token reports usage as before; an ops token reads billing as before.
+  await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, key(), { events: messages(1) }), 202);
+  await expectStatus(stack.http.get(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 200);
 });
 
 test('people cannot report usage', async () => {

@@ -1,7 +1,9 @@
 // Every /v1 route against every kind of caller: the organization's people, service, ops, the
-// agency's people, an unrelated organization's owner, and service and ops tokens scoped to one
-// organization (the sub-account's, or the agency's). Allowed callers get past authorization (their
-// bodies are empty, so they meet validation and change nothing); the rest get 401 or 403.
+// agency's people, an unrelated organization's owner, service and ops tokens scoped to one
+// organization (the sub-account's, or the agency's), and tokens limited by a scope claim. Allowed
+// callers get past authorization (their bodies are empty, so they meet validation and change
+// nothing); the rest get 401 or 403.
+import { signToken } from '../../api/auth';
 import { createOrg } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -11,8 +13,24 @@ let sub: string;
 let other: string;
 let tokens: Record<Caller, string>;
 
-type Caller = 'owner' | 'member' | 'service' | 'ops' | 'agencyOwner' | 'agencyMember' | 'otherOwner' | 'scopedService' | 'scopedOps' | 'agencyService' | 'agencyOps';
-const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', 'agencyMember', 'otherOwner', 'scopedService', 'scopedOps', 'agencyService', 'agencyOps'];
+type Caller =
+  | 'owner'
+  | 'member'
+  | 'service'
+  | 'ops'
+  | 'agencyOwner'
+  | 'agencyMember'
+  | 'otherOwner'
+  | 'scopedService'
+  | 'scopedOps'
+  | 'agencyService'
+  | 'agencyOps'
+  | 'usageService'
+  | 'usageOps'
+  | 'portalService';
+const CALLERS: Caller[] = ['owner', 'member', 'service', 'ops', 'agencyOwner', 'agencyMember', 'otherOwner', 'scopedService', 'scopedOps', 'agencyService', 'agencyOps', 'usageService', 'usageOps', 'portalService'];
+// Tokens with a scope claim: a usage reporter's key (the sub-account's service, or an ops key for
+// every organization) may report usage and read allowances only; a `portal` key may open portal sessions only.
 // A scoped service or ops token acts on its own organization only: never on a sub-account of it,
 // never on what is not one organization's (creating organizations, the sandbox).
 const PEOPLE_AGENCY_OPS: Caller[] = ['owner', 'member', 'agencyOwner', 'agencyMember', 'ops', 'scopedOps'];
@@ -38,8 +56,8 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/v1/orgs/{sub}/payment-method', allowed: ['owner', 'ops', 'scopedOps'] },
   { method: 'PUT', path: '/v1/orgs/{sub}/auto-recharge', allowed: ['owner'] },
   { method: 'POST', path: '/v1/orgs/{sub}/top-ups', allowed: ['owner'] },
-  { method: 'POST', path: '/v1/orgs/{sub}/usage', allowed: ['service', 'ops', 'scopedService', 'scopedOps'] },
-  { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/usage', allowed: ['service', 'ops', 'scopedService', 'scopedOps', 'usageService', 'usageOps'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps', 'usageService', 'usageOps'] },
   { method: 'PUT', path: '/v1/orgs/{sub}/agents/agent-1', allowed: ['owner'] },
   { method: 'GET', path: '/v1/orgs/{sub}/billing', allowed: PEOPLE_AGENCY_OPS },
   { method: 'POST', path: '/v1/orgs/{sub}/auto-recharge/simulate', allowed: PEOPLE_AGENCY_OPS },
@@ -48,7 +66,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/usage/daily', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/price-book', allowed: CALLERS },
   // People open their own organization's portal; a backend (service, ops) any it may act for.
-  { method: 'POST', path: '/v1/orgs/{sub}/portal-sessions', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/portal-sessions', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps', 'portalService'] },
   { method: 'GET', path: '/v1/orgs/{sub}/events', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{agency}/sub-accounts', allowed: ['agencyOwner', 'agencyMember', 'ops', 'agencyOps'] },
   { method: 'PUT', path: '/v1/orgs/{agency}/sub-accounts/{sub}/auto-allocation', allowed: ['agencyOwner'] },
@@ -84,6 +102,9 @@ beforeAll(async () => {
     scopedOps: stack.token('ops', sub),
     agencyService: stack.token('service', agency),
     agencyOps: stack.token('ops', agency),
+    usageService: signToken({ sub: 'reporter', role: 'service', org: sub, scope: 'usage' }, stack.settings.authJwtSecret),
+    usageOps: signToken({ sub: 'reporter', role: 'ops', org: '*', scope: 'usage' }, stack.settings.authJwtSecret),
+    portalService: signToken({ sub: 'backend', role: 'service', org: sub, scope: 'portal' }, stack.settings.authJwtSecret),
   };
 });
 afterAll(() => stack.stop());

@@ -18,3 +18,10 @@ test('npm run token prints an HS256 token the service accepts, with exp', () => 
 test('service and ops tokens name every organization by default', () => {
   expect(jwt.decode(token('--role', 'ops'))).toMatchObject({ role: 'ops', org: '*' });
 });
+
+test('--scope limits the token: space-separated known scopes only', () => {
+  expect(jwt.decode(token('--role', 'service', '--org', 'acme', '--scope', 'usage'))).toMatchObject({ role: 'service', org: 'acme', scope: 'usage' });
+  expect(jwt.decode(token('--role', 'service', '--scope', 'usage portal'))).toMatchObject({ scope: 'usage portal' });
+  expect(jwt.decode(token('--role', 'ops'))).not.toHaveProperty('scope');
+  expect(() => token('--role', 'service', '--scope', 'usage admin')).toThrow(/--scope takes usage, portal, billing/);
+});
