@@ -8,6 +8,7 @@ import type { OrgStore } from './orgStore';
 import type { RequestSchemas } from './schemas';
 import type { CrossingSignals } from './crossingSignals';
 import type { OrgWorkflows } from './orgWorkflows';
+import type { TemporalHealth } from './temporalHealth';
 
 export interface ApiContext {
   settings: Settings;
@@ -24,4 +25,6 @@ export interface ApiContext {
   selfUrl: () => string;
   /** Answers whether Temporal is reachable, for /readyz. */
   temporalReady: () => Promise<void>;
+  /** Since when Temporal has not answered this process, for /healthz. */
+  temporalHealth: TemporalHealth;
 }

@@ -1,5 +1,5 @@
 // The error shape of every response: {"error": {"code", "message"}}, and the mapping of failures to it.
-import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import pg from 'pg';
 import type { Logger } from '../observability/logger';
@@ -36,7 +36,8 @@ function unavailable(err: unknown): ApiError | undefined {
   }
   // Any other database error is ours (500): never taken for Temporal's, whatever its message says.
   if (err instanceof pg.DatabaseError) return undefined;
-  if (err instanceof ServiceError || (err instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|Connection refused|transport/i.test(err.message))) {
+  // A command past its deadline (TEMPORAL_COMMAND_TIMEOUT_MS) fails as the update RPC's timeout, or as a ServiceError.
+  if (err instanceof ServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (err instanceof Error && /UNAVAILABLE|DEADLINE_EXCEEDED|Connection refused|transport/i.test(err.message))) {
     return new ApiError(503, 'temporal_unavailable', 'The workflow service is unavailable; retry later.', DEPENDENCY_RETRY_AFTER_SECONDS);
   }
   return undefined;

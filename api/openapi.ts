@@ -20,7 +20,7 @@ interface Operation {
   scope?: Scope | 'any';
 }
 
-const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: "not allowed for this caller; scope_required: the token's scope claim lacks the scope this needs", 404: 'unknown organization' };
+const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: "not allowed for this caller; scope_required: the token's scope claim lacks the scope this needs", 404: 'unknown organization', 503: 'database_unavailable, or temporal_unavailable (a command Temporal did not accept within TEMPORAL_COMMAND_TIMEOUT_MS): retry after Retry-After seconds' };
 
 export function operations(s: RequestSchemas): Operation[] {
   const org = '/v1/orgs/{org}';

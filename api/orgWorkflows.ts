@@ -1,50 +1,79 @@
-// The API's handle on organization workflows: start, updates and signals.
-import { WorkflowNotFoundError, type Client, type SignalDefinition, type UpdateDefinition } from '@temporalio/client';
+// The API's handle on organization workflows: start, updates and signals. Every command has a
+// deadline for reaching Temporal and being accepted by the workflow, so a Temporal outage (or a
+// partition from it) answers 503 temporal_unavailable within it instead of waiting for gRPC to
+// reconnect.
+import { WorkflowNotFoundError, type Client, type SignalDefinition, type UpdateDefinition, type WorkflowUpdateHandle } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
 const SIGNAL_DEADLINE_MS = 5_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+export interface CommandOptions {
+  /** TEMPORAL_COMMAND_TIMEOUT_MS: how long a command may take to reach Temporal and be accepted. */
+  timeoutMs: number;
+  /** Called whenever Temporal answered a command (so /healthz knows it is reachable). */
+  onAnswered?: () => void;
+}
 
 export class OrgWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly rules: BillingRules,
+    private readonly commands: CommandOptions = { timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS },
   ) {}
 
   private options(orgId: string) {
     return { workflowId: workflowIdFor(orgId), taskQueue: this.taskQueue, args: [{ orgId, rules: this.rules }] as Parameters<typeof orgBillingWorkflow> };
   }
 
-  /** Idempotent: an org whose workflow already runs keeps it. The summary names it in the Temporal UI. */
-  async start(orgId: string, name?: string): Promise<void> {
-    await this.client.workflow.start<typeof orgBillingWorkflow>(ORG_WORKFLOW_TYPE, {
+  /** Every gRPC call `work` makes shares one deadline; past it the call fails (DEADLINE_EXCEEDED). */
+  private async withinDeadline<T>(work: () => Promise<T>): Promise<T> {
+    const result = await this.client.withDeadline(Date.now() + this.commands.timeoutMs, work);
+    this.commands.onAnswered?.();
+    return result;
+  }
+
+  private startWorkflow(orgId: string, name?: string) {
+    return this.client.workflow.start<typeof orgBillingWorkflow>(ORG_WORKFLOW_TYPE, {
       ...this.options(orgId),
       workflowIdConflictPolicy: 'USE_EXISTING',
       ...(name ? { staticSummary: `${name} (${orgId})` } : {}),
     });
   }
 
+  /** Idempotent: an org whose workflow already runs keeps it. The summary names it in the Temporal UI. */
+  async start(orgId: string, name?: string): Promise<void> {
+    await this.withinDeadline(() => this.startWorkflow(orgId, name));
+  }
+
+  /** The deadline covers reaching Temporal and the update's acceptance (its validator passed and it
+   * is in the history, so it will be carried out). Its outcome is awaited without it: a top-up's
+   * outcome is the provider's answer to the charge, which may legitimately take seconds. */
   async update<Ret, Args extends unknown[]>(orgId: string, update: UpdateDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
     // The SDK types updates with and without arguments as separate overloads; this serves both.
     const handle = this.client.workflow.getHandle(workflowIdFor(orgId));
-    const execute = handle.executeUpdate.bind(handle) as (
+    const startUpdate = handle.startUpdate.bind(handle) as (
       def: UpdateDefinition<Ret, Args>,
-      options: { args: Args },
-    ) => Promise<Ret>;
-    const run = () => execute(update, { args });
-    try {
-      return await run();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await this.start(orgId);
-      return run();
-    }
+      options: { args: Args; waitForStage: 'ACCEPTED' },
+    ) => Promise<WorkflowUpdateHandle<Ret>>;
+    const accept = () => startUpdate(update, { args, waitForStage: 'ACCEPTED' });
+    const accepted = await this.withinDeadline(async () => {
+      try {
+        return await accept();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        await this.startWorkflow(orgId);
+        return accept();
+      }
+    });
+    return accepted.result();
   }
 
   async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
-    await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
+    await this.withinDeadline(() => this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args));
   }
 
   /** Durable once this resolves; a workflow that is not running is started with it. Bounded: a Temporal outage fails it. */

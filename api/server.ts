@@ -13,6 +13,7 @@ import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
 import { requestSchemas } from './schemas';
+import { TemporalHealth } from './temporalHealth';
 import { ProviderEventHandler } from './stripeEvents';
 
 export interface ApiServer {
@@ -31,7 +32,11 @@ function selfHost(host: string): string {
 export async function startApi(settings: Settings, db: Pool, temporalAddress: string, port = settings.port): Promise<ApiServer> {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
-  const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules);
+  const temporalHealth = new TemporalHealth(settings.temporal.livenessGraceMs);
+  const workflows = new OrgWorkflows(client, settings.temporal.taskQueue, settings.rules, {
+    timeoutMs: settings.temporal.commandTimeoutMs,
+    onAnswered: () => temporalHealth.answered(),
+  });
   const orgs = new OrgStore(db);
   const crossings = new CrossingSignals(db, workflows, logger);
   let url = '';
@@ -46,6 +51,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     payments: createPaymentProvider(settings, db),
     providerEvents: new ProviderEventHandler(db, orgs, workflows),
     selfUrl: () => url,
+    temporalHealth,
     // Bounded: a call the health check gave up on must not go on retrying past the connection's close.
     temporalReady: async () => {
       await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));

@@ -29,6 +29,9 @@ export interface Settings {
     dataDir: string;
     /** How long Temporal may stay unreachable before /healthz says the process is not live. */
     livenessGraceMs: number;
+    /** How long a command (a workflow start, update or signal) may take to reach Temporal and be
+     * accepted before it answers 503 temporal_unavailable. */
+    commandTimeoutMs: number;
   };
   authJwtSecret: string;
   stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined; publishableKey: string | undefined };
@@ -87,6 +90,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       devServerPort: int(env, 'TEMPORAL_DEV_SERVER_PORT', 7233),
       dataDir: env.DATA_DIR || path.join(PROJECT_ROOT, '.data'),
       livenessGraceMs: int(env, 'TEMPORAL_LIVENESS_GRACE_MS', 60_000),
+      commandTimeoutMs: int(env, 'TEMPORAL_COMMAND_TIMEOUT_MS', 5_000),
     },
     authJwtSecret,
     stripe: {

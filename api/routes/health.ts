@@ -14,7 +14,7 @@ function within(ms: number, work: Promise<void>): Promise<void> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes({ settings, temporalReady }: ApiContext): Router {
+export function healthRoutes({ settings, temporalReady, temporalHealth }: ApiContext): Router {
   const router = Router();
 
   // One question to Temporal at a time: one not answered in time goes on retrying in the client,
@@ -22,18 +22,18 @@ export function healthRoutes({ settings, temporalReady }: ApiContext): Router {
   let asking: Promise<void> | undefined;
   const askTemporal = () => (asking ??= temporalReady().finally(() => (asking = undefined)));
 
-  // Since when Temporal has not answered a check. The client reconnects by itself when Temporal
-  // comes back; one that stays gone (an embedded dev server that died) makes the process unhealthy.
-  let temporalDownSince: number | undefined;
+  // The client reconnects by itself when Temporal comes back; one that stays gone (an embedded dev
+  // server that died) makes the process unhealthy. Commands that reach Temporal count too.
   const checkTemporal = async (): Promise<boolean> => {
     const ok = await within(CHECK_TIMEOUT_MS, askTemporal()).then(() => true, () => false);
-    temporalDownSince = ok ? undefined : (temporalDownSince ?? Date.now());
+    if (ok) temporalHealth.answered();
+    else temporalHealth.failed();
     return ok;
   };
 
   router.get('/healthz', async (_req, res) => {
     await checkTemporal();
-    const downForMs = temporalDownSince === undefined ? 0 : Date.now() - temporalDownSince;
+    const downForMs = temporalHealth.downForMs();
     if (downForMs < settings.temporal.livenessGraceMs) {
       res.json({ status: 'ok' });
       return;
