@@ -1,7 +1,8 @@
 // `npm start`'s embedded Temporal dev server, one per data directory. A kill -9 of the service
 // leaves its dev server running (the SDK starts it as a plain child process), so its pid is kept in
-// <dataDir>/temporal.pid: the next start ends that leftover before starting its own, and a port
-// taken by anything else stops the start rather than attaching it to a server it does not own.
+// <dataDir>/temporal.pid: the next start ends that leftover before starting its own (and waits,
+// bounded, for it to let go of its ports), and a port taken by anything else stops the start rather
+// than attaching it to a server it does not own.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -65,15 +66,17 @@ async function ended(pid: number, dbFilename: string, timeoutMs: number): Promis
   return !devServerRunning(pid, dbFilename);
 }
 
-/** Ends the dev server a previous start left behind, if the pid file names one on our SQLite file. */
-async function endLeftover(pidFile: string, dbFilename: string): Promise<void> {
+/** Ends the dev server a previous start left behind, if the pid file names one on our SQLite file;
+ * answers its pid when there was one. */
+async function endLeftover(pidFile: string, dbFilename: string): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, 'utf8').trim());
   } catch {
-    return; // no pid file: the last start stopped cleanly, or there was none
+    return undefined; // no pid file: the last start stopped cleanly, or there was none
   }
-  if (devServerRunning(pid, dbFilename)) {
+  const running = devServerRunning(pid, dbFilename);
+  if (running) {
     logger.warn({ devServerPid: pid }, 'ending the Temporal dev server a previous start left running');
     signal(pid, 'SIGTERM');
     if (!(await ended(pid, dbFilename, 10_000))) {
@@ -82,7 +85,13 @@ async function endLeftover(pidFile: string, dbFilename: string): Promise<void> {
     }
   }
   rmSync(pidFile, { force: true });
+  return running ? pid : undefined;
 }
+
+/** How long a start waits for an ended leftover to let go of its ports. A dying process stops
+ * showing as a dev server (its command line goes with its memory) before its last thread has
+ * closed its sockets, so its ports may stay taken for a moment after it looks gone. */
+const LEFTOVER_PORTS_WAIT_MS = 15_000;
 
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -92,17 +101,39 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Waits, bounded, until the ended leftover's ports are free; says so, and gives up with an error
+ * that names the leftover, when they stay taken. */
+async function leftoverLetGo(pid: number, ports: ReadonlyArray<readonly [number, string]>): Promise<void> {
+  const taken = async () => {
+    for (const [p, what] of ports) if (!(await portFree(p))) return { port: p, what };
+    return undefined;
+  };
+  let held = await taken();
+  if (!held) return;
+  logger.warn({ devServerPid: pid, port: held.port }, 'waiting for the ended Temporal dev server to let go of its ports');
+  for (const deadline = Date.now() + LEFTOVER_PORTS_WAIT_MS; held && Date.now() < deadline; held = await taken()) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (held) {
+    throw new Error(
+      `Port ${held.port} (${held.what}) is still in use ${LEFTOVER_PORTS_WAIT_MS / 1000} s after ending the Temporal dev server a previous start left running (pid ${pid}): stop whatever holds it, or set TEMPORAL_DEV_SERVER_PORT.`,
+    );
+  }
+}
+
 export async function startEmbeddedTemporal(settings: Settings): Promise<EmbeddedTemporal> {
   const { dataDir, devServerPort: port } = settings.temporal;
   const uiPort = port + 1000;
   mkdirSync(dataDir, { recursive: true });
   const pidFile = path.join(dataDir, 'temporal.pid');
   const dbFilename = path.join(dataDir, 'temporal.sqlite');
-  await endLeftover(pidFile, dbFilename);
-  for (const [p, what] of [
+  const leftover = await endLeftover(pidFile, dbFilename);
+  const ports = [
     [port, 'TEMPORAL_DEV_SERVER_PORT'],
     [uiPort, 'the Temporal UI, TEMPORAL_DEV_SERVER_PORT + 1000'],
-  ] as const) {
+  ] as const;
+  if (leftover !== undefined) await leftoverLetGo(leftover, ports);
+  for (const [p, what] of ports) {
     if (!(await portFree(p))) throw new Error(`Port ${p} (${what}) is in use by another process: stop it, or set TEMPORAL_DEV_SERVER_PORT.`);
   }
 

@@ -1,8 +1,10 @@
 // `npm start` without TEMPORAL_ADDRESS after a crash: a kill -9 of the service leaves its embedded
-// Temporal dev server running; the next start ends that leftover and serves within 60 s. A start
-// whose port is taken says so and exits non-zero; a service whose dev server dies exits.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+// Temporal dev server running; the next start ends that leftover and serves within 60 s, waiting
+// (bounded) for the ended leftover to let go of its ports. A start whose port is taken says so and
+// exits non-zero; a service whose dev server dies exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,5 +102,57 @@ test('a start whose dev server port is taken says so and exits non-zero', async 
     expect(output).not.toContain('Credits billing is running');
   } finally {
     await new Promise((resolve) => squatter.close(resolve));
+  }
+}, 90_000);
+
+/** A stand-in for a leftover dev server on this data directory: it shows as one (`start-dev` and the
+ * SQLite file on its command line) and holds the dev server port. On SIGTERM it stops showing as
+ * one at once, as a dying process does when its memory goes, but holds the port `holdMs` longer
+ * (forever when negative), as its last thread may; the start's pid file names it. */
+async function leftoverHoldingPort(dataDir: string, port: number, holdMs: number): Promise<ChildProcess> {
+  const script = `
+    const server = require('node:net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening'));
+    process.on('SIGTERM', () => {
+      process.title = 'exiting';
+      if (${holdMs} >= 0) setTimeout(() => process.exit(0), ${holdMs});
+    });`;
+  const leftover = spawn(process.execPath, ['-e', script, 'server', 'start-dev', '--db-filename', path.join(dataDir, 'temporal.sqlite')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(leftover.stdout!, 'data');
+  writeFileSync(path.join(dataDir, 'temporal.pid'), `${leftover.pid}\n`);
+  return leftover;
+}
+
+test('a start waits for the leftover it ended to let go of the dev server port, then serves', async () => {
+  const { env, url, dataDir, temporalPort } = await embeddedEnv();
+  const leftover = await leftoverHoldingPort(dataDir, temporalPort, 2_000);
+  const service = new ServiceProcess(env, url);
+  try {
+    await service.start();
+    const log = readFileSync(service.logFile, 'utf8');
+    expect(log).toContain('ending the Temporal dev server a previous start left running');
+    expect(log).toContain('waiting for the ended Temporal dev server to let go of its ports');
+    expect(leftover.exitCode).toBe(0);
+    expect((await httpClient(url).get('/readyz')).status).toBe(200);
+  } finally {
+    await service.kill();
+    leftover.kill('SIGKILL');
+    for (const pid of devServers(dataDir)) process.kill(pid, 'SIGKILL');
+  }
+}, 120_000);
+
+test('a start whose ended leftover never lets go of the port says so after a bounded wait and exits non-zero', async () => {
+  const { env, dataDir, temporalPort } = await embeddedEnv();
+  const leftover = await leftoverHoldingPort(dataDir, temporalPort, -1);
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(output).toContain(`Port ${temporalPort} (TEMPORAL_DEV_SERVER_PORT) is still in use 15 s after ending the Temporal dev server a previous start left running (pid ${leftover.pid})`);
+    expect(output).not.toContain('Credits billing is running');
+  } finally {
+    leftover.kill('SIGKILL');
   }
 }, 90_000);
