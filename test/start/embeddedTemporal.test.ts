@@ -49,6 +49,16 @@ const running = (pid: number) => {
   }
 };
 
+/** `npm start` run to its exit, with its exit code and everything it wrote. */
+async function startUntilExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
 test('after a kill -9 of the service, a new start ends the leftover dev server and serves within 60 s', async () => {
   const { env, url, dataDir } = await embeddedEnv();
   const first = new ServiceProcess(env, url);
@@ -92,11 +102,7 @@ test('a start whose dev server port is taken says so and exits non-zero', async 
   const squatter = createServer();
   await new Promise<void>((resolve) => squatter.listen(temporalPort, '127.0.0.1', resolve));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await startUntilExit(env);
     expect(code).not.toBe(0);
     expect(output).toContain(`Port ${temporalPort} (TEMPORAL_DEV_SERVER_PORT) is in use by another process`);
     expect(output).not.toContain('Credits billing is running');
@@ -144,11 +150,7 @@ test('a start whose ended leftover never lets go of the port says so after a bou
   const { env, dataDir, temporalPort } = await embeddedEnv();
   const leftover = await leftoverHoldingPort(dataDir, temporalPort, -1);
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await startUntilExit(env);
     expect(code).not.toBe(0);
     expect(output).toContain(`Port ${temporalPort} (TEMPORAL_DEV_SERVER_PORT) is still in use 15 s after ending the Temporal dev server a previous start left running (pid ${leftover.pid})`);
     expect(output).not.toContain('Credits billing is running');
