@@ -41,7 +41,8 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
-    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet)', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet); agents: the 100 with the most spend this period (ties by id), agentCount: all of them', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/agents`, summary: "Every agent (spent this period or has settings of its own), by id, a page at a time: cursor is the previous page's nextCursor", who: ['owner', 'member', 'agency people', 'ops'], query: s.agentPage, responses: { 200: '{agents: [{id, spentThisMonth, monthlyLimitCredits, whenPlanExhausted, allowed, reason}], nextCursor}', 422: 'invalid query (limit 1-500, default 100)' } },
     {
       method: 'post',
       path: `${org}/auto-recharge/simulate`,
