@@ -23,14 +23,21 @@ const entry = (g: number) => ({
   credits: (g % 5) + 1,
 });
 
-/** A month of usage for `orgId` in one statement: entry g on its day at some millisecond of it (g = 0 at midnight). */
+let idBlock = 0;
+
+/**
+ * A month of usage for `orgId` in one statement: entry g on its day at some millisecond of it
+ * (g = 0 at midnight). Its ids are given, far above the sequence: 300,000 ids drawn from it would
+ * move the ids other tests place (test/api/ledgerOrder.test.ts).
+ */
 async function writeBusyMonth(orgId: string): Promise<void> {
+  const firstId = 10 ** 12 * ++idBlock;
   await stack.db.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
-     SELECT $1, to_timestamp($2::bigint / 1000.0) + ($3::int[])[g % cardinality($3::int[]) + 1] * interval '1 day' + ((g::bigint * 7919) % 86400000) * interval '1 millisecond',
+    `INSERT INTO ledger_entries (id, org_id, at, kind, pool, credits, ref)
+     SELECT $5::bigint + g, $1, to_timestamp($2::bigint / 1000.0) + ($3::int[])[g % cardinality($3::int[]) + 1] * interval '1 day' + ((g::bigint * 7919) % 86400000) * interval '1 millisecond',
             'usage', CASE WHEN g % 3 = 0 THEN 'wallet' ELSE 'plan' END, -((g % 5) + 1), 'bulk-' || g
      FROM generate_series(0, $4::int - 1) g`,
-    [orgId, MONTH_START, BUSY_DAYS, ENTRIES],
+    [orgId, MONTH_START, BUSY_DAYS, ENTRIES, firstId],
   );
 }
 
