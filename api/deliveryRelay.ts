@@ -11,6 +11,8 @@ import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../workflows/message
 
 const SWEEP_EVERY_MS = 3_000;
 const BATCH = 200;
+/** Per organization in one batch: another organization's delivery waits for at most this many of each. */
+const BATCH_PER_ORG = 10;
 
 export class DeliveryRelay {
   private listener: PgClient | undefined;
@@ -70,9 +72,10 @@ export class DeliveryRelay {
   private async sweep(): Promise<void> {
     try {
       for (;;) {
-        const runs = await undispatchedRuns(this.db, BATCH);
+        const runs = await undispatchedRuns(this.db, BATCH, BATCH_PER_ORG);
         for (const { deliveryId, run } of runs) await this.dispatch(deliveryId, run);
-        if (runs.length < BATCH || this.closed) return;
+        // A batch short of BATCH may leave a backlog behind: done only when nothing is waiting.
+        if (runs.length === 0 || this.closed) return;
       }
     } catch (err) {
       this.logger.warn({ error: String(err) }, 'deliveries not dispatched; the next sweep retries');

@@ -44,7 +44,8 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], scope: 'usage', body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], scope: 'usage', responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
-    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet)', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet); agents: the 100 with the most spend this period (ties by id), agentCount: all of them', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/agents`, summary: "Every agent (spent this period or has settings of its own), by id, a page at a time: cursor is the previous page's nextCursor", who: ['owner', 'member', 'agency people', 'ops'], query: s.agentPage, responses: { 200: '{agents: [{id, spentThisMonth, monthlyLimitCredits, whenPlanExhausted, allowed, reason}], nextCursor}', 422: 'invalid query (limit 1-500, default 100)' } },
     {
       method: 'post',
       path: `${org}/auto-recharge/simulate`,
@@ -108,7 +109,7 @@ function notificationOperations(s: RequestSchemas, org: string): Operation[] {
   const readers: Role[] = ['owner', 'member', 'agency people', 'ops'];
   const noEndpoint = { 404: 'unknown organization or webhook endpoint', 422: 'malformed endpoint id' };
   return [
-    { method: 'post', path: endpoints, summary: 'Add a webhook endpoint (eventTypes omitted or ["*"]: every type; includeSubAccounts: also the events of its sub-accounts, whenever it has any)', who: managers, body: s.createWebhookEndpoint, responses: { 201: 'the endpoint with its secret (shown only now and on rotation)', 422: 'invalid body, or a URL refused (not http(s), or a private address where WEBHOOK_ALLOW_PRIVATE_URLS is false)' } },
+    { method: 'post', path: endpoints, summary: 'Add a webhook endpoint (eventTypes omitted or ["*"]: every type; includeSubAccounts: also the events of its sub-accounts, whenever it has any)', who: managers, body: s.createWebhookEndpoint, responses: { 201: 'the endpoint with its secret (shown only now and on rotation)', 409: 'endpoint_limit_reached: the organization has 20 endpoints (enabled or not) already', 422: 'invalid body, or a URL refused (not http(s), or a private address where WEBHOOK_ALLOW_PRIVATE_URLS is false)' } },
     { method: 'get', path: endpoints, summary: 'Webhook endpoints', who: readers, responses: { 200: '{endpoints}, without secrets' } },
     { method: 'patch', path: endpoint, params, summary: 'Change a webhook endpoint', who: managers, body: s.updateWebhookEndpoint, responses: { 200: 'the endpoint; enabled: true clears disabledReason', ...noEndpoint, 422: 'invalid body or endpoint id' } },
     { method: 'delete', path: endpoint, params, summary: 'Remove a webhook endpoint (its deliveries stay, without it)', who: managers, responses: { 204: 'removed', ...noEndpoint } },

@@ -117,6 +117,12 @@ export const pageQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
 });
 
+/** A page of agents, by id: `cursor` is the last id of the previous page. */
+export const agentPageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: idSchema.optional(),
+});
+
 export const webhookEndpointIdSchema = z.string().regex(/^we_[0-9a-f]{24}$/, 'must be a webhook endpoint id (we_ and 24 hex digits)');
 export const deliveryIdSchema = z.string().regex(/^msg_[0-9a-f]{32}$/, 'must be a delivery id (msg_ and 32 hex digits)');
 
@@ -183,6 +189,7 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     updateWebhookEndpoint: webhookEndpoint.update,
     notificationSettings: notificationSettingsBody,
     page: pageQuery,
+    agentPage: agentPageQuery,
     orgList: orgListQuery,
     idempotencyKey: idempotencyKeySchema,
     id: idSchema,

@@ -4,11 +4,21 @@ import type { OrgBillingRecord } from './orgBilling';
 import { available, type Pools } from './pools';
 import { subscriptionActive, type SubscriptionStatus } from './subscription';
 
+/** At most this many agents in a summary: the rest are paged through GET /agents. */
+export const SUMMARY_AGENTS = 100;
+
+export interface AgentEntry extends AgentState {
+  id: string;
+}
+
 /** What a summary is made of: the workflow's record, the pools and the agents of this period. */
 export interface BillingSummarySource extends OrgBillingRecord {
   orgId: string;
   pools: Pools;
-  agents: Record<string, AgentState>;
+  /** The agents to show, in their order: the SUMMARY_AGENTS with the most spend this period, ties by id. */
+  agents: AgentEntry[];
+  /** Every agent: those that spent this period or have settings of their own. */
+  agentCount: number;
 }
 
 export interface BillingSummary {
@@ -44,10 +54,11 @@ export interface BillingSummary {
     monthlyLimitCredits: number | null;
     whenPlanExhausted: WhenPlanExhausted;
   } & Allowance>;
+  agentCount: number;
 }
 
 export function agentAllowance(state: BillingSummarySource, agentId: string): Allowance {
-  return allowance(state.agents[agentId] ?? NEW_AGENT, state.pools, subscriptionActive(state.subscription));
+  return allowance(state.agents.find((agent) => agent.id === agentId) ?? NEW_AGENT, state.pools, subscriptionActive(state.subscription));
 }
 
 export function billingSummary(state: BillingSummarySource, pricePer1000CreditsCents: number): BillingSummary {
@@ -76,8 +87,7 @@ export function billingSummary(state: BillingSummarySource, pricePer1000CreditsC
       status: payment.status,
       clientSecret: payment.clientSecret,
     },
-    agents: Object.entries(state.agents)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([id, agent]) => ({ id, ...agent, ...agentAllowance(state, id) })),
+    agents: state.agents.map(({ id, ...agent }) => ({ id, ...agent, ...allowance(agent, state.pools, subscriptionActive(state.subscription)) })),
+    agentCount: state.agentCount,
   };
 }

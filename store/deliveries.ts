@@ -197,11 +197,29 @@ export async function listenForDeliveries(databaseUrl: string, wake: () => void)
   return listener;
 }
 
-/** Deliveries with a run requested and not yet started, oldest first: each with its last requested run. */
-export async function undispatchedRuns(db: Pool, limit: number): Promise<Array<{ deliveryId: string; run: number }>> {
+/**
+ * Deliveries with a run requested and not yet started, each with its last requested run: at most
+ * `perOrg` of each organization (the endpoints' owner), taken in turns (every organization's
+ * oldest, then every organization's second oldest, ...), so one organization's backlog cannot
+ * hold back another's deliveries.
+ */
+export async function undispatchedRuns(db: Pool, limit: number, perOrg: number): Promise<Array<{ deliveryId: string; run: number }>> {
+  // The waiting organizations one index probe each (a loose scan of deliveries_undispatched_by_org),
+  // then each one's oldest `perOrg`: the cost grows with the organizations waiting, not the backlog.
   const { rows } = await db.query<{ id: string; requested_runs: number }>(
-    'SELECT id, requested_runs FROM deliveries WHERE requested_runs > dispatched_runs ORDER BY seq LIMIT $1',
-    [limit],
+    `WITH RECURSIVE waiting AS (
+       (SELECT org_id FROM deliveries WHERE requested_runs > dispatched_runs ORDER BY org_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT d.org_id FROM deliveries d WHERE d.requested_runs > d.dispatched_runs AND d.org_id > w.org_id ORDER BY d.org_id LIMIT 1)
+       FROM waiting w WHERE w.org_id IS NOT NULL
+     )
+     SELECT oldest.id, oldest.requested_runs FROM waiting w
+     CROSS JOIN LATERAL (
+       SELECT d.id, d.requested_runs, d.seq, row_number() OVER (ORDER BY d.seq) AS turn
+       FROM deliveries d WHERE d.org_id = w.org_id AND d.requested_runs > d.dispatched_runs ORDER BY d.seq LIMIT $2
+     ) oldest
+     ORDER BY oldest.turn, oldest.seq LIMIT $1`,
+    [limit, perOrg],
   );
   return rows.map((row) => ({ deliveryId: row.id, run: row.requested_runs }));
 }

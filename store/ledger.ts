@@ -1,8 +1,9 @@
 // The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
 // (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 // Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
-// entry is unique per (org, kind, pool, ref). Read here: the ledger pages, the daily usage, and
-// the policy simulation and the forecast (the ledger replayed in pages, never held whole).
+// entry is unique per (org, kind, pool, ref); a trigger of migration 9 adds each usage entry to
+// its day in daily_usage (dailyUsage.ts). Read here: the ledger pages, and the policy simulation
+// and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
@@ -39,27 +40,6 @@ export async function listLedgerEntries(db: Pool, orgId: string, limit: number, 
   );
   const entries = rows.slice(0, limit);
   return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1].id : null };
-}
-
-export interface DailyUsage {
-  date: string;
-  planCredits: number;
-  walletCredits: number;
-}
-
-/** Credits used per UTC day, plan and wallet apart, every day of the range (zero included). */
-export async function readDailyUsage(db: Pool, orgId: string, from: string, to: string): Promise<DailyUsage[]> {
-  const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
-    `SELECT to_char(d, 'YYYY-MM-DD') AS date,
-       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'plan'), 0)::bigint AS plan,
-       COALESCE(-SUM(l.credits) FILTER (WHERE l.pool = 'wallet'), 0)::bigint AS wallet
-     FROM generate_series($2::date, $3::date, interval '1 day') AS d
-     LEFT JOIN ledger_entries l ON l.org_id = $1 AND l.kind = 'usage'
-       AND l.at >= d AT TIME ZONE 'UTC' AND l.at < (d + interval '1 day') AT TIME ZONE 'UTC'
-     GROUP BY d ORDER BY d`,
-    [orgId, from, to],
-  );
-  return rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), walletCredits: Number(r.wallet) }));
 }
 
 /** Rows fetched per page of the window: bounds the memory of one simulation. */

@@ -4,8 +4,8 @@
 // state (a new organization, or one whose earlier run was terminated or reset).
 import type { Pool, PoolClient } from 'pg';
 import type { OrgBillingRecord } from '../domain/orgBilling';
-import { billingSummary, type BillingSummary } from '../domain/summary';
-import { readAgents } from './agents';
+import { billingSummary, SUMMARY_AGENTS, type BillingSummary } from '../domain/summary';
+import { readTopAgents } from './agents';
 
 interface RecordRow {
   subscription: OrgBillingRecord['subscription'];
@@ -73,19 +73,19 @@ export async function loadStoredBilling(db: Pool, orgId: string): Promise<Stored
   return { record: toRecord(row), version: row.version, lastLedgerSeq: row.last_ledger_seq ?? 0 };
 }
 
-/** The billing summary for the API: the record, the pools and the agents, from PostgreSQL alone. */
+/** The billing summary for the API: the record, the pools and the agents with the most spend, from PostgreSQL alone. */
 export async function readBillingSummary(db: Pool, orgId: string, pricePer1000CreditsCents: number): Promise<BillingSummary | undefined> {
-  const [records, agents] = await Promise.all([
+  const [records, { agents, agentCount }] = await Promise.all([
     db.query<RecordRow & { plan_remaining: number; wallet: number }>(
       `SELECT b.plan_remaining, b.wallet, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment
        FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
       [orgId],
     ),
-    readAgents(db, orgId),
+    readTopAgents(db, orgId, SUMMARY_AGENTS),
   ]);
   const row = records.rows[0];
   if (!row) return undefined;
-  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents }, pricePer1000CreditsCents);
+  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents, agentCount }, pricePer1000CreditsCents);
 }
 
 /** The payment method the organization's record holds (undefined without a record). */

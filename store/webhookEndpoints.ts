@@ -34,14 +34,25 @@ const COLUMNS = `id, url, COALESCE(event_types, ARRAY['*']) AS "eventTypes", des
 
 const DISABLED_BY_REQUEST = 'Disabled through the API.';
 
-export async function createEndpoint(db: Pool, orgId: string, fields: EndpointFields, secret: string): Promise<WebhookEndpoint & { secret: string }> {
+/** An organization's endpoints, enabled or not: each event is written once per endpoint, in the transaction that records it. */
+export const MAX_ENDPOINTS_PER_ORG = 20;
+
+/** 'endpoint_limit_reached' when the organization has MAX_ENDPOINTS_PER_ORG already. */
+export async function createEndpoint(db: Pool, orgId: string, fields: EndpointFields, secret: string): Promise<(WebhookEndpoint & { secret: string }) | 'endpoint_limit_reached'> {
   const id = `we_${randomBytes(12).toString('hex')}`;
-  const { rows } = await db.query<WebhookEndpoint>(
-    `INSERT INTO webhook_endpoints (id, org_id, url, event_types, description, include_sub_accounts, secret)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [id, orgId, fields.url, fields.eventTypes, fields.description, fields.includeSubAccounts, secret],
-  );
-  return { ...rows[0], secret };
+  return inTransaction(db, async (tx) => {
+    // Concurrent creations for one organization count one after the other. NO KEY UPDATE leaves
+    // the foreign-key checks of other writes referencing the organization unblocked.
+    await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE', [orgId]);
+    const { rows: counted } = await tx.query<{ endpoints: number }>('SELECT count(*)::int AS endpoints FROM webhook_endpoints WHERE org_id = $1', [orgId]);
+    if (counted[0].endpoints >= MAX_ENDPOINTS_PER_ORG) return 'endpoint_limit_reached';
+    const { rows } = await tx.query<WebhookEndpoint>(
+      `INSERT INTO webhook_endpoints (id, org_id, url, event_types, description, include_sub_accounts, secret)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [id, orgId, fields.url, fields.eventTypes, fields.description, fields.includeSubAccounts, secret],
+    );
+    return { ...rows[0], secret };
+  });
 }
 
 export async function listEndpoints(db: Pool, orgId: string): Promise<WebhookEndpoint[]> {

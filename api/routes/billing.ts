@@ -1,5 +1,6 @@
-// Subscription, payment method, auto-recharge settings and the billing summary.
+// Subscription, payment method, auto-recharge settings, the billing summary and every agent, a page at a time.
 import { Router } from 'express';
+import { listAgents } from '../../store/agents';
 import { readBillingSummary } from '../../store/orgBilling';
 import { configureAutoRechargeUpdate, setPaymentMethodUpdate, setSubscriptionUpdate } from '../../workflows/messages';
 import { AUTO_RECHARGE_REFUSALS, authorizeOrg, authorizeOwner, RULES } from '../access';
@@ -57,6 +58,15 @@ export function billingRoutes({ orgs, workflows, payments, schemas, db, settings
   router.get('/v1/orgs/:org/billing', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
     res.json(await billing(org.id));
+  });
+
+  /** The summary shows the agents with the most spend; this pages through all of them, by id. */
+  router.get('/v1/orgs/:org/agents', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
+    const { limit, cursor } = parse(schemas.agentPage, req.query, 'query');
+    const page = await listAgents(db, org.id, limit, cursor);
+    if (!page) throw notFound();
+    res.json(page);
   });
 
   return router;

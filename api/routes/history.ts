@@ -1,8 +1,9 @@
 // The ledger, the daily usage series and the events, read from PostgreSQL, newest first, with cursor pagination. Every write
 // commits before its answer, so a read after a 202 or 200 reflects it.
 import { Router } from 'express';
+import { readDailyUsage } from '../../store/dailyUsage';
 import { listEvents } from '../../store/events';
-import { listLedgerEntries, readDailyUsage } from '../../store/ledger';
+import { listLedgerEntries } from '../../store/ledger';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { newWebhookSecret } from '../../notifications/signature';
 import { insertTestDelivery, listDeliveries, retryDelivery, type EndpointRefusal } from '../../store/deliveries';
-import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, MAX_RETIRED_SECRETS, rotateSecret, updateEndpoint } from '../../store/webhookEndpoints';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, MAX_ENDPOINTS_PER_ORG, MAX_RETIRED_SECRETS, rotateSecret, updateEndpoint } from '../../store/webhookEndpoints';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
@@ -36,6 +36,9 @@ export function webhookEndpointRoutes({ orgs, db, schemas }: ApiContext): Router
       includeSubAccounts: body.includeSubAccounts ?? false,
     };
     const endpoint = await createEndpoint(db, org.id, fields, newWebhookSecret());
+    if (endpoint === 'endpoint_limit_reached') {
+      throw new ApiError(409, 'endpoint_limit_reached', `An organization has at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints; delete one before adding another.`);
+    }
     res.status(201).json(endpoint);
   });
 

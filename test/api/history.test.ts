@@ -128,7 +128,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
   await postUsage(stack, orgId, messages(2, 'agent-x'));
   const s = await summary(stack, orgId);
   expect(sortedKeys(s)).toEqual(
-    ['orgId', 'availableCredits', 'topUpCredits', 'planCredits', 'nextRenewalAt', 'subscription', 'paymentMethod', 'autoRecharge', 'pendingPayment', 'agents'].sort(),
+    ['orgId', 'availableCredits', 'topUpCredits', 'planCredits', 'nextRenewalAt', 'subscription', 'paymentMethod', 'autoRecharge', 'pendingPayment', 'agents', 'agentCount'].sort(),
   );
   expect(sortedKeys(s.planCredits)).toEqual(['allowance', 'remaining']);
   expect(sortedKeys(s.subscription!)).toEqual(['status']);
@@ -151,6 +151,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
     pendingPayment: null,
     autoRecharge: { enabled: true, pricePer1000CreditsCents: 2000, rechargesUsedThisMonth: 0, lastRechargedAt: null, consecutiveFailures: 0, disabledReason: null },
     agents: [{ id: 'agent-x', spentThisMonth: 2, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance', allowed: true, reason: null }],
+    agentCount: 1,
   });
   expect(Number.isNaN(Date.parse(s.nextRenewalAt!))).toBe(false);
 });

@@ -60,6 +60,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/agents/agent-1/allowance', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps', 'usageService', 'usageOps'] },
   { method: 'PUT', path: '/v1/orgs/{sub}/agents/agent-1', allowed: ['owner'] },
   { method: 'GET', path: '/v1/orgs/{sub}/billing', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/agents', allowed: PEOPLE_AGENCY_OPS },
   { method: 'POST', path: '/v1/orgs/{sub}/auto-recharge/simulate', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/forecast', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/ledger', allowed: PEOPLE_AGENCY_OPS },

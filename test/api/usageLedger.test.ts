@@ -99,7 +99,8 @@ test('30,000 agents: billing answers, nothing is lost, and the workflow holds no
     );
   }
   const s = await summary(stack, orgId);
-  expect(s.agents).toHaveLength(30_000);
+  expect(s.agents).toHaveLength(100);
+  expect(s.agentCount).toBe(30_000);
   expect(s.availableCredits).toBe(100_000 - 60_000);
   expect(s.agents.every((a) => a.spentThisMonth === 2)).toBe(true);
   await expectLedgerMatches(stack, orgId);

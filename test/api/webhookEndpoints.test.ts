@@ -203,6 +203,37 @@ describe('endpoints', () => {
   });
 });
 
+describe('at most 20 endpoints per organization', () => {
+  const endpointCount = async (orgId: string) =>
+    (await stack.db.query('SELECT count(*)::int AS n FROM webhook_endpoints WHERE org_id = $1', [orgId])).rows[0].n;
+
+  test('the 21st endpoint is 409 endpoint_limit_reached and creates nothing; deleting one makes room', async () => {
+    const orgId = await createOrg(stack);
+    const created = [];
+    for (let i = 0; i < 20; i++) created.push(await addEndpoint(orgId, { description: `receiver ${i}` }));
+    // A disabled endpoint counts too: enabling it needs no room.
+    await expectStatus(patch(`${endpoints(orgId)}/${created[0].id}`, stack.token('owner', orgId), { enabled: false }), 200);
+    const refused = await stack.http.post(endpoints(orgId), stack.token('owner', orgId), { url: RECEIVER });
+    expectError(refused, 409, 'endpoint_limit_reached', 'An organization has at most 20 webhook endpoints; delete one before adding another.');
+    expect(await endpointCount(orgId)).toBe(20);
+    // Another organization's room is its own.
+    await addEndpoint(await createOrg(stack));
+
+    await expectStatus(stack.http.del(`${endpoints(orgId)}/${created[1].id}`, stack.token('owner', orgId)), 204);
+    await addEndpoint(orgId);
+    expect(await endpointCount(orgId)).toBe(20);
+  });
+
+  test('30 concurrent creations on a new organization: 20 are created, 10 refused', async () => {
+    const orgId = await createOrg(stack);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => stack.http.post(endpoints(orgId), stack.token('owner', orgId), { url: RECEIVER })));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(20);
+    for (const refused of answers.filter((a) => a.status !== 201)) expectError(refused, 409, 'endpoint_limit_reached');
+    expect(await endpointCount(orgId)).toBe(20);
+    expect(await listed(orgId)).toHaveLength(20);
+  });
+});
+
 describe('bad input changes nothing', () => {
   test.each([
     ['no url', {}],

@@ -1,6 +1,6 @@
 // The owner's billing portal in Chromium, driven by accessible names: auto-recharge stored, a
-// recharge shown live, Top Up Now, a 3-D Secure top-up credited once, an agent set to Stop, the
-// payment-method refusal, a 375 px layout, and no request leaving 127.0.0.1.
+// recharge shown live, Top Up Now, a 3-D Secure top-up credited once, an agent set to Stop, paging
+// through 130 agents, the payment-method refusal, a 375 px layout, and no request leaving 127.0.0.1.
 import type { Browser, Page } from 'playwright-core';
 import { ENABLE_REFUSAL_MESSAGES } from '../../domain/autoRecharge';
 import { createOrg, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
@@ -171,6 +171,32 @@ test('without a card, enabling auto-recharge shows the payment-method refusal', 
     await section.getByRole('button', { name: 'Save' }).click();
     await section.getByText(ENABLE_REFUSAL_MESSAGES.payment_method_required, { exact: true }).waitFor();
     expect((await summary(stack, cardless)).autoRecharge.enabled).toBe(false);
+  } finally {
+    allRequests.push(...other.requests);
+    await other.close();
+  }
+});
+
+test('130 agents: the 100 with the most spend, then "Show more agents" pages in the rest, each once', async () => {
+  const busy = await createOrg(stack, { planCredits: 100_000, paymentMethodId: null });
+  // bot-001 spent 1 credit ... bot-130 spent 130: the summary's 100 are bot-031 to bot-130.
+  const bots = Array.from({ length: 130 }, (_, i) => `bot-${String(i + 1).padStart(3, '0')}`);
+  await postUsage(stack, busy, bots.map((agentId, i) => ({ id: `${busy}-${agentId}`, agentId, meter: 'message', quantity: i + 1 })));
+  const other = await openPortal(browser, await portalLink(stack, busy, 'owner'));
+  try {
+    const section = other.page.getByRole('region', { name: 'Agents' });
+    const rows = section.getByRole('row', { name: /^Agent bot-/ });
+    await section.getByText('Showing 100 of 130 agents, those with the most spend this month first.').waitFor();
+    expect(await rows.count()).toBe(100);
+    await section.getByRole('row', { name: 'Agent bot-130' }).getByText('130 credits').waitFor();
+    expect(await section.getByRole('row', { name: 'Agent bot-030' }).count()).toBe(0);
+
+    await section.getByRole('button', { name: 'Show more agents' }).click();
+    await section.getByText('Showing 130 of 130 agents, those with the most spend this month first.').waitFor();
+    await section.getByRole('button', { name: 'Show more agents' }).waitFor({ state: 'detached' });
+    const names = await rows.evaluateAll((found) => found.map((row) => row.getAttribute('aria-label')));
+    expect([...names].sort()).toEqual(bots.map((bot) => `Agent ${bot}`));
+    await section.getByRole('row', { name: 'Agent bot-001' }).getByText('1 credits').waitFor();
   } finally {
     allRequests.push(...other.requests);
     await other.close();

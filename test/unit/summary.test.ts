@@ -5,7 +5,7 @@ import type { BillingSummarySource } from '../../domain/summary';
 const PRICE = 2000;
 
 /** A state with every part of the summary populated. */
-const fresh = (orgId: string): BillingSummarySource => ({ ...initialOrgBilling(), orgId, pools: { planRemaining: 0, wallet: 0 }, agents: {} });
+const fresh = (orgId: string): BillingSummarySource => ({ ...initialOrgBilling(), orgId, pools: { planRemaining: 0, wallet: 0 }, agents: [], agentCount: 0 });
 
 function populated(): BillingSummarySource {
   const state = fresh('org_1');
@@ -33,10 +33,12 @@ function populated(): BillingSummarySource {
     startedAt: '2025-06-11T00:00:00.000Z',
     checkAfter: 1_750_000_100_000,
   };
-  state.agents = {
-    zeta: { spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop' },
-    alpha: { spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
-  };
+  // The store's order: the most spend this period first; more agents than shown.
+  state.agents = [
+    { id: 'zeta', spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop' },
+    { id: 'alpha', spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
+  ];
+  state.agentCount = 250;
   return state;
 }
 
@@ -56,6 +58,7 @@ describe('billingSummary shape (spec §10)', () => {
         'autoRecharge',
         'pendingPayment',
         'agents',
+        'agentCount',
       ].sort(),
     );
   });
@@ -113,9 +116,10 @@ describe('billingSummary shape (spec §10)', () => {
         clientSecret: 'pi_123_secret',
       },
       agents: [
-        { id: 'alpha', spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance', allowed: true, reason: null },
         { id: 'zeta', spentThisMonth: 40, monthlyLimitCredits: 40, whenPlanExhausted: 'stop', allowed: false, reason: 'agent_limit_reached' },
+        { id: 'alpha', spentThisMonth: 10, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance', allowed: true, reason: null },
       ],
+      agentCount: 250,
     });
   });
 
@@ -141,6 +145,7 @@ describe('billingSummary shape (spec §10)', () => {
       },
       pendingPayment: null,
       agents: [],
+      agentCount: 0,
     });
   });
 });
@@ -163,14 +168,10 @@ describe('billingSummary values', () => {
     expect(s.autoRecharge.disabledReason).toBe('why');
   });
 
-  it('lists agents sorted by id', () => {
+  it('lists the agents in the order given (the store picks and orders them), numeric ids included', () => {
     const state = populated();
-    state.agents = {
-      b: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
-      a10: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
-      a2: { spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' },
-    };
-    expect(billingSummary(state, PRICE).agents.map((a) => a.id)).toEqual(['a10', 'a2', 'b']);
+    state.agents = ['b', '10', 'a2', '2'].map((id) => ({ id, spentThisMonth: 0, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance' as const }));
+    expect(billingSummary(state, PRICE).agents.map((a) => a.id)).toEqual(['b', '10', 'a2', '2']);
   });
 
   it.each(['past_due', 'canceled'] as const)('a %s subscription makes every agent subscription_inactive', (status) => {
@@ -189,8 +190,8 @@ describe('billingSummary values', () => {
     state.pools = { planRemaining: 0, wallet: 0 };
     const s = billingSummary(state, PRICE);
     expect(s.agents.map((a) => [a.id, a.allowed, a.reason])).toEqual([
-      ['alpha', false, 'insufficient_balance'],
       ['zeta', false, 'agent_limit_reached'],
+      ['alpha', false, 'insufficient_balance'],
     ]);
   });
 });

@@ -1,4 +1,6 @@
 // "Agents": each agent's spend this month, whether it may serve, and the owner's limits for it.
+// The billing summary brings the agents with the most spend (live); the rest load on request, a
+// page at a time from GET /agents (by id), and stay.
 import { html } from 'lit';
 import { api, orgPath } from '../api';
 import { credits } from '../format';
@@ -16,17 +18,66 @@ const REASONS: Record<string, string> = {
 type Draft = { limit: string; when: 'stop' | 'use_balance' };
 
 export class AgentsSection extends LightElement {
-  static override properties = { org: { attribute: false }, agents: { attribute: false }, owner: { attribute: false }, messages: { state: true } };
+  static override properties = {
+    org: { attribute: false },
+    agents: { attribute: false },
+    agentCount: { attribute: false },
+    owner: { attribute: false },
+    messages: { state: true },
+    more: { state: true },
+    moreCursor: { state: true },
+    loadingMore: { state: true },
+    moreFailure: { state: true },
+  };
   declare org: string;
   declare agents: Agent[];
+  declare agentCount: number;
   declare owner: boolean;
   declare messages: Record<string, Notice>;
+  /** The pages loaded on request, by id; `moreCursor` undefined: none yet. */
+  declare more: Agent[];
+  declare moreCursor: string | null | undefined;
+  declare loadingMore: boolean;
+  declare moreFailure: string | undefined;
   /** Rows being edited keep what was typed across refreshes. */
   private drafts = new Map<string, Draft>();
 
   constructor() {
     super();
     this.messages = {};
+    this.more = [];
+    this.loadingMore = false;
+  }
+
+  /** The summary's agents, then the loaded pages' others. */
+  private shown(): Agent[] {
+    const top = new Set(this.agents.map((a) => a.id));
+    return [...this.agents, ...this.more.filter((a) => !top.has(a.id))];
+  }
+
+  /** Until the last page, while fewer are shown than the organization has. */
+  private hasMore(): boolean {
+    return this.moreCursor !== null && this.shown().length < this.agentCount;
+  }
+
+  /** Pages on until one brings an agent not shown yet, or the last page. */
+  private async showMore(): Promise<void> {
+    if (this.loadingMore) return;
+    this.loadingMore = true;
+    this.moreFailure = undefined;
+    try {
+      const before = this.shown().length;
+      while (this.hasMore() && this.shown().length === before) {
+        const cursor = this.moreCursor ? `&cursor=${encodeURIComponent(this.moreCursor)}` : '';
+        const { body } = await api<{ agents: Agent[]; nextCursor: string | null }>('GET', orgPath(this.org, `/agents?limit=100${cursor}`));
+        this.more = [...this.more, ...body.agents];
+        this.moreCursor = body.nextCursor;
+      }
+    } catch (err) {
+      this.moreFailure = (err as Error).message;
+    } finally {
+      this.loadingMore = false;
+    }
   }
 
   private draft(agent: Agent): Draft {
@@ -42,8 +93,10 @@ export class AgentsSection extends LightElement {
     const d = this.draft(agent);
     const limit = d.limit.trim();
     try {
-      await api('PUT', orgPath(this.org, `/agents/${encodeURIComponent(agent.id)}`), { monthlyLimitCredits: limit === '' ? null : Number(limit), whenPlanExhausted: d.when });
+      const { body: saved } = await api<Agent>('PUT', orgPath(this.org, `/agents/${encodeURIComponent(agent.id)}`), { monthlyLimitCredits: limit === '' ? null : Number(limit), whenPlanExhausted: d.when });
       this.drafts.delete(agent.id);
+      // A loaded page is not refreshed with the summary: its row takes the answer.
+      this.more = this.more.map((shown) => (shown.id === saved.id ? saved : shown));
       this.messages = { ...this.messages, [agent.id]: { kind: 'status', text: 'Saved.' } };
       changed(this);
     } catch (err) {
@@ -53,11 +106,13 @@ export class AgentsSection extends LightElement {
 
   override render() {
     const off = !this.owner;
+    const agents = this.shown();
     return html`
       <section aria-labelledby="agents-heading">
         <h2 id="agents-heading">Agents</h2>
         ${off ? html`<p class="note">${OWNER_ONLY}</p>` : ''}
-        ${this.agents.length === 0
+        ${this.agentCount > this.agents.length ? html`<p>Showing ${agents.length} of ${this.agentCount} agents, those with the most spend this month first.</p>` : ''}
+        ${agents.length === 0
           ? html`<p>No agent has used credits yet.</p>`
           : html`<div class="table-wrap">
               <table>
@@ -65,7 +120,7 @@ export class AgentsSection extends LightElement {
                   <tr><th scope="col">Agent</th><th scope="col">Spent this month</th><th scope="col">Status</th><th scope="col">Monthly limit</th><th scope="col">When plan credits are exhausted</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
                 </thead>
                 <tbody>
-                  ${this.agents.map((agent) => {
+                  ${agents.map((agent) => {
                     const d = this.draft(agent);
                     const message = this.messages[agent.id];
                     return html`<tr aria-label=${`Agent ${agent.id}`}>
@@ -88,6 +143,8 @@ export class AgentsSection extends LightElement {
                 </tbody>
               </table>
             </div>`}
+        ${this.hasMore() ? html`<button type="button" class="secondary" ?disabled=${this.loadingMore} @click=${this.showMore}>Show more agents</button>` : ''}
+        ${this.moreFailure ? html`<p role="alert" class="alert">${this.moreFailure}</p>` : ''}
       </section>
     `;
   }

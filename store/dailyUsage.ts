@@ -1,0 +1,23 @@
+// Usage per organization and UTC day (daily_usage): written only by the ledger's trigger of
+// migration 9, in the transaction of each usage entry, so a day's figures are its usage entries'
+// sums. Read for GET /usage/daily: a few rows a day, however many entries the day had.
+import type { Pool } from 'pg';
+
+export interface DailyUsage {
+  date: string;
+  planCredits: number;
+  walletCredits: number;
+}
+
+/** Credits used per UTC day, plan and wallet apart, every day of the range (zero included). */
+export async function readDailyUsage(db: Pool, orgId: string, from: string, to: string): Promise<DailyUsage[]> {
+  const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
+    `SELECT to_char(d, 'YYYY-MM-DD') AS date, COALESCE(u.plan_credits, 0) AS plan, COALESCE(u.wallet_credits, 0) AS wallet
+     FROM generate_series($2::date, $3::date, interval '1 day') AS d
+     LEFT JOIN (SELECT day, plan_credits, wallet_credits FROM daily_usage WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date) u
+       ON u.day = d::date
+     ORDER BY d`,
+    [orgId, from, to],
+  );
+  return rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), walletCredits: Number(r.wallet) }));
+}
