@@ -7,12 +7,20 @@ import type { ProviderEventHandler } from './stripeEvents';
 import type { OrgStore } from './orgStore';
 import type { RequestSchemas } from './schemas';
 import type { CrossingSignals } from './crossingSignals';
+import type { HeavyReads } from './heavyReads';
 import type { OrgWorkflows } from './orgWorkflows';
 import type { TemporalHealth } from './temporalHealth';
 
 export interface ApiContext {
   settings: Settings;
+  /** The general pool: commands, settings, history pages, authentication. */
   db: Pool;
+  /** Usage writes alone, with the short usage lock timeout (store/pool.ts createApiPools). */
+  usageWrites: Pool;
+  /** The hot reads alone: the allowance check and the billing summary. */
+  hotReads: Pool;
+  /** Simulations, the forecast and daily usage: few at a time, one per organization. */
+  heavyReads: HeavyReads;
   orgs: OrgStore;
   workflows: OrgWorkflows;
   logger: Logger;

@@ -1,52 +1,63 @@
 // Tells an organization's workflow that a debit took available below the threshold. The usage
 // transaction marked the signal as pending (balances.signal_pending), so the usage answer does not
-// wait for Temporal, and a process that dies between the commit and the signal loses nothing: the
-// next sweep (at start, and after any failed signal) sends it.
+// wait for Temporal, and a process that dies between the commit and the signal, or a signal that
+// fails, loses nothing: every API sweeps the pending signals at start and then every
+// CROSSING_SWEEP_INTERVAL_MS (a read of the partial index balances_signal_pending, cheap when
+// nothing is pending). The API sweeps, not the worker, because the API already holds the signal's
+// client and its start sweep; any number of APIs may sweep, since clearing is per crossing's
+// generation and the workflow decides under its own state, so a second signal for one crossing
+// charges nothing twice.
 import type { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
 import { thresholdSignals } from '../observability/metrics';
-import { clearPendingSignal, pendingSignals } from '../store/balances';
+import { clearPendingSignal, pendingSignals, type PendingSignal } from '../store/balances';
 import type { BalanceLow } from '../workflows/messages';
 import type { OrgWorkflows } from './orgWorkflows';
 
-const RETRY_SWEEP_MS = 5_000;
-
 export class CrossingSignals {
-  private retryTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** What the last sweep found pending, by organization: the generation. */
+  private lastSeen = new Map<string, number>();
   private closed = false;
 
   constructor(
     private readonly db: Pool,
     private readonly workflows: OrgWorkflows,
     private readonly logger: Logger,
+    private readonly sweepIntervalMs: number,
   ) {}
 
-  /** Sends in the background; a failure stays pending for the sweep that follows it. */
+  /** Sends in the background; a failure stays pending for a later sweep. */
   send(orgId: string, crossing: BalanceLow, generation: number): void {
     const sending = this.deliver(orgId, crossing, generation).then(
       () => void thresholdSignals.inc({ outcome: 'sent' }),
       (err) => {
         thresholdSignals.inc({ outcome: 'pending' });
         this.logger.warn({ orgId, error: String(err) }, 'threshold signal not sent; it stays pending');
-        this.sweepLater();
       },
     );
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
   }
 
-  /** Sends every pending signal. */
-  sweep(): Promise<void> {
-    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+  /**
+   * Sends every pending signal now (at start: what a process that died left), then sweeps every
+   * interval. A periodic sweep sends only crossings it found pending, with the same generation, at
+   * the sweep before: pending a whole interval, no process is sending them (a live API sends within
+   * milliseconds of its commit), so the sweep does not race the API that committed them.
+   */
+  start(): Promise<void> {
+    const first = this.sweep(() => true);
+    void first.finally(() => this.schedule());
+    return first;
   }
 
   /** Waits for the signals under way; no sweep starts after this. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
     await Promise.all([...this.inFlight, this.sweeping]);
   }
 
@@ -55,23 +66,31 @@ export class CrossingSignals {
     await clearPendingSignal(this.db, orgId, generation);
   }
 
-  private async sweepOnce(): Promise<void> {
-    try {
-      for (const pending of await pendingSignals(this.db)) {
-        await this.deliver(pending.orgId, { crossedBy: null, availableCredits: pending.availableCredits }, pending.generation);
-      }
-    } catch (err) {
-      this.logger.warn({ error: String(err) }, 'pending threshold signals not swept; retrying');
-      this.sweepLater();
-    }
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      const previous = this.lastSeen;
+      void this.sweep((pending) => previous.get(pending.orgId) === pending.generation).finally(() => this.schedule());
+    }, this.sweepIntervalMs);
+    this.timer.unref();
   }
 
-  private sweepLater(): void {
-    if (this.retryTimer || this.closed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.sweep();
-    }, RETRY_SWEEP_MS);
-    this.retryTimer.unref();
+  private sweep(due: (pending: PendingSignal) => boolean): Promise<void> {
+    this.sweeping = this.sweepOnce(due).finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepOnce(due: (pending: PendingSignal) => boolean): Promise<void> {
+    try {
+      const pending = await pendingSignals(this.db);
+      this.lastSeen = new Map(pending.map((p) => [p.orgId, p.generation]));
+      for (const p of pending.filter(due)) {
+        if (this.closed) return;
+        await this.deliver(p.orgId, { crossedBy: null, availableCredits: p.availableCredits }, p.generation);
+        thresholdSignals.inc({ outcome: 'swept' });
+      }
+    } catch (err) {
+      this.logger.warn({ error: String(err) }, 'pending threshold signals not swept; the next sweep retries');
+    }
   }
 }

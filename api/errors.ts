@@ -22,6 +22,9 @@ export const forbidden = (message = 'You may not do this for this organization.'
 /** Seconds a client is told to wait (Retry-After) when a dependency cannot answer now. */
 const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
+/** PostgreSQL cannot answer now (or not for this request now: heavyReads.ts); retry later. */
+export const databaseUnavailable = () => new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later.', DEPENDENCY_RETRY_AFTER_SECONDS);
+
 /** PostgreSQL cannot answer now: connection failures, shutdowns, too many connections, and a
  * statement given up by lock_timeout (55P03) or statement_timeout (57014). */
 const UNAVAILABLE_PG_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '55P03', '57014']);
@@ -32,7 +35,7 @@ const PG_CONNECTION_ERRORS = /^(timeout exceeded when trying to connect|Connecti
 function unavailable(err: unknown): ApiError | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if ((typeof code === 'string' && UNAVAILABLE_PG_CODES.has(code)) || (err instanceof Error && PG_CONNECTION_ERRORS.test(err.message))) {
-    return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry later.', DEPENDENCY_RETRY_AFTER_SECONDS);
+    return databaseUnavailable();
   }
   // Any other database error is ours (500): never taken for Temporal's, whatever its message says.
   if (err instanceof pg.DatabaseError) return undefined;

@@ -41,7 +41,7 @@ export function operations(s: RequestSchemas): Operation[] {
       headers: { 'Idempotency-Key': s.idempotencyKey },
       responses: { 201: '{topUp, message}', 202: '{topUp} waiting for 3-D Secure', 402: 'card declined', 409: 'payment method missing, payment in flight, or key reused', 422: 'invalid body' },
     },
-    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], scope: 'usage', body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused)', 503: 'database_unavailable: retry after Retry-After seconds' } },
+    { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], scope: 'usage', body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused), e.g. an occurredAt more than 35 days back or 5 minutes ahead of the request', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], scope: 'usage', responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
     { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet); agents: the 100 with the most spend this period (ties by id), agentCount: all of them', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
@@ -55,6 +55,7 @@ export function operations(s: RequestSchemas): Operation[] {
       responses: {
         200: '{recharges, chargedCents, capReachedAt, minAvailableCredits (null: no debit in the window), finalAvailableCredits, from, to, periods: [{start, end, recharges, capReachedAt}]}; a period ends at a renewal; the first one counts only the recharges of the replay',
         422: 'invalid body: the fields as for PUT auto-recharge (without enabled), from before to, ISO instants',
+        503: "database_unavailable: an organization's simulations, forecasts and daily usage run one at a time; retry after Retry-After seconds",
       },
     },
     {
@@ -66,7 +67,7 @@ export function operations(s: RequestSchemas): Operation[] {
         200: '{burnRateCreditsPerDay (0.1 credit), daysUntilThreshold (null: auto-recharge off or no burn), daysUntilEmpty (0: nothing available; null: no burn), projectedRechargesThisPeriod (used ones included, bounded by the cap), capReachedBeforeRenewal, basis: {from, to}}; days are rounded down to 0.1',
       },
     },
-    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD, at most 366 days apart)' } },
+    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD from 1970-01-01 on, at most 366 days apart)' } },
     { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], scope: 'any', responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
     {
       method: 'post',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/eventTypes';
 import { urlRefusal } from '../notifications/urlPolicy';
 import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type PaymentStatus } from '../domain/opsStatus';
+import { occurredAtAccepted } from '../domain/usage';
 import { ApiError } from './errors';
 
 const MAX_CREDITS = 1_000_000_000;
@@ -62,7 +63,7 @@ export function usageBody(meters: readonly string[]) {
           agentId: idSchema,
           meter: z.enum(meters as [string, ...string[]]),
           quantity: z.int().min(1).max(1_000_000_000),
-          occurredAt: timestamp.optional(),
+          occurredAt: timestamp.refine((value) => occurredAtAccepted(Date.parse(value), Date.now()), 'must be within the last 35 days and at most 5 minutes ahead').optional(),
         }),
       )
       .min(1)
@@ -94,9 +95,12 @@ export const portalSessionBody = z.strictObject({
 
 export const portalCodeBody = z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'must be a portal code') });
 
+export const paymentIntentIdSchema = z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/, 'must be a payment intent id (pi_...)');
+
 export const sandboxAuthenticateBody = z.strictObject({ clientSecret: z.string().min(1).max(300) });
 
-const day = z.iso.date();
+/** A UTC date from 1970 on (nothing the service records is older; PostgreSQL has no year 0). */
+const day = z.iso.date().refine((value) => Date.parse(value) >= 0, 'must be 1970-01-01 or later');
 
 /** Days are UTC dates; the range is at most a year. */
 export const dailyUsageQuery = z
@@ -184,6 +188,7 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     portalSession: portalSessionBody,
     portalCode: portalCodeBody,
     sandboxAuthenticate: sandboxAuthenticateBody,
+    paymentIntentId: paymentIntentIdSchema,
     dailyUsage: dailyUsageQuery,
     createWebhookEndpoint: webhookEndpoint.create,
     updateWebhookEndpoint: webhookEndpoint.update,

@@ -1,4 +1,5 @@
-// Assembles and starts the API over a Temporal client and a PostgreSQL pool.
+// Assembles and starts the API over a Temporal client and a PostgreSQL pool (its general one; the
+// API opens its own pools for usage writes, hot reads and heavy reads, store/pool.ts).
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
@@ -6,9 +7,11 @@ import type { Pool } from 'pg';
 import { logger } from '../observability/logger';
 import type { Settings } from '../config/settings';
 import { createPaymentProvider } from '../payments';
+import { createApiPools } from '../store/pool';
 import { createApp } from './app';
 import { CrossingSignals } from './crossingSignals';
 import { DeliveryRelay } from './deliveryRelay';
+import { HeavyReads } from './heavyReads';
 import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
@@ -38,11 +41,15 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     onAnswered: () => temporalHealth.answered(),
   });
   const orgs = new OrgStore(db);
-  const crossings = new CrossingSignals(db, workflows, logger);
+  const crossings = new CrossingSignals(db, workflows, logger, settings.crossingSweepIntervalMs);
+  const pools = createApiPools(settings.databaseUrl, settings.databaseTimeouts);
   let url = '';
   const app = createApp({
     settings,
     db,
+    usageWrites: pools.usageWrites,
+    hotReads: pools.hotReads,
+    heavyReads: new HeavyReads(pools.heavyReads, settings.databaseTimeouts.poolWaitMs),
     logger,
     orgs,
     workflows,
@@ -63,8 +70,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   answerClientErrors(server);
   const address = server.address();
   url = `http://${selfHost(settings.host)}:${typeof address === 'object' && address ? address.port : port}`;
-  // Crossings a process committed but did not get to signal (it died, or Temporal was down).
-  const sweep = crossings.sweep();
+  // Crossings a process committed but did not get to signal (it died, or Temporal was down), now and every interval.
+  const sweep = crossings.start();
   const deliveries = settings.notifications.relay ? new DeliveryRelay(db, settings.databaseUrl, client, settings.temporal.taskQueue, logger) : undefined;
   deliveries?.start();
   return {
@@ -77,6 +84,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
       await crossings.close();
       await deliveries?.close();
       await connection.close();
+      await pools.end();
     },
   };
 }

@@ -19,6 +19,8 @@ export interface Settings {
   metricsToken: string | undefined;
   databaseUrl: string;
   databaseTimeouts: DatabaseTimeouts;
+  /** How often each API sends the threshold signals left pending (a process died, Temporal was down). */
+  crossingSweepIntervalMs: number;
   temporal: {
     /** Unset: an embedded dev server is started. */
     address: string | undefined;
@@ -58,6 +60,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
+  return value;
+}
+
 export function loadPriceBook(file: string): PriceBook {
   return JSON.parse(readFileSync(file, 'utf8')) as PriceBook;
 }
@@ -81,7 +89,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.statementMs),
       lockMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.lockMs),
       poolWaitMs: int(env, 'DATABASE_POOL_WAIT_MS', DEFAULT_DATABASE_TIMEOUTS.poolWaitMs),
+      usageLockMs: int(env, 'USAGE_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.usageLockMs),
     },
+    crossingSweepIntervalMs: positiveInt(env, 'CROSSING_SWEEP_INTERVAL_MS', 2_000),
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

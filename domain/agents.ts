@@ -24,8 +24,14 @@ export const NEW_AGENT: AgentState = { spentThisMonth: 0, monthlyLimitCredits: n
 /** An agent whose answer depends on more than the pools: it has a limit or stops on plan credits. */
 export const hasOwnSettings = (agent: AgentSettings) => agent.monthlyLimitCredits !== null || agent.whenPlanExhausted !== NEW_AGENT.whenPlanExhausted;
 
+/** What the agent may still spend from plan credits this period: up to its monthly limit (none: no bound). */
+export function planHeadroom(agent: Pick<AgentState, 'spentThisMonth' | 'monthlyLimitCredits'>): number {
+  return agent.monthlyLimitCredits === null ? Number.POSITIVE_INFINITY : Math.max(agent.monthlyLimitCredits - agent.spentThisMonth, 0);
+}
+
+/** The allowance check and the debit (pools.ts splitDebit, record_usage) draw the same line. */
 export function underMonthlyLimit(agent: AgentState): boolean {
-  return agent.monthlyLimitCredits === null || agent.spentThisMonth < agent.monthlyLimitCredits;
+  return planHeadroom(agent) > 0;
 }
 
 /**

@@ -10,8 +10,12 @@
 //  2. leaves recorded auto_recharge entries out, and keeps top-ups, allocations and adjustments as
 //     recorded (their delta). A plan_renewal sets the replayed plan pool to the allowance, read as
 //     the recorded plan pool after the renewal (a running sum of the recorded plan entries);
-//  3. re-spends each usage event plan-first (splitDebit). A usage event recorded as a plan and a
-//     wallet entry under one ref (adjacent in the ledger) is one debit of its total;
+//  3. re-spends each usage event as record_usage does (splitDebit). A usage event recorded as a
+//     plan and a wallet entry under one ref (adjacent in the ledger) is one debit of its total. The
+//     ledger does not say whose event it was, nor that agent's limit then, but it says what the event
+//     took from the plan, and the replayed plan pool is the recorded one (recharges fill only the
+//     wallet): that is the agent's headroom the live debit applied (an agent over its monthly limit
+//     spends the wallet only);
 //  4. after each usage debit applies the proposed policy as the live rule does (rechargeDecision):
 //     while available < threshold and this period's count < the cap, recharge `rechargeCredits`,
 //     repeating. Every recharge succeeds, at topUpAmountCents(rechargeCredits, price) each;
@@ -92,6 +96,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   // The usage event being gathered: its entries share a ref and are adjacent.
   let pendingRef: string | null = null;
   let pendingCredits = 0;
+  let pendingPlanCredits = 0;
   let pendingAt = 0;
   let finished = false;
 
@@ -105,8 +110,8 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
     while (nextRenewal < renewals.length && renewals[nextRenewal] <= at) startPeriod(renewals[nextRenewal++]);
   };
 
-  const debit = (credits: number, at: number) => {
-    const split = splitDebit({ planRemaining: plan, wallet }, credits);
+  const debit = (credits: number, recordedPlanCredits: number, at: number) => {
+    const split = splitDebit({ planRemaining: plan, wallet }, credits, recordedPlanCredits);
     plan -= split.plan;
     wallet -= split.wallet;
     let availableNow = plan + wallet;
@@ -123,9 +128,11 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   const flush = () => {
     if (pendingRef === null) return;
     const credits = pendingCredits;
+    const planCredits = pendingPlanCredits;
     pendingRef = null;
     pendingCredits = 0;
-    debit(credits, pendingAt);
+    pendingPlanCredits = 0;
+    debit(credits, planCredits, pendingAt);
   };
 
   return {
@@ -140,6 +147,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
           pendingAt = entry.at;
         }
         pendingCredits -= entry.credits; // usage entries are negative
+        if (entry.pool === 'plan') pendingPlanCredits -= entry.credits;
         return;
       }
       flush();

@@ -12,7 +12,7 @@ export const usageEventsAccepted = new Counter({
 
 export const thresholdSignals = new Counter({
   name: 'billing_threshold_signals_total',
-  help: 'Threshold crossings signalled to organization workflows, by outcome (sent, pending: left for the sweep)',
+  help: 'Threshold crossings signalled to organization workflows, by outcome (sent; pending: left for the sweep; swept: sent by a sweep)',
   labelNames: ['outcome'],
   registers: [registry],
 });

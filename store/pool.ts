@@ -24,6 +24,36 @@ export function createPool(databaseUrl: string, max = 10, timeouts: DatabaseTime
   return pool;
 }
 
+/**
+ * The API's pools besides its general one, one per kind of work, so that work stuck or slow in one
+ * never holds another's connections: usage writes (whose lock wait is the short usageLockMs: stuck
+ * behind a lock, they give up and answer 503), the hot reads (allowance, billing), and the heavy
+ * reads (simulations, forecast, daily usage), few at a time so that they cannot take the cores
+ * the hot reads need. Connections open on demand.
+ */
+export interface ApiPools {
+  usageWrites: pg.Pool;
+  hotReads: pg.Pool;
+  heavyReads: pg.Pool;
+  end(): Promise<void>;
+}
+
+export const API_POOL_SIZES = { usageWrites: 10, hotReads: 5, heavyReads: 2 } as const;
+
+export function createApiPools(databaseUrl: string, timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): ApiPools {
+  const usageWrites = createPool(databaseUrl, API_POOL_SIZES.usageWrites, { ...timeouts, lockMs: timeouts.usageLockMs });
+  const hotReads = createPool(databaseUrl, API_POOL_SIZES.hotReads, timeouts);
+  const heavyReads = createPool(databaseUrl, API_POOL_SIZES.heavyReads, timeouts);
+  return {
+    usageWrites,
+    hotReads,
+    heavyReads,
+    async end() {
+      await Promise.all([usageWrites.end(), hotReads.end(), heavyReads.end()]);
+    },
+  };
+}
+
 /** Resolves once PostgreSQL answers on a new connection, within `timeoutMs`: a pool whose
  * connections all wait on a lock does not make the answer wait. */
 export async function pingDatabase(databaseUrl: string, timeoutMs: number): Promise<void> {

@@ -11,12 +11,12 @@ import { parse } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ orgs, workflows, payments, schemas, db, settings }: ApiContext): Router {
+export function billingRoutes({ orgs, workflows, payments, schemas, hotReads, settings }: ApiContext): Router {
   const router = Router();
 
   /** From PostgreSQL: the workflow's updates resolve once committed, so this reflects them. */
   async function billing(orgId: string) {
-    const summary = await readBillingSummary(db, orgId, settings.rules.creditPricePer1000Cents);
+    const summary = await readBillingSummary(hotReads, orgId, settings.rules.creditPricePer1000Cents);
     if (!summary) throw notFound();
     return summary;
   }

@@ -63,17 +63,18 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
   router.post('/v1/sandbox/payment-intents/:id/confirm', async (req, res) => {
     if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
     authorizeGlobal(req, 'ops', 'Only operators for every organization can play the customer in the sandbox.');
-    res.json(await completeAuthentication(payments, req.params.id));
+    res.json(await completeAuthentication(payments, parse(schemas.paymentIntentId, req.params.id, 'id')));
   });
 
   /** What Stripe.js does in the customer's browser: the client secret is the proof, no operator token. */
   router.post('/v1/sandbox/payment-intents/:id/authenticate', async (req, res) => {
     if (!(payments instanceof SandboxPaymentProvider)) throw new ApiError(404, 'not_found', 'No such route.');
+    const intentId = parse(schemas.paymentIntentId, req.params.id, 'id');
     const { clientSecret } = parse(schemas.sandboxAuthenticate, req.body);
-    const orgId = await payments.intentOrg(req.params.id, clientSecret);
+    const orgId = await payments.intentOrg(intentId, clientSecret);
     if (!orgId) throw new ApiError(404, 'payment_intent_not_found', 'Payment intent not found.');
     await authorizeOrg(req, orgs, orgId, RULES.authenticatePayment);
-    res.json(await completeAuthentication(payments, req.params.id));
+    res.json(await completeAuthentication(payments, intentId));
   });
 
   /** Confirms a sandbox intent waiting for 3-D Secure and delivers the signed webhook Stripe would send. */

@@ -11,7 +11,7 @@ import { MAX_SIMULATION_WINDOW_DAYS, parse } from '../schemas';
 /** The window when none is given: the last 30 days. */
 export const DEFAULT_SIMULATION_DAYS = 30;
 
-export function projectionRoutes({ orgs, db, schemas, settings }: ApiContext): Router {
+export function projectionRoutes({ orgs, heavyReads, schemas, settings }: ApiContext): Router {
   const router = Router();
 
   router.post('/v1/orgs/:org/auto-recharge/simulate', async (req, res) => {
@@ -22,7 +22,7 @@ export function projectionRoutes({ orgs, db, schemas, settings }: ApiContext): R
     if (!(from < to)) throw new ApiError(422, 'validation_failed', 'from: must be before to (to defaults to now)');
     if (to - from > MAX_SIMULATION_WINDOW_DAYS * DAY_MS) throw new ApiError(422, 'validation_failed', `from: the window is at most ${MAX_SIMULATION_WINDOW_DAYS} days`);
     const policy = { thresholdCredits: body.thresholdCredits, rechargeCredits: body.rechargeCredits, maxRechargesPerMonth: body.maxRechargesPerMonth };
-    const result = await simulateFromLedger(db, { orgId: org.id, policy, pricePer1000CreditsCents: settings.rules.creditPricePer1000Cents, from, to });
+    const result = await heavyReads.run(org.id, (db) => simulateFromLedger(db, { orgId: org.id, policy, pricePer1000CreditsCents: settings.rules.creditPricePer1000Cents, from, to }));
     const { periods, ...totals } = result;
     res.json({ ...totals, from: new Date(from).toISOString(), to: new Date(to).toISOString(), periods });
   });
@@ -30,7 +30,7 @@ export function projectionRoutes({ orgs, db, schemas, settings }: ApiContext): R
   router.get('/v1/orgs/:org/forecast', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
     const now = Date.now();
-    const source = await readForecastSource(db, org.id, now - BURN_WINDOW_MS, now);
+    const source = await heavyReads.run(org.id, (db) => readForecastSource(db, org.id, now - BURN_WINDOW_MS, now));
     if (!source) throw notFound();
     const forecast = burnForecast({
       now,

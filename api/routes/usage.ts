@@ -10,7 +10,7 @@ import type { ApiContext } from '../context';
 import { notFound } from '../errors';
 import { parse } from '../schemas';
 
-export function usageRoutes({ orgs, settings, schemas, db, crossings }: ApiContext): Router {
+export function usageRoutes({ orgs, settings, schemas, db, usageWrites, hotReads, crossings }: ApiContext): Router {
   const router = Router();
   const meters = settings.priceBook.meters;
 
@@ -26,7 +26,7 @@ export function usageRoutes({ orgs, settings, schemas, db, crossings }: ApiConte
       credits: usageCredits(e.quantity, meters[e.meter]),
       occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt,
     }));
-    const recorded = await recordUsage(db, org.id, priced);
+    const recorded = await recordUsage(usageWrites, org.id, priced);
     if (recorded.signalWorkflow) crossings.send(org.id, { crossedBy: recorded.crossedBy, availableCredits: recorded.availableCredits }, recorded.signalGeneration);
     usageEventsAccepted.inc(recorded.recorded);
     // An id twice in one batch is one event; an id recorded before is accepted again, and changes nothing.
@@ -36,7 +36,7 @@ export function usageRoutes({ orgs, settings, schemas, db, crossings }: ApiConte
   router.get('/v1/orgs/:org/agents/:agent/allowance', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readAllowance);
     const agentId = parse(schemas.id, req.params.agent, 'agent');
-    const agent = await readAgent(db, org.id, agentId);
+    const agent = await readAgent(hotReads, org.id, agentId);
     if (!agent) throw notFound();
     res.json({ allowed: agent.allowed, reason: agent.reason });
   });

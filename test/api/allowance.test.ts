@@ -21,8 +21,11 @@ test('allowed while plan credits remain; then by agent setting, limit and wallet
   await configure(orgId, 'capped', { monthlyLimitCredits: 3, whenPlanExhausted: 'stop' });
   await postUsage(stack, orgId, messages(4, 'capped'));
   expect(await allowance(orgId, 'capped')).toEqual({ allowed: false, reason: 'agent_limit_reached' });
+  // The debit draws the same line: 3 credits up to its limit from the plan, the fourth from the
+  // wallet (into debt), although plan credits remain.
+  expect(await settled(stack, orgId)).toMatchObject({ planCredits: { remaining: 7 }, topUpCredits: -1, availableCredits: 6 });
 
-  await postUsage(stack, orgId, messages(6, 'other'));
+  await postUsage(stack, orgId, messages(7, 'other'));
   await settled(stack, orgId, (s) => s.planCredits.remaining === 0);
   expect(await allowance(orgId, 'stopper')).toEqual({ allowed: false, reason: 'plan_exhausted' });
   expect(await allowance(orgId, 'other')).toEqual({ allowed: false, reason: 'insufficient_balance' });

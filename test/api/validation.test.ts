@@ -10,6 +10,8 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 const valid = { enabled: true, thresholdCredits: 100, rechargeCredits: 500, maxRechargesPerMonth: 3 };
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 const inOneDay = () => new Date(Date.now() + 86_400_000).toISOString();
 
 async function ledgerRefs(orgId: string): Promise<string[]> {
@@ -76,6 +78,11 @@ describe('usage', () => {
     ['an unknown field in an event', () => ({ events: [{ ...good(), price: 0 }] })],
     ['an occurredAt that is not a timestamp', () => ({ events: [{ ...good(), occurredAt: 'yesterday' }] })],
     ['one bad event among good ones', () => ({ events: [good(), good(), { ...good(), quantity: 0 }, good()] })],
+    ['an occurredAt in year 0', () => ({ events: [{ ...good(), occurredAt: '0000-01-01T00:00:00Z' }] })],
+    ['an occurredAt past year 9999 in UTC', () => ({ events: [{ ...good(), occurredAt: '9999-12-31T23:00:00-05:00' }] })],
+    ['an occurredAt 36 days ago', () => ({ events: [{ ...good(), occurredAt: new Date(Date.now() - 36 * DAY_MS).toISOString() }] })],
+    ['an occurredAt 10 minutes ahead', () => ({ events: [{ ...good(), occurredAt: new Date(Date.now() + 10 * MINUTE_MS).toISOString() }] })],
+    ['one event of year 0 among good ones', () => ({ events: [good(), { ...good(), occurredAt: '0000-01-01T00:00:00Z' }, good()] })],
   ])('%s is 422 and no event of the batch is applied', async (_name, body) => {
     const orgId = await createOrg(stack, { planCredits: 10_000, paymentMethodId: null });
     const refsBefore = await ledgerRefs(orgId);
@@ -87,6 +94,19 @@ describe('usage', () => {
     expect(s.availableCredits).toBe(9_999);
     expect(s.agents.map((a) => a.id)).toEqual(['m']);
     expect(await ledgerRefs(orgId)).toEqual(['marker', ...refsBefore]);
+  });
+
+  test('occurredAt within the window (35 days back, 5 minutes ahead) is accepted and recorded as sent', async () => {
+    const orgId = await createOrg(stack, { planCredits: 10_000, paymentMethodId: null });
+    const late = new Date(Date.now() - 34 * DAY_MS).toISOString();
+    const early = new Date(Date.now() + 4 * MINUTE_MS).toISOString();
+    const events = [
+      { ...good(), id: 'late', occurredAt: late },
+      { ...good(), id: 'early', occurredAt: early },
+    ];
+    expect(await expectStatus(stack.http.post(`/v1/orgs/${orgId}/usage`, stack.token('service'), { events }), 202)).toEqual({ accepted: 2 });
+    const { rows } = await stack.db.query<{ id: string; occurred_at: Date }>('SELECT id, occurred_at FROM usage_events WHERE org_id = $1 ORDER BY id', [orgId]);
+    expect(rows.map((r) => [r.id, r.occurred_at.toISOString()])).toEqual([['early', early], ['late', late]]);
   });
 
   test('ids of 128 characters and batches of 1000 events are accepted', async () => {
@@ -112,6 +132,38 @@ describe('subscription', () => {
     expectError(await stack.http.put(`/v1/orgs/${orgId}/subscription`, stack.token('ops'), body), 422, 'validation_failed');
     expect(await summary(stack, orgId)).toEqual(before);
   });
+});
+
+describe('daily usage', () => {
+  test.each([
+    ['from in year 0', 'from=0000-01-01&to=0000-12-31'],
+    ['from before 1970', 'from=1969-12-31&to=1970-01-31'],
+  ])('%s is 422', async (_name, query) => {
+    const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+    const res = await stack.http.get(`/v1/orgs/${orgId}/usage/daily?${query}`, stack.token('ops'));
+    expectError(res, 422, 'validation_failed');
+    expect(res.body.error.message).toMatch(/^from: /);
+  });
+
+  test('the first days of 1970 are a range like any other', async () => {
+    const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
+    const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/usage/daily?from=1970-01-01&to=1970-01-02`, stack.token('ops')), 200);
+    expect(body.days).toEqual([
+      { date: '1970-01-01', planCredits: 0, walletCredits: 0 },
+      { date: '1970-01-02', planCredits: 0, walletCredits: 0 },
+    ]);
+  });
+});
+
+test('a sandbox payment intent id with a NUL byte is 422 naming id, for confirm and authenticate', async () => {
+  for (const [path, token, body] of [
+    ['/v1/sandbox/payment-intents/pi_x%00/confirm', stack.token('ops'), undefined],
+    ['/v1/sandbox/payment-intents/pi_x%00/authenticate', stack.token('owner', 'any'), { clientSecret: 'pi_x_secret_0' }],
+  ] as const) {
+    const res = await stack.http.post(path, token, body);
+    expectError(res, 422, 'validation_failed');
+    expect(res.body.error.message).toMatch(/^id: /);
+  }
 });
 
 test('a payment method id that is not pm_... is 422', async () => {

@@ -1,4 +1,4 @@
-import { allowance, NEW_AGENT, underMonthlyLimit, type AgentState, type WhenPlanExhausted } from '../../domain/agents';
+import { allowance, NEW_AGENT, planHeadroom, underMonthlyLimit, type AgentState, type WhenPlanExhausted } from '../../domain/agents';
 
 const agent = (whenPlanExhausted: WhenPlanExhausted, spentThisMonth = 0, monthlyLimitCredits: number | null = null): AgentState => ({
   spentThisMonth,
@@ -23,6 +23,18 @@ describe('underMonthlyLimit', () => {
     ${0}      | ${0}    | ${false}
   `('spent $spent, limit $limit -> $under', ({ spent, limit, under }) => {
     expect(underMonthlyLimit(agent('use_balance', spent, limit))).toBe(under);
+  });
+});
+
+describe('planHeadroom', () => {
+  it.each`
+    spent  | limit   | headroom
+    ${500} | ${null} | ${Number.POSITIVE_INFINITY}
+    ${60}  | ${100}  | ${40}
+    ${100} | ${100}  | ${0}
+    ${150} | ${100}  | ${0}
+  `('spent $spent, limit $limit -> $headroom plan credits it may still spend', ({ spent, limit, headroom }) => {
+    expect(planHeadroom({ spentThisMonth: spent, monthlyLimitCredits: limit })).toBe(headroom);
   });
 });
 

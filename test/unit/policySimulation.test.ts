@@ -85,6 +85,18 @@ test('a renewal inside the window resets the count and the plan pool; recorded a
   });
 });
 
+test('an event an agent over its monthly limit paid from the wallet is replayed from the wallet, as record_usage split it', () => {
+  const entries: SimulationEntry[] = [
+    // Plan credits remained, but the agent was over its limit: recorded from the wallet only.
+    usage('e1', 300, 1, 'wallet'), // wallet -200, plan 500: available 300 < 900: recharges -> 800 -> 1300 (wallet 800)
+    entry('plan_renewal', 'plan', 500, 2), // the recorded plan pool 500 -> 1000: available 1800
+    usage('e2', 1000, 3, 'plan'), // plan 0, wallet 800: 800 < 900: one recharge -> 1300
+  ];
+  const result = simulatePolicy(input({ startPools: { planRemaining: 500, wallet: 100 }, policy: { thresholdCredits: 900, rechargeCredits: 500, maxRechargesPerMonth: 10 } }), entries);
+  // Re-spent plan-first, e1 would have left the wallet 200 credits higher after the renewal, and e2 no recharge.
+  expect(result).toMatchObject({ recharges: 3, minAvailableCredits: 300, finalAvailableCredits: 1300 });
+});
+
 test('renewal instants without a ledger entry start periods too; an entry at the instant belongs to the new one', () => {
   const policy = { thresholdCredits: 500, rechargeCredits: 500, maxRechargesPerMonth: 1 };
   const entries = [usage('e1', 600, 1), usage('e2', 500, 10), usage('e3', 500, 20)];

@@ -12,7 +12,9 @@ import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ SANDBOX_CHARGE_DELAY_MS: '200' });
+  // No periodic sweep during these tests (crossingSweep.test.ts has it): the signals counted here are
+  // the usage requests' own and the start sweep's.
+  stack = await startStack({ SANDBOX_CHARGE_DELAY_MS: '200', CROSSING_SWEEP_INTERVAL_MS: '3600000' });
 });
 afterAll(() => stack.stop());
 
@@ -79,7 +81,7 @@ test('clearing one crossing\'s signal leaves a later crossing\'s pending', async
   expect([first.signalWorkflow, second.signalWorkflow]).toEqual([true, true]);
   expect(second.signalGeneration).toBe(first.signalGeneration + 1);
 
-  const crossings = new CrossingSignals(stack.db, new OrgWorkflows(stack.client, stack.settings.temporal.taskQueue, stack.settings.rules), logger);
+  const crossings = new CrossingSignals(stack.db, new OrgWorkflows(stack.client, stack.settings.temporal.taskQueue, stack.settings.rules), logger, stack.settings.crossingSweepIntervalMs);
   crossings.send(orgId, { crossedBy: first.crossedBy, availableCredits: first.availableCredits }, first.signalGeneration);
   await crossings.close();
   const { rows } = await stack.db.query('SELECT signal_pending FROM balances WHERE org_id = $1', [orgId]);
