@@ -11,7 +11,7 @@ import { parse } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ orgs, workflows, payments, schemas, hotReads, settings }: ApiContext): Router {
+export function billingRoutes({ db, orgs, workflows, payments, schemas, hotReads, settings }: ApiContext): Router {
   const router = Router();
 
   /** From PostgreSQL: the workflow's updates resolve once committed, so this reflects them. */
