@@ -20,7 +20,7 @@ import { checkBalance, rechargeReadiness } from './org/autoRecharge';
 import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedState';
 import { newOrg, showStatus, type Org } from './org/context';
 import { checkPendingPayment, waitingPayment } from './org/payments';
-import { periodEnd, renew, setSubscription } from './org/periods';
+import { periodEnd, renew, setSubscription, validateSubscription } from './org/periods';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
 import { creditSubAccounts } from './org/subAccountCredits';
 import { topUp, validateTopUp } from './org/topUps';
@@ -69,7 +69,7 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
     org.intentUpdates.add(paymentIntentId);
   });
-  wf.setHandler(setSubscriptionUpdate, whenSeeded((subscription) => setSubscription(org, subscription)));
+  wf.setHandler(setSubscriptionUpdate, whenSeeded((subscription) => setSubscription(org, subscription)), { validator: validateSubscription });
   wf.setHandler(setPaymentMethodUpdate, whenSeeded((paymentMethodId) => setPaymentMethod(org, paymentMethodId)));
   wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings)), { validator: (settings) => validateAutoRecharge(org, settings) });
   wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits)), {
