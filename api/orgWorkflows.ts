@@ -43,21 +43,20 @@ export class OrgWorkflows {
     }
   }
 
+  /** Durable once this resolves; a workflow that is not running (terminated, reset) is started with it. */
   async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
-    await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
-  }
-
-  /** Durable once this resolves; a workflow that is not running is started with it. Bounded: a Temporal outage fails it. */
-  async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
     try {
-      await this.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => this.signal(orgId, balanceLowSignal, crossing));
+      await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, [BalanceLow]>(ORG_WORKFLOW_TYPE, {
-        ...this.options(orgId),
-        signal: balanceLowSignal,
-        signalArgs: [crossing],
-      });
+      // The SDK types signals with and without arguments as separate options; this serves both.
+      const started = { ...this.options(orgId), signal: signal as SignalDefinition<unknown[]>, signalArgs: args as unknown[] };
+      await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, unknown[]>(ORG_WORKFLOW_TYPE, started);
     }
+  }
+
+  /** As signal(), bounded: a Temporal outage fails it. */
+  async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
+    await this.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => this.signal(orgId, balanceLowSignal, crossing));
   }
 }
