@@ -92,7 +92,7 @@ export function operations(s: RequestSchemas): Operation[] {
       responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
     },
     ...notificationOperations(s, org),
-    { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received', 400: 'invalid_signature, or invalid_event: signed but not an event we can use' } },
+    { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received ({duplicate: true} when acted on before)', 400: 'invalid_signature, or invalid_event: signed but not an event we can use (or with figures out of bounds)', 409: 'event_in_progress: another delivery of this event is acting on it; retry later' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },

@@ -7,7 +7,6 @@ import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
-const SIGNAL_DEADLINE_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 export interface CommandOptions {
@@ -72,21 +71,22 @@ export class OrgWorkflows {
     return accepted.result();
   }
 
+  /** Durable once this resolves; a workflow that is not running (terminated, reset) is started with it. */
   async signal<Args extends unknown[]>(orgId: string, signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
-    await this.withinDeadline(() => this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args));
+    await this.withinDeadline(async () => {
+      try {
+        await this.client.workflow.getHandle(workflowIdFor(orgId)).signal(signal, ...args);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // The SDK types signals with and without arguments as separate options; this serves both.
+        const started = { ...this.options(orgId), signal: signal as SignalDefinition<unknown[]>, signalArgs: args as unknown[] };
+        await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, unknown[]>(ORG_WORKFLOW_TYPE, started);
+      }
+    });
   }
 
-  /** Durable once this resolves; a workflow that is not running is started with it. Bounded: a Temporal outage fails it. */
+  /** As signal(): bounded by the command deadline, so a Temporal outage fails it and the sweep retries. */
   async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
-    try {
-      await this.client.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => this.signal(orgId, balanceLowSignal, crossing));
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await this.client.workflow.signalWithStart<typeof orgBillingWorkflow, [BalanceLow]>(ORG_WORKFLOW_TYPE, {
-        ...this.options(orgId),
-        signal: balanceLowSignal,
-        signalArgs: [crossing],
-      });
-    }
+    await this.signal(orgId, balanceLowSignal, crossing);
   }
 }

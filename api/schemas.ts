@@ -4,9 +4,8 @@ import { EVENT_TYPES } from '../domain/eventTypes';
 import { urlRefusal } from '../notifications/urlPolicy';
 import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type PaymentStatus } from '../domain/opsStatus';
 import { occurredAtAccepted } from '../domain/usage';
+import { MAX_CREDITS, MAX_PERIOD_END_MS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
 import { ApiError } from './errors';
-
-const MAX_CREDITS = 1_000_000_000;
 
 export const idSchema = z
   .string()
@@ -24,10 +23,13 @@ export const createOrgBody = z.strictObject({
   parentId: idSchema.optional(),
 });
 
+/** The bounds domain/subscription.ts holds every subscription to (a provider event's too), and a period end in the future. */
 export const subscriptionBody = z.strictObject({
-  status: z.enum(['active', 'past_due', 'canceled']),
+  status: z.enum(SUBSCRIPTION_STATUSES as [SubscriptionStatus, ...SubscriptionStatus[]]),
   planCredits: z.int().min(0).max(MAX_CREDITS),
-  currentPeriodEnd: timestamp.refine((value) => Date.parse(value) > Date.now(), 'must be in the future'),
+  currentPeriodEnd: timestamp
+    .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+    .refine((value) => Date.parse(value) <= MAX_PERIOD_END_MS, 'must be before the year 10000'),
 });
 
 export const paymentMethodBody = z.strictObject({

@@ -56,7 +56,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     crossings,
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters), settings.notifications.allowPrivateUrls),
     payments: createPaymentProvider(settings, db),
-    providerEvents: new ProviderEventHandler(db, orgs, workflows),
+    providerEvents: new ProviderEventHandler(db, orgs, workflows, logger),
     selfUrl: () => url,
     temporalHealth,
     // Bounded: a call the health check gave up on must not go on retrying past the connection's close.

@@ -1,13 +1,15 @@
 // Provider events (Stripe's, or the sandbox's in the same shape), verified on the raw body and
-// turned into workflow messages. Each event id is acted on once; any order is harmless because
-// payment intents are re-read by the workflow and subscription events older than the last one
-// applied are ignored.
+// turned into workflow messages. Each event id is claimed before it is acted on, so it is acted on
+// once however many deliveries come at once; any order is harmless because payment intents are
+// re-read by the workflow and subscription events older than the last one applied are ignored.
+// Every figure an event carries is held to the bounds the API sets (domain/subscription.ts).
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { z } from 'zod';
-import type { Subscription, SubscriptionStatus } from '../domain/subscription';
+import { MAX_PERIOD_END_MS, subscriptionRefusal, type Subscription, type SubscriptionStatus } from '../domain/subscription';
+import type { Logger } from '../observability/logger';
 import { readPaymentMethodId } from '../store/orgBilling';
-import { claimNewestSubscriptionEvent, providerEventSeen, recordProviderEvent } from '../store/providerEvents';
+import { claimNewestSubscriptionEvent, claimProviderEvent, markProviderEventActedOn, releaseProviderEvent } from '../store/providerEvents';
 import { orgOfCustomer } from '../store/stripeCustomers';
 import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
 import { ApiError } from './errors';
@@ -65,31 +67,59 @@ const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
   incomplete_expired: 'canceled',
 };
 
-/** Plan credits come from metadata.planCredits on the subscription or on its price, times the quantity. */
+/** Metadata values are text: plan credits are written in digits, nothing else. */
+const WHOLE_NUMBER = /^\d+$/;
+
+/**
+ * Plan credits come from metadata.planCredits on the subscription or on its price (none: 0), times
+ * the quantity. Held to the bounds the API sets: anything else is refused, and the plan stays.
+ */
 export function subscriptionFrom(sub: Stripe.Subscription, deleted: boolean): Subscription {
-  const item = sub.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
-  const perUnit = Number(sub.metadata?.planCredits ?? item?.price?.metadata?.planCredits ?? 0);
-  const periodEnd = item?.current_period_end ?? (sub as unknown as { current_period_end?: number }).current_period_end ?? Math.floor(Date.now() / 1000);
-  return {
+  const item = sub.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: unknown }) | undefined;
+  const perUnit: unknown = sub.metadata?.planCredits ?? item?.price?.metadata?.planCredits ?? '0';
+  if (typeof perUnit !== 'string' || !WHOLE_NUMBER.test(perUnit)) throw invalidEvent(`metadata.planCredits: must be a whole number of credits, not ${JSON.stringify(perUnit)}`);
+  const quantity: unknown = item?.quantity ?? 1;
+  if (!Number.isSafeInteger(quantity) || (quantity as number) < 0) throw invalidEvent('items.data[0].quantity: must be a whole number');
+  const periodEnd: unknown = item?.current_period_end ?? (sub as unknown as { current_period_end?: unknown }).current_period_end ?? Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(periodEnd) || (periodEnd as number) < 0 || (periodEnd as number) * 1000 > MAX_PERIOD_END_MS) throw invalidEvent('current_period_end: must be a time in seconds before the year 10000');
+  const subscription: Subscription = {
     status: deleted ? 'canceled' : (SUBSCRIPTION_STATUS[sub.status] ?? 'past_due'),
-    planCredits: Number.isSafeInteger(perUnit) && perUnit > 0 ? perUnit * (item?.quantity ?? 1) : 0,
-    currentPeriodEnd: new Date(periodEnd * 1000).toISOString(),
+    planCredits: Number(perUnit) * (quantity as number),
+    currentPeriodEnd: new Date((periodEnd as number) * 1000).toISOString(),
   };
+  const refusal = subscriptionRefusal(subscription);
+  if (refusal) throw invalidEvent(`plan credits (metadata.planCredits × quantity): ${refusal}`);
+  return subscription;
 }
+
+/** How long a delivery's claim on an event holds while it acts: a process that died lets go after it. */
+const EVENT_CLAIM_LEASE_MS = 5 * 60_000;
+
+/** Another delivery of the event is acting on it: the provider retries this one later (a 2xx would end its retries). */
+const eventInProgress = () => new ApiError(409, 'event_in_progress', 'This event is being acted on by another delivery; retry later.', 60);
 
 export class ProviderEventHandler {
   constructor(
     private readonly db: Pool,
     private readonly orgs: OrgStore,
     private readonly workflows: OrgWorkflows,
+    private readonly logger: Logger,
   ) {}
 
-  /** False when the event was handled before (a redelivery). */
+  /** False when the event was acted on before (a redelivery). */
   async handle(event: ProviderEvent): Promise<boolean> {
-    if (await providerEventSeen(this.db, event.id)) return false;
-    await this.dispatch(event);
-    // Recorded after acting: an event that failed midway is acted on again when Stripe retries.
-    await recordProviderEvent(this.db, event.id, event.type);
+    const claim = await claimProviderEvent(this.db, event.id, event.type, EVENT_CLAIM_LEASE_MS);
+    if (claim === 'acted_on') return false;
+    if (claim === 'in_progress') throw eventInProgress();
+    try {
+      await this.dispatch(event);
+    } catch (err) {
+      // Not acted on: the provider's next delivery acts on it again.
+      await releaseProviderEvent(this.db, event.id);
+      if (err instanceof ApiError && err.code === 'invalid_event') this.logger.warn({ eventId: event.id, type: event.type, reason: err.message }, 'provider event refused');
+      throw err;
+    }
+    await markProviderEventActedOn(this.db, event.id);
     return true;
   }
 
@@ -127,8 +157,11 @@ export class ProviderEventHandler {
       case 'customer.subscription.deleted': {
         const sub = event.data.object;
         const org = (await this.knownOrg(sub.metadata?.orgId)) ?? (await this.orgOfCustomer(sub.customer));
-        if (!org || !(await claimNewestSubscriptionEvent(this.db, org, event.created))) return;
-        await this.workflows.update(org, setSubscriptionUpdate, subscriptionFrom(sub, event.type === 'customer.subscription.deleted'));
+        if (!org) return;
+        // Checked before it may count as the newest: a refused event leaves the plan as it was.
+        const subscription = subscriptionFrom(sub, event.type === 'customer.subscription.deleted');
+        if (!(await claimNewestSubscriptionEvent(this.db, org, event.created))) return;
+        await this.workflows.update(org, setSubscriptionUpdate, subscription);
         return;
       }
       default:

@@ -38,8 +38,8 @@ export type LedgerChange =
   | { type: 'credit'; kind: 'top_up' | 'auto_recharge' | 'allocation'; credits: number; ref: string }
   /** A new period: plan credits reset to the allowance (not carried over). */
   | { type: 'startPeriod'; planCredits: number; ref: string }
-  /** The plan changed within a period: the remainder moves by the difference, never below zero. */
-  | { type: 'adjustPlan'; previousPlanCredits: number; planCredits: number; ref: string };
+  /** The plan changed within a period: the new allowance less what this period already used, never below zero. */
+  | { type: 'adjustPlan'; planCredits: number; ref: string };
 
 export interface LedgerEntry {
   kind: LedgerKind;
@@ -48,24 +48,40 @@ export interface LedgerEntry {
   ref: string;
 }
 
+/**
+ * The pools, and the plan credits the period has put into the plan pool (`planGranted`). Only usage
+ * moves the plan pool otherwise, taking from it what it spends: so the plan credits used this
+ * period are `planGranted − planRemaining`, whatever the plan was changed to meanwhile.
+ */
+export interface PoolsInPeriod {
+  pools: Pools;
+  planGranted: number;
+}
+
+/** Plan credits left under an allowance when `used` were spent this period: lowering and raising the plan never gives them back. */
+export const planRemainingFor = (allowance: number, used: number): number => Math.max(0, allowance - used);
+
 /** The ledger entry a change writes on these pools (none when nothing moves), and the pools after it. */
-export function applyLedgerChange(pools: Pools, change: LedgerChange): { entry: LedgerEntry | null; pools: Pools } {
+export function applyLedgerChange(current: PoolsInPeriod, change: LedgerChange): PoolsInPeriod & { entry: LedgerEntry | null } {
+  const { pools } = current;
   switch (change.type) {
     case 'credit':
       return {
         entry: { kind: change.kind, pool: 'wallet', credits: change.credits, ref: change.ref },
         pools: { ...pools, wallet: pools.wallet + change.credits },
+        planGranted: current.planGranted,
       };
     case 'startPeriod':
-      return planSetTo(pools, change.planCredits, 'plan_renewal', change.ref);
+      return planSetTo(current, change.planCredits, 0, 'plan_renewal', change.ref);
     case 'adjustPlan':
-      return planSetTo(pools, Math.max(0, pools.planRemaining + change.planCredits - change.previousPlanCredits), 'adjustment', change.ref);
+      return planSetTo(current, change.planCredits, Math.max(0, current.planGranted - pools.planRemaining), 'adjustment', change.ref);
   }
 }
 
-function planSetTo(pools: Pools, planRemaining: number, kind: LedgerKind, ref: string): { entry: LedgerEntry | null; pools: Pools } {
+function planSetTo({ pools }: PoolsInPeriod, allowance: number, used: number, kind: LedgerKind, ref: string): PoolsInPeriod & { entry: LedgerEntry | null } {
+  const planRemaining = planRemainingFor(allowance, used);
   const delta = planRemaining - pools.planRemaining;
-  return { entry: delta === 0 ? null : { kind, pool: 'plan', credits: delta, ref }, pools: { ...pools, planRemaining } };
+  return { entry: delta === 0 ? null : { kind, pool: 'plan', credits: delta, ref }, pools: { ...pools, planRemaining }, planGranted: planRemaining + used };
 }
 
 /** An event as the workflow emits it; PostgreSQL numbers it. */

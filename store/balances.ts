@@ -6,6 +6,8 @@ import { available, type Pools } from '../domain/pools';
 
 export interface BalanceRow {
   pools: Pools;
+  /** Plan credits the period put into the plan pool (domain/orgBilling.ts PoolsInPeriod); written by commits only. */
+  planGranted: number;
   period: number;
   thresholdCredits: number;
   autoRechargeEnabled: boolean;
@@ -16,6 +18,7 @@ export interface BalanceRow {
 
 interface Row {
   plan_remaining: number;
+  plan_granted: number;
   wallet: number;
   period: number;
   threshold_credits: number;
@@ -25,10 +28,11 @@ interface Row {
   event_seq: number;
 }
 
-const COLUMNS = 'plan_remaining, wallet, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
+const COLUMNS = 'plan_remaining, plan_granted, wallet, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
 
 const toBalance = (row: Row): BalanceRow => ({
   pools: { planRemaining: row.plan_remaining, wallet: row.wallet },
+  planGranted: row.plan_granted,
   period: row.period,
   thresholdCredits: row.threshold_credits,
   autoRechargeEnabled: row.auto_recharge_enabled,
@@ -60,9 +64,20 @@ export async function readBalance(db: Pool | PoolClient, orgId: string): Promise
 export async function writeBalance(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<void> {
   await tx.query(
     `UPDATE balances SET plan_remaining = $2, wallet = $3, period = $4, threshold_credits = $5, auto_recharge_enabled = $6,
-       subscription_active = $7, low_notified = $8, event_seq = $9, updated_at = now()
+       subscription_active = $7, low_notified = $8, event_seq = $9, plan_granted = $10, updated_at = now()
      WHERE org_id = $1`,
-    [orgId, balance.pools.planRemaining, balance.pools.wallet, balance.period, balance.thresholdCredits, balance.autoRechargeEnabled, balance.subscriptionActive, balance.lowNotified, balance.eventSeq],
+    [
+      orgId,
+      balance.pools.planRemaining,
+      balance.pools.wallet,
+      balance.period,
+      balance.thresholdCredits,
+      balance.autoRechargeEnabled,
+      balance.subscriptionActive,
+      balance.lowNotified,
+      balance.eventSeq,
+      balance.planGranted,
+    ],
   );
 }
 

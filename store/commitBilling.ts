@@ -44,14 +44,14 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
     const balance = await lockBalance(tx, orgId);
     if (!(await claimOrgBilling(tx, orgId, input.version, record))) return committed(tx, orgId, balance); // a retry of a commit that already applied
 
-    let { pools, period } = balance;
+    let { pools, planGranted, period } = balance;
     for (const change of input.ledger) {
-      const applied = applyLedgerChange(pools, change);
-      if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) pools = applied.pools;
+      const applied = applyLedgerChange({ pools, planGranted }, change);
+      if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) ({ pools, planGranted } = applied);
       if (change.type === 'startPeriod') period++;
     }
     const eventSeq = await appendEvents(tx, orgId, balance.eventSeq, input.events);
-    const next = await withLowBalanceNoted(tx, orgId, { ...balance, ...input.settings, pools, period, eventSeq }, at);
+    const next = await withLowBalanceNoted(tx, orgId, { ...balance, ...input.settings, pools, planGranted, period, eventSeq }, at);
     await writeBalance(tx, orgId, next);
     await upsertTopUps(tx, orgId, input.topUps);
     return committed(tx, orgId, next);
@@ -69,7 +69,7 @@ export async function creditSubAccount(db: Pool, credit: SubAccountCredit): Prom
     const data = { paymentId, agencyId: credit.agencyId, ...(credit.outcome === 'succeeded' ? { credits: credit.credits } : {}) };
     let pools = balance.pools;
     if (credit.outcome === 'succeeded') {
-      const applied = applyLedgerChange(pools, { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId });
+      const applied = applyLedgerChange(balance, { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId });
       if (!(await insertLedgerEntry(tx, subAccountId, applied.entry!, at))) return; // credited before
       pools = applied.pools;
     }

@@ -3,6 +3,8 @@
 // API in PostgreSQL; a debit that crosses the threshold signals this workflow, which reads the
 // balance itself whenever it decides.
 import * as wf from '@temporalio/workflow';
+import type { AllocationMinutes } from '../domain/allocation';
+import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { BillingRules } from '../domain/billingRules';
 import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
 import { initialOrgBilling } from '../domain/orgBilling';
@@ -14,13 +16,14 @@ import {
   setPaymentMethodUpdate,
   setSubscriptionUpdate,
   topUpUpdate,
+  type TopUpRequest,
 } from './messages';
 import { allocationsDue, configureAllocation, runAllocation, validateAllocation } from './org/allocations';
 import { checkBalance, rechargeReadiness } from './org/autoRecharge';
 import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedState';
 import { newOrg, showStatus, type Org } from './org/context';
-import { checkPendingPayment, waitingPayment } from './org/payments';
-import { periodEnd, renew, setSubscription } from './org/periods';
+import { checkPendingPayment, resumeSeededPayment, waitingPayment } from './org/payments';
+import { periodEnd, renew, setSubscription, validateSubscription } from './org/periods';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
 import { creditSubAccounts } from './org/subAccountCredits';
 import { topUp, validateTopUp } from './org/topUps';
@@ -55,13 +58,28 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   const state = input.state ?? initialOrgWorkflowState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12), initialOrgBilling());
   const org = newOrg(state, rules);
   // Commands wait until the run has read what PostgreSQL holds (below); signals only note things.
-  let seeded = true;
+  // That includes commands delivered with the run's start, whose handlers are called as they are
+  // set. A validator that runs before then has nothing to judge by (no card, no subscription yet):
+  // it lets the command in, and the command is validated once the run has read it.
+  const seedsFirst = !input.state && wf.patched('commands-wait-for-seed');
+  let seeded = !seedsFirst;
   const whenSeeded =
-    <Args extends unknown[], T>(handle: (...args: Args) => T) =>
+    <Args extends unknown[], T>(handle: (...args: Args) => T, validate?: (...args: Args) => void) =>
     async (...args: Args): Promise<Awaited<T>> => {
-      if (!seeded) await wf.condition(() => seeded);
+      if (!seeded) {
+        await wf.condition(() => seeded);
+        validate?.(...args);
+      }
       return await handle(...args);
     };
+  const onceSeeded =
+    <Args extends unknown[]>(validate: (...args: Args) => void) =>
+    (...args: Args): void => {
+      if (seeded) validate(...args);
+    };
+  const checkAutoRecharge = (settings: AutoRechargeSettings) => validateAutoRecharge(org, settings);
+  const checkTopUp = ({ idempotencyKey }: TopUpRequest) => validateTopUp(org, idempotencyKey);
+  const checkAllocation = (_subAccountId: string, minutes: AllocationMinutes) => validateAllocation(org, minutes);
 
   wf.setHandler(balanceLowSignal, () => {
     org.balanceCheckDue = true;
@@ -69,14 +87,12 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(paymentIntentUpdatedSignal, (paymentIntentId) => {
     org.intentUpdates.add(paymentIntentId);
   });
-  wf.setHandler(setSubscriptionUpdate, whenSeeded((subscription) => setSubscription(org, subscription)));
+  wf.setHandler(setSubscriptionUpdate, whenSeeded((subscription) => setSubscription(org, subscription)), { validator: validateSubscription });
   wf.setHandler(setPaymentMethodUpdate, whenSeeded((paymentMethodId) => setPaymentMethod(org, paymentMethodId)));
-  wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings)), { validator: (settings) => validateAutoRecharge(org, settings) });
-  wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits)), {
-    validator: ({ idempotencyKey }) => validateTopUp(org, idempotencyKey),
-  });
-  wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes)), {
-    validator: (_subAccountId, minutes) => validateAllocation(org, minutes),
+  wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings), checkAutoRecharge), { validator: onceSeeded(checkAutoRecharge) });
+  wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits), checkTopUp), { validator: onceSeeded(checkTopUp) });
+  wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes), checkAllocation), {
+    validator: onceSeeded(checkAllocation),
   });
 
   // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
@@ -91,6 +107,8 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
       state.seq.ledger = stored.lastLedgerSeq;
     }
     seeded = true;
+    // Commands go on meanwhile: a top-up is refused as payment_in_flight until this one settles.
+    if (state.pendingPayment && wf.patched('resume-seeded-payment')) await resumeSeededPayment(org, state.pendingPayment);
   }
 
   for (;;) {

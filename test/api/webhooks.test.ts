@@ -2,7 +2,8 @@
 // (payment intents are re-read from the provider; older subscription events are ignored).
 import { randomUUID } from 'node:crypto';
 import { signPayload } from '../../api/stripeEvents';
-import { createOrg, enableAutoRecharge, expectLedgerMatches, expectStatus, settled, summary } from '../helpers/billing';
+import { logger } from '../../observability/logger';
+import { createOrg, enableAutoRecharge, eventsOf, expectLedgerMatches, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 import { expectError } from './apiHelpers';
 
@@ -99,6 +100,107 @@ test('subscription events feed the workflow; an older one arriving late is ignor
   await expectStatus(deliver(providerEvent('customer.subscription.deleted', subscription(1500, 'canceled'), { created: now + 1 })), 200);
   s = await summary(stack, orgId);
   expect(s.subscription).toEqual({ status: 'canceled' });
+});
+
+/** A subscription object as Stripe sends it: plan credits per unit in the price's metadata, times the quantity. */
+function stripeSubscription(orgId: string, planCredits: unknown, { quantity = 1 as unknown, periodEnd = Math.floor(Date.now() / 1000) + 30 * 86400 } = {}) {
+  return {
+    id: 'sub_1',
+    object: 'subscription',
+    status: 'active',
+    customer: 'cus_unknown',
+    metadata: { orgId },
+    items: { object: 'list', data: [{ id: 'si_1', quantity, current_period_end: periodEnd, price: { id: 'price_1', metadata: { planCredits } } }] },
+  };
+}
+
+/** Each call a second later than the last, so every event is the newest for its organization. */
+let eventClock = Math.floor(Date.now() / 1000);
+const subscriptionEvent = (object: Record<string, unknown>) => providerEvent('customer.subscription.updated', object, { created: ++eventClock });
+
+async function subscriptionEvents(orgId: string): Promise<number> {
+  return (await eventsOf(stack, orgId)).filter((e) => e.type === 'subscription.updated').length;
+}
+
+test('a downgrade and an upgrade from Stripe in one period never give spent plan credits back', async () => {
+  const periodEnd = Math.floor(Date.now() / 1000) + 30 * 86400;
+  const orgId = await createOrg(stack, { planCredits: 10, paymentMethodId: null });
+  await expectStatus(deliver(subscriptionEvent(stripeSubscription(orgId, '500', { quantity: 2, periodEnd }))), 200);
+  await postUsage(stack, orgId, messages(1000));
+  for (const perUnit of ['0', '500', '0', '500']) {
+    await expectStatus(deliver(subscriptionEvent(stripeSubscription(orgId, perUnit, { quantity: 2, periodEnd }))), 200);
+    expect((await settled(stack, orgId)).planCredits).toEqual({ allowance: Number(perUnit) * 2, remaining: 0 });
+  }
+  await expectLedgerMatches(stack, orgId);
+});
+
+test.each([
+  ['planCredits above 2^53', '9007199254740993', 1],
+  ['planCredits above the API bound', '1000000001', 1],
+  ['planCredits × quantity above the API bound', '1000000000', 1_000_000_000],
+  ['planCredits × quantity above bigint', '999999999', 99_999_999_999],
+  ['a quantity above 2^53', '1', 2 ** 60],
+  ['a fractional quantity', '10', 1.5],
+  ['a negative quantity', '10', -1],
+  ['planCredits "abc"', 'abc', 1],
+  ['planCredits "-5"', '-5', 1],
+  ['planCredits "1.5"', '1.5', 1],
+  ['planCredits "1e3"', '1e3', 1],
+  ['planCredits as a number', 100, 1],
+])('a signed subscription event with %s is refused, logged, and the plan stays', async (_name, planCredits, quantity) => {
+  const periodEnd = Math.floor(Date.now() / 1000) + 30 * 86400;
+  const orgId = await createOrg(stack, { planCredits: 700, paymentMethodId: null, periodEnd: new Date(periodEnd * 1000).toISOString() });
+  const before = await subscriptionEvents(orgId);
+  const event = subscriptionEvent(stripeSubscription(orgId, planCredits, { quantity, periodEnd }));
+  const warn = jest.spyOn(logger, 'warn');
+  expectError(await deliver(event), 400, 'invalid_event');
+  expect(warn).toHaveBeenCalledWith(expect.objectContaining({ eventId: event.id, type: event.type }), 'provider event refused');
+  warn.mockRestore();
+  // Refused, not acted on: a redelivery is refused again rather than taken for a duplicate.
+  expectError(await deliver(event), 400, 'invalid_event');
+  const s = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/billing`, stack.token('ops')), 200);
+  expect(s.planCredits).toEqual({ allowance: 700, remaining: 700 });
+  expect(s.subscription).toEqual({ status: 'active' });
+  await expectStatus(stack.http.get(`/v1/orgs/${orgId}/agents/agent-1/allowance`, stack.token('service')), 200);
+  await postUsage(stack, orgId, messages(5));
+  expect((await settled(stack, orgId)).planCredits).toEqual({ allowance: 700, remaining: 695 });
+  expect(await subscriptionEvents(orgId)).toBe(before);
+  // The organization goes on taking valid events.
+  await expectStatus(deliver(subscriptionEvent(stripeSubscription(orgId, '800', { periodEnd }))), 200);
+  expect((await settled(stack, orgId)).planCredits).toEqual({ allowance: 800, remaining: 795 });
+  await expectLedgerMatches(stack, orgId);
+});
+
+test('a period end no timestamp can hold is refused and the plan stays', async () => {
+  const orgId = await createOrg(stack, { planCredits: 700, paymentMethodId: null });
+  expectError(await deliver(subscriptionEvent(stripeSubscription(orgId, '100', { periodEnd: 1e15 }))), 400, 'invalid_event');
+  expect((await summary(stack, orgId)).planCredits).toEqual({ allowance: 700, remaining: 700 });
+});
+
+test('the same event delivered three times at once is acted on once', async () => {
+  const orgId = await createOrg(stack, { planCredits: 10, paymentMethodId: null });
+  const before = await subscriptionEvents(orgId);
+  const event = subscriptionEvent(stripeSubscription(orgId, '250'));
+  const answers = await Promise.all([deliver(event), deliver(event), deliver(event)]);
+  // One acts; the others are duplicates, or told to come back while it acts (no 2xx before it is done).
+  expect(answers.filter((a) => a.status === 200 && a.body.duplicate === false)).toHaveLength(1);
+  for (const answer of answers.filter((a) => !(a.status === 200 && a.body.duplicate === false))) {
+    if (answer.status === 200) expect(answer.body.duplicate).toBe(true);
+    else expectError(answer, 409, 'event_in_progress');
+  }
+  expect((await settled(stack, orgId)).planCredits).toEqual({ allowance: 250, remaining: 250 });
+  expect(await subscriptionEvents(orgId)).toBe(before + 1);
+  // Once acted on, every later delivery is a duplicate.
+  expect((await deliver(event)).body).toEqual({ received: true, duplicate: true });
+  expect(await subscriptionEvents(orgId)).toBe(before + 1);
+});
+
+test('a claim left by a delivery that died is taken by the next delivery once it lapsed', async () => {
+  const orgId = await createOrg(stack, { planCredits: 10, paymentMethodId: null });
+  const event = subscriptionEvent(stripeSubscription(orgId, '300'));
+  await stack.db.query("INSERT INTO webhook_events (id, type, claimed_until) VALUES ($1, $2, now() - interval '1 second')", [event.id, event.type]);
+  expect((await deliver(event)).body).toEqual({ received: true, duplicate: false });
+  expect((await summary(stack, orgId)).planCredits).toEqual({ allowance: 300, remaining: 300 });
 });
 
 test('payment_method.attached and detached follow the customer to its organization', async () => {

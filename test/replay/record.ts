@@ -1,8 +1,9 @@
-// Records workflow histories for the replay test: `npx tsx test/replay/record.ts <name>`.
+// Records workflow histories for the replay test: `npx tsx test/replay/record.ts <name> [scenario]`.
 // Run it when releasing a workflow change; commit the files it writes to test/replay/histories/.
-// It drives a scenario touching every path of the organization workflow: subscription, card,
+// The default scenario touches every path of the organization workflow: subscription, card,
 // settings, usage, recharges, a decline, the backoff, top-ups with and without 3-D Secure,
-// continue-as-new, a renewal and an allocation.
+// continue-as-new, a renewal and an allocation. `resumed-payment` terminates the workflow while a
+// payment is in flight, twice, so that seeded runs take the payments up (resume-seeded-payment).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,8 +27,7 @@ async function writeHistories(stack: Stack, orgId: string, name: string): Promis
   }
 }
 
-async function main(name: string) {
-  await globalSetup();
+async function everyPath(name: string) {
   const stack = await startStack({ CONTINUE_AS_NEW_AFTER_EVENTS: '60', AUTO_RECHARGE_RETRY_DELAY_MS: '500' });
   try {
     const periodEnd = new Date(Date.now() + 8000).toISOString();
@@ -60,11 +60,59 @@ async function main(name: string) {
     await writeHistories(stack, orgId, name);
   } finally {
     await stack.stop();
+  }
+}
+
+async function resumedPayment(name: string) {
+  // Each charge takes a while at the provider, so the workflow can be terminated mid-charge.
+  const stack = await startStack({ SANDBOX_CHARGE_DELAY_MS: '1500' });
+  try {
+    const orgId = await createOrg(stack, { planCredits: 100 });
+    const owner = stack.token('owner', orgId);
+    const handle = stack.client.workflow.getHandle(workflowIdFor(orgId));
+    const topUp = (key: string) => stack.http.post(`/v1/orgs/${orgId}/top-ups`, owner, { credits: 500 }, { 'idempotency-key': key });
+    const intents = async () => (await stack.db.query('SELECT id FROM sandbox_payment_intents WHERE org_id = $1 ORDER BY created_at', [orgId])).rows;
+
+    // Terminated mid-charge; the key's retry starts a run that charges again and answers.
+    const cutOff = topUp('record-cut-off');
+    await eventually(async () => {
+      if ((await intents()).length !== 1) throw new Error('the provider has not been asked yet');
+    });
+    await handle.terminate('recording: terminated mid-charge');
+    await cutOff;
+    await expectStatus(topUp('record-cut-off'), 201);
+    await settled(stack, orgId);
+
+    // Terminated while 3-D Secure waits; the customer's webhook starts a run that credits it.
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_authenticationRequired' }), 200);
+    await expectStatus(topUp('record-3ds'), 202);
+    await handle.terminate('recording: terminated while 3-D Secure waits');
+    const waiting = (await intents())[1];
+    await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${waiting.id}/confirm`, stack.token('ops')), 200);
+    await settled(stack, orgId, (s) => s.topUpCredits === 1000);
+    await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200);
+    await expectStatus(topUp('record-after'), 201);
+
+    await writeHistories(stack, orgId, name);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const SCENARIOS: Record<string, (name: string) => Promise<void>> = { 'every-path': everyPath, 'resumed-payment': resumedPayment };
+
+async function main(name: string, scenario: string) {
+  const record = SCENARIOS[scenario];
+  if (!record) throw new Error(`unknown scenario ${scenario}: one of ${Object.keys(SCENARIOS).join(', ')}`);
+  await globalSetup();
+  try {
+    await record(name);
+  } finally {
     await globalTeardown();
   }
 }
 
-main(process.argv[2] ?? 'billing-org').catch((err) => {
+main(process.argv[2] ?? 'billing-org', process.argv[3] ?? 'every-path').catch((err) => {
   console.error(err);
   process.exit(1);
 });

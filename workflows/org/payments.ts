@@ -81,8 +81,23 @@ async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentS
 /** Commits the payment as started, charges it, and commits where it stands. */
 export async function chargeAndSettle(org: Org, payment: PendingPayment): Promise<void> {
   await commit(org);
+  await chargeAgain(org, payment);
+}
+
+/** Charges a payment committed as started and commits where it stands. Its id is the idempotency key: asked again, the provider answers with the same intent. */
+async function chargeAgain(org: Org, payment: PendingPayment): Promise<void> {
   applyPaymentResult(org, payment, await charge(org, payment));
   await commit(org);
+}
+
+/**
+ * A run seeded from PostgreSQL takes up the payment its predecessor left in flight. One that never
+ * heard the provider's answer (the run ended mid-charge) is charged again under its own id, so the
+ * provider returns the intent it made, settled once; one waiting with an intent is re-read at once.
+ */
+export async function resumeSeededPayment(org: Org, payment: PendingPayment): Promise<void> {
+  if (payment.paymentIntentId) org.intentUpdates.add(payment.paymentIntentId);
+  else await chargeAgain(org, payment);
 }
 
 interface Settlement {

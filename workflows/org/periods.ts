@@ -1,8 +1,8 @@
 // Billing periods: the subscription sets them; plan credits reset at each period end.
 import { afterRenewal } from '../../domain/autoRecharge';
 import { nextPeriodEndAfter } from '../../domain/period';
-import type { Subscription } from '../../domain/subscription';
-import { changeLedger, commit, emit, uniqueRef, type Org } from './context';
+import { subscriptionRefusal, type Subscription } from '../../domain/subscription';
+import { changeLedger, commit, emit, refuse, uniqueRef, type Org } from './context';
 
 export function periodEnd(org: Org): number | null {
   return org.state.subscription ? Date.parse(org.state.subscription.currentPeriodEnd) : null;
@@ -29,9 +29,15 @@ export async function renew(org: Org): Promise<void> {
   await commit(org);
 }
 
+/** The update's validator: a figure the ledger cannot hold would make every commit fail, so it is never taken in. */
+export function validateSubscription(update: Subscription): void {
+  const refusal = subscriptionRefusal(update);
+  if (refusal) refuse('invalid_subscription', `The subscription is not valid: ${refusal}.`);
+}
+
 /**
  * The billing system sets the subscription: a new period end starts a new period; the same period
- * with other plan credits moves the remainder by the difference.
+ * with other plan credits gives the new allowance less what the period used (at commit time).
  */
 export async function setSubscription(org: Org, update: Subscription): Promise<void> {
   const { state } = org;
@@ -43,7 +49,7 @@ export async function setSubscription(org: Org, update: Subscription): Promise<v
     state.periodAnchor = subscription.currentPeriodEnd;
     startPeriod(org);
   } else if (previous.planCredits !== subscription.planCredits) {
-    changeLedger(org, { type: 'adjustPlan', previousPlanCredits: previous.planCredits, planCredits: subscription.planCredits, ref: uniqueRef(org, 'plan-change') });
+    changeLedger(org, { type: 'adjustPlan', planCredits: subscription.planCredits, ref: uniqueRef(org, 'plan-change') });
   }
   org.balanceCheckDue = true;
   emit(org, 'subscription.updated', `Subscription is ${subscription.status} with ${subscription.planCredits} plan credits.`, { ...subscription });

@@ -13,17 +13,24 @@ const refusePaymentInFlight = () => refuse('payment_in_flight', 'Another payment
 
 export const topUpPaymentId = (org: Org, idempotencyKey: string) => `pay_${org.state.paymentIdPrefix}_topup_${idempotencyKey}`;
 
+/** The payment in flight for this key: begun by this chain, or by an earlier one a seeded run took over (another prefix). */
+function pendingTopUpFor(org: Org, idempotencyKey: string) {
+  const payment = org.state.pendingPayment;
+  return payment?.kind === 'top_up' && payment.idempotencyKey === idempotencyKey ? payment : null;
+}
+
 /** The update's validator: a refused top-up leaves no trace in the history. */
 export function validateTopUp(org: Org, idempotencyKey: string): void {
   const { state } = org;
-  if (state.pendingPayment?.id === topUpPaymentId(org, idempotencyKey)) return; // a retry of the one in flight
+  if (pendingTopUpFor(org, idempotencyKey)) return; // a retry of the one in flight
   if (!state.paymentMethodId) refuse('payment_method_required', 'A payment method is required to top up credits.');
   if (state.pendingPayment) refusePaymentInFlight();
 }
 
 /** A manual top-up; retries of its Idempotency-Key get the same top-up, never a second charge. */
 export async function topUp(org: Org, idempotencyKey: string, credits: number): Promise<TopUp> {
-  const id = topUpPaymentId(org, idempotencyKey);
+  const begunBefore = pendingTopUpFor(org, idempotencyKey);
+  const id = begunBefore && begunBefore.id !== topUpPaymentId(org, idempotencyKey) && wf.patched('resume-seeded-payment') ? begunBefore.id : topUpPaymentId(org, idempotencyKey);
   const inFlight = () => (org.state.pendingPayment?.id === id ? org.state.pendingPayment : null);
   if (!inFlight()) {
     const known = await org.activities.findTopUp(org.state.orgId, idempotencyKey);
