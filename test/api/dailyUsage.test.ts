@@ -3,6 +3,7 @@
 // zeros, and nothing of other kinds or other organizations counted.
 import { createOrg, expectStatus, messages, postUsage } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
+import { bulkLedgerIdBlock } from '../helpers/database';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -23,15 +24,10 @@ const entry = (g: number) => ({
   credits: (g % 5) + 1,
 });
 
-let idBlock = 0;
 
-/**
- * A month of usage for `orgId` in one statement: entry g on its day at some millisecond of it
- * (g = 0 at midnight). Its ids are given, far above the sequence: 300,000 ids drawn from it would
- * move the ids other tests place (test/api/ledgerOrder.test.ts).
- */
+/** A month of usage for `orgId` in one statement: entry g on its day at some millisecond of it (g = 0 at midnight). */
 async function writeBusyMonth(orgId: string): Promise<void> {
-  const firstId = 10 ** 12 * ++idBlock;
+  const firstId = await bulkLedgerIdBlock(stack.db);
   await stack.db.query(
     `INSERT INTO ledger_entries (id, org_id, at, kind, pool, credits, ref)
      SELECT $5::bigint + g, $1, to_timestamp($2::bigint / 1000.0) + ($3::int[])[g % cardinality($3::int[]) + 1] * interval '1 day' + ((g::bigint * 7919) % 86400000) * interval '1 millisecond',

@@ -3,6 +3,7 @@
 // another organization's allowance checks need, nor the turn of another organization's simulation.
 import { createOrg } from '../helpers/billing';
 import { startStack, type Stack } from '../helpers/stack';
+import { bulkLedgerIdBlock } from '../helpers/database';
 
 /** As the adversarial run had it: a member sending 12 simulations at once over 300,000 entries. */
 const SIMULATIONS = 12;
@@ -17,19 +18,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-/**
- * A month of usage entries over the last 30 days (and a recorded recharge every 1,000), written with
- * SQL. Their ids are far above the sequence's: the run's test files share the database, and
- * ledgerOrder.test.ts moves the sequence to just below 100,000 to cross it with its own entries.
- */
+/** A month of usage entries over the last 30 days (and a recorded recharge every 1,000), written with SQL. */
 async function busyMonth(orgId: string): Promise<void> {
   await stack.db.query(
     `INSERT INTO ledger_entries (id, org_id, at, kind, pool, credits, ref)
-     SELECT 1000000000000 + row_number() OVER (ORDER BY g, e.kind DESC), $1, now() - interval '30 days' + g * (interval '30 days' / $2::int),
+     SELECT $3::bigint + row_number() OVER (ORDER BY g, e.kind DESC), $1, now() - interval '30 days' + g * (interval '30 days' / $2::int),
             e.kind, 'wallet', e.credits, e.kind || '-' || g
      FROM generate_series(1, $2::int) g,
           LATERAL (SELECT 'usage' AS kind, -3 AS credits UNION ALL SELECT 'auto_recharge', 5000 WHERE g % 1000 = 0) e`,
-    [orgId, LEDGER_ENTRIES],
+    [orgId, LEDGER_ENTRIES, await bulkLedgerIdBlock(stack.db)],
   );
   await stack.db.query('ANALYZE ledger_entries');
 }

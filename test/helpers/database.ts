@@ -17,7 +17,7 @@ export async function orgWithBalance(db: Pool, balance: { planRemaining: number;
      SELECT $1, now(), 'adjustment', pool, credits, 'setup' FROM (VALUES ('plan', $2::bigint), ('wallet', $3::bigint)) AS p(pool, credits) WHERE credits <> 0`,
     [orgId, balance.planRemaining, balance.wallet],
   );
-  await db.query('UPDATE balances SET plan_remaining = $2, wallet = $3, threshold_credits = $4, low_notified = $5 WHERE org_id = $1', [
+  await db.query('UPDATE balances SET plan_remaining = $2, plan_granted = GREATEST($2, 0), wallet = $3, threshold_credits = $4, low_notified = $5 WHERE org_id = $1', [
     orgId,
     balance.planRemaining,
     balance.wallet,
@@ -25,4 +25,16 @@ export async function orgWithBalance(db: Pool, balance: { planRemaining: number;
     balance.lowNotified ?? false,
   ]);
   return orgId;
+}
+
+/**
+ * The first of a block of ledger ids far above the id sequence, for tests that write many entries
+ * in one statement: drawing them from the sequence would move the ids other tests place
+ * (test/api/ledgerOrder.test.ts). Blocks come from a sequence of their own, so test files running
+ * at once on the run's database never share one.
+ */
+export async function bulkLedgerIdBlock(db: Pool): Promise<number> {
+  await db.query('CREATE SEQUENCE IF NOT EXISTS test_bulk_ledger_id_blocks');
+  const { rows } = await db.query<{ block: number }>("SELECT nextval('test_bulk_ledger_id_blocks')::int AS block");
+  return 10 ** 12 * rows[0].block;
 }
