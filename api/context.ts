@@ -17,9 +17,9 @@ export interface ApiContext {
   db: Pool;
   /** Usage writes alone, with the short usage lock timeout (store/pool.ts createApiPools). */
   usageWrites: Pool;
-  /** The hot reads alone: the allowance check and the billing summary. */
+  /** The hot reads alone: the allowance check, the billing summary and daily usage. */
   hotReads: Pool;
-  /** Simulations, the forecast and daily usage: few at a time, one per organization. */
+  /** Simulations and the forecast: few at a time, one per organization. */
   heavyReads: HeavyReads;
   orgs: OrgStore;
   workflows: OrgWorkflows;

@@ -1,4 +1,4 @@
-// Reads that may take seconds (policy simulations, the forecast, daily usage) run on a small pool
+// Reads that may take seconds (policy simulations, the forecast) run on a small pool
 // of their own (store/pool.ts createApiPools), and one at a time per organization in this process:
 // an organization looping simulations waits for its own turn, and leaves the pool's other
 // connections to the other organizations. Waiting for that turn is bounded like a wait for a pooled

@@ -55,7 +55,7 @@ export function operations(s: RequestSchemas): Operation[] {
       responses: {
         200: '{recharges, chargedCents, capReachedAt, minAvailableCredits (null: no debit in the window), finalAvailableCredits, from, to, periods: [{start, end, recharges, capReachedAt}]}; a period ends at a renewal; the first one counts only the recharges of the replay',
         422: 'invalid body: the fields as for PUT auto-recharge (without enabled), from before to, ISO instants',
-        503: "database_unavailable: an organization's simulations, forecasts and daily usage run one at a time; retry after Retry-After seconds",
+        503: "database_unavailable: an organization's simulations and forecasts run one at a time; retry after Retry-After seconds",
       },
     },
     {

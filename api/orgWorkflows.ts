@@ -7,7 +7,6 @@ import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
-const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 export interface CommandOptions {
   /** TEMPORAL_COMMAND_TIMEOUT_MS: how long a command may take to reach Temporal and be accepted. */
@@ -21,7 +20,7 @@ export class OrgWorkflows {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly rules: BillingRules,
-    private readonly commands: CommandOptions = { timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS },
+    private readonly commands: CommandOptions,
   ) {}
 
   private options(orgId: string) {

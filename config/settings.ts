@@ -100,7 +100,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       devServerPort: int(env, 'TEMPORAL_DEV_SERVER_PORT', 7233),
       dataDir: env.DATA_DIR || path.join(PROJECT_ROOT, '.data'),
       livenessGraceMs: int(env, 'TEMPORAL_LIVENESS_GRACE_MS', 60_000),
-      commandTimeoutMs: int(env, 'TEMPORAL_COMMAND_TIMEOUT_MS', 5_000),
+      commandTimeoutMs: positiveInt(env, 'TEMPORAL_COMMAND_TIMEOUT_MS', 5_000),
     },
     authJwtSecret,
     stripe: {

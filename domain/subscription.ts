@@ -24,6 +24,11 @@ export function subscriptionActive(subscription: Subscription | null): boolean {
   return subscription?.status === 'active';
 }
 
+/** The plan credits a period gives: the plan's while the subscription is active, none otherwise. */
+export function planAllowance(subscription: Subscription | null): number {
+  return subscription && subscriptionActive(subscription) ? subscription.planCredits : 0;
+}
+
 /**
  * Why a subscription cannot be set, or null. Whoever sets one (the API, a provider event, a direct
  * update) is held to these bounds, so no figure the ledger cannot hold reaches a commit.

@@ -27,8 +27,8 @@ export function createPool(databaseUrl: string, max = 10, timeouts: DatabaseTime
 /**
  * The API's pools besides its general one, one per kind of work, so that work stuck or slow in one
  * never holds another's connections: usage writes (whose lock wait is the short usageLockMs: stuck
- * behind a lock, they give up and answer 503), the hot reads (allowance, billing), and the heavy
- * reads (simulations, forecast, daily usage), few at a time so that they cannot take the cores
+ * behind a lock, they give up and answer 503), the hot reads (allowance, billing, daily usage), and the
+ * heavy reads (simulations, forecast), few at a time so that they cannot take the cores
  * the hot reads need. Connections open on demand.
  */
 export interface ApiPools {

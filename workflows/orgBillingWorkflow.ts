@@ -68,14 +68,15 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
     async (...args: Args): Promise<Awaited<T>> => {
       if (!seeded) {
         await wf.condition(() => seeded);
-        validate?.(...args);
+        // Runs recorded before commands-wait-for-seed validated at acceptance only: they replay so.
+        if (seedsFirst) validate?.(...args);
       }
       return await handle(...args);
     };
   const onceSeeded =
     <Args extends unknown[]>(validate: (...args: Args) => void) =>
     (...args: Args): void => {
-      if (seeded) validate(...args);
+      if (seeded || !seedsFirst) validate(...args);
     };
   const checkAutoRecharge = (settings: AutoRechargeSettings) => validateAutoRecharge(org, settings);
   const checkTopUp = ({ idempotencyKey }: TopUpRequest) => validateTopUp(org, idempotencyKey);

@@ -8,7 +8,7 @@ import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { parse } from '../schemas';
 
-export function historyRoutes({ orgs, db, heavyReads, schemas }: ApiContext): Router {
+export function historyRoutes({ orgs, db, hotReads, schemas }: ApiContext): Router {
   const router = Router();
 
   router.get('/v1/orgs/:org/ledger', async (req, res) => {
@@ -27,7 +27,7 @@ export function historyRoutes({ orgs, db, heavyReads, schemas }: ApiContext): Ro
   router.get('/v1/orgs/:org/usage/daily', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
     const { from, to } = parse(schemas.dailyUsage, req.query, 'query');
-    res.json({ days: await heavyReads.run(org.id, (db) => readDailyUsage(db, org.id, from, to)) });
+    res.json({ days: await readDailyUsage(hotReads, org.id, from, to) });
   });
 
   return router;

@@ -57,6 +57,13 @@ async function everyPath(name: string) {
     await settled(stack, sub, (s) => s.topUpCredits > 0);
     await settled(stack, orgId);
 
+    // Within a period: the subscription falls past due, then is active again with another plan.
+    const currentPeriodEnd = (await summary(stack, orgId)).nextRenewalAt;
+    for (const [status, planCredits] of [['past_due', 300], ['active', 400]] as const) {
+      await expectStatus(stack.http.put(`/v1/orgs/${orgId}/subscription`, stack.token('ops'), { status, planCredits, currentPeriodEnd }), 200);
+    }
+    await settled(stack, orgId);
+
     await writeHistories(stack, orgId, name);
   } finally {
     await stack.stop();

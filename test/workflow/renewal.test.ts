@@ -94,6 +94,27 @@ test('lowering plan credits and raising them again in one period never gives spe
   await expectLedgerMatches(stack, orgId);
 });
 
+test('a subscription that is not active gives no plan credits within the period, and active again gives the allowance less what the period used', async () => {
+  const ops = stack.token('ops');
+  const currentPeriodEnd = '2031-02-15T00:00:00.000Z';
+  const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null, periodEnd: currentPeriodEnd });
+  const setSubscription = (status: string, planCredits: number) =>
+    expectStatus(stack.http.put(`/v1/orgs/${orgId}/subscription`, ops, { status, planCredits, currentPeriodEnd }), 200);
+  await postUsage(stack, orgId, messages(300));
+  expect((await settled(stack, orgId)).planCredits.remaining).toBe(700);
+
+  await setSubscription('past_due', 1000);
+  expect((await settled(stack, orgId)).planCredits.remaining).toBe(0);
+  // A plan change while past due (a Stripe quantity change, say) hands out nothing.
+  await setSubscription('past_due', 2000);
+  expect((await settled(stack, orgId)).planCredits.remaining).toBe(0);
+  await expectLedgerMatches(stack, orgId);
+
+  await setSubscription('active', 2000);
+  expect((await settled(stack, orgId)).planCredits.remaining).toBe(1700);
+  await expectLedgerMatches(stack, orgId);
+});
+
 test.each([
   ['plan credits beyond bigint', { status: 'active', planCredits: 2 ** 64, currentPeriodEnd: '2031-02-15T00:00:00.000Z' }],
   ['plan credits above the API bound', { status: 'active', planCredits: 1_000_000_001, currentPeriodEnd: '2031-02-15T00:00:00.000Z' }],

@@ -81,7 +81,7 @@ test('clearing one crossing\'s signal leaves a later crossing\'s pending', async
   expect([first.signalWorkflow, second.signalWorkflow]).toEqual([true, true]);
   expect(second.signalGeneration).toBe(first.signalGeneration + 1);
 
-  const crossings = new CrossingSignals(stack.db, new OrgWorkflows(stack.client, stack.settings.temporal.taskQueue, stack.settings.rules), logger, stack.settings.crossingSweepIntervalMs);
+  const crossings = new CrossingSignals(stack.db, new OrgWorkflows(stack.client, stack.settings.temporal.taskQueue, stack.settings.rules, { timeoutMs: stack.settings.temporal.commandTimeoutMs }), logger, stack.settings.crossingSweepIntervalMs);
   crossings.send(orgId, { crossedBy: first.crossedBy, availableCredits: first.availableCredits }, first.signalGeneration);
   await crossings.close();
   const { rows } = await stack.db.query('SELECT signal_pending FROM balances WHERE org_id = $1', [orgId]);

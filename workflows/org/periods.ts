@@ -1,7 +1,8 @@
 // Billing periods: the subscription sets them; plan credits reset at each period end.
 import { afterRenewal } from '../../domain/autoRecharge';
 import { nextPeriodEndAfter } from '../../domain/period';
-import { subscriptionRefusal, type Subscription } from '../../domain/subscription';
+import * as wf from '@temporalio/workflow';
+import { planAllowance, subscriptionRefusal, type Subscription } from '../../domain/subscription';
 import { changeLedger, commit, emit, refuse, uniqueRef, type Org } from './context';
 
 export function periodEnd(org: Org): number | null {
@@ -10,8 +11,7 @@ export function periodEnd(org: Org): number | null {
 
 /** Plan credits reset (not carried over); monthly counters start again. Returns the new allowance. */
 function startPeriod(org: Org): number {
-  const subscription = org.state.subscription!;
-  const planCredits = subscription.status === 'active' ? subscription.planCredits : 0;
+  const planCredits = planAllowance(org.state.subscription);
   changeLedger(org, { type: 'startPeriod', planCredits, ref: uniqueRef(org, 'renewal') });
   org.state.counters = afterRenewal(org.state.counters);
   org.balanceCheckDue = true;
@@ -37,7 +37,9 @@ export function validateSubscription(update: Subscription): void {
 
 /**
  * The billing system sets the subscription: a new period end starts a new period; the same period
- * with other plan credits gives the new allowance less what the period used (at commit time).
+ * with another allowance (other plan credits, or a status that gives none) gives the new allowance
+ * less what the period used (at commit time). An inactive subscription's allowance is none, as at
+ * renewal, so a plan change while past due never hands out plan credits.
  */
 export async function setSubscription(org: Org, update: Subscription): Promise<void> {
   const { state } = org;
@@ -48,6 +50,9 @@ export async function setSubscription(org: Org, update: Subscription): Promise<v
   if (!previous || Date.parse(previous.currentPeriodEnd) !== Date.parse(subscription.currentPeriodEnd)) {
     state.periodAnchor = subscription.currentPeriodEnd;
     startPeriod(org);
+  } else if (wf.patched('plan-allowance-follows-status')) {
+    const allowance = planAllowance(subscription);
+    if (planAllowance(previous) !== allowance) changeLedger(org, { type: 'adjustPlan', planCredits: allowance, ref: uniqueRef(org, 'plan-change') });
   } else if (previous.planCredits !== subscription.planCredits) {
     changeLedger(org, { type: 'adjustPlan', planCredits: subscription.planCredits, ref: uniqueRef(org, 'plan-change') });
   }
