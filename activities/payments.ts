@@ -7,6 +7,8 @@ import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState, type Payme
 export interface ChargePaymentInput {
   orgId: string;
   paymentId: string;
+  /** When the payment was started; absent from activities scheduled by an older workflow. */
+  startedAt?: string;
   paymentMethodId: string;
   amountCents: number;
   credits: number;
@@ -25,6 +27,7 @@ export async function chargePayment(provider: PaymentProvider, input: ChargePaym
     orgId: input.orgId,
     paymentId: input.paymentId,
     idempotencyKey: input.paymentId,
+    startedAt: input.startedAt,
     paymentMethodId: input.paymentMethodId,
     amountCents: input.amountCents,
     description: `${input.credits} credits`,

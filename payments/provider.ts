@@ -6,6 +6,8 @@ export interface ChargeRequest {
   paymentId: string;
   /** Deterministic per payment; the same key always names the same charge. */
   idempotencyKey: string;
+  /** When the payment was started (ISO); unknown means old enough that the key may have expired. */
+  startedAt?: string;
   paymentMethodId: string;
   amountCents: number;
   description: string;

@@ -51,6 +51,15 @@ export function chargeOutcomeOf(err: unknown): PaymentIntentState {
   throw err;
 }
 
+/**
+ * Stripe keeps idempotency keys for 24 hours; a payment charged again later (a run that resumes
+ * it after a day) would make a second intent, so past this age we look for the first one.
+ */
+const IDEMPOTENCY_KEY_TRUSTED_MS = 23 * 60 * 60 * 1000;
+
+/** A value quoted for Stripe's search query language (backslash escapes quotes). */
+const searchString = (value: string) => `'${value.replace(/[\\']/g, '\\$&')}'`;
+
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
 
@@ -82,6 +91,10 @@ export class StripePaymentProvider implements PaymentProvider {
 
   async charge(request: ChargeRequest): Promise<PaymentIntentState> {
     const customer = await this.customerFor(request.orgId);
+    if (this.keyMayHaveExpired(request)) {
+      const existing = await this.intentOfPayment(request.paymentId);
+      if (existing) return fromIntent(existing);
+    }
     try {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -100,6 +113,18 @@ export class StripePaymentProvider implements PaymentProvider {
     } catch (err) {
       return chargeOutcomeOf(err);
     }
+  }
+
+  /** Younger payments rely on the key alone: Stripe's search lags behind its writes. */
+  private keyMayHaveExpired(request: ChargeRequest): boolean {
+    const startedAt = request.startedAt === undefined ? NaN : Date.parse(request.startedAt);
+    return Number.isNaN(startedAt) || Date.now() - startedAt > IDEMPOTENCY_KEY_TRUSTED_MS;
+  }
+
+  /** The intent an earlier charge made for this payment (its metadata carries our payment id). */
+  private async intentOfPayment(paymentId: string): Promise<Stripe.PaymentIntent | undefined> {
+    const found = await this.stripe.paymentIntents.search({ query: `metadata['paymentId']:${searchString(paymentId)}` });
+    return found.data.find((intent) => intent.metadata?.paymentId === paymentId);
   }
 
   async retrieve(paymentIntentId: string): Promise<PaymentIntentState> {

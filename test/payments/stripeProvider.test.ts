@@ -20,10 +20,14 @@ beforeAll(() => {
 });
 afterAll(() => db.end());
 
-const request = (orgId: string, paymentMethodId: string, idempotencyKey = `key-${orgId}`) => ({
+const DAY_MS = 24 * 60 * 60 * 1000;
+const startedAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+const request = (orgId: string, paymentMethodId: string, idempotencyKey = `key-${orgId}`, startedAt = startedAgo(0)) => ({
   orgId,
   paymentId: `pay_${orgId}`,
   idempotencyKey,
+  startedAt,
   paymentMethodId,
   amountCents: 1000,
   description: '500 credits',
@@ -62,12 +66,23 @@ describe('against stripe-mock', () => {
     await provider.charge(request(orgId, 'pm_card_visa', 'second'));
     expect((await db.query('SELECT count(*)::int AS n FROM stripe_customers WHERE org_id = $1', [orgId])).rows[0].n).toBe(1);
   });
+
+  test('a payment charged again after its idempotency key expired searches its intents in a shape Stripe accepts', async () => {
+    const provider = new StripePaymentProvider(stripe, db);
+    statuses.length = 0;
+    const charged = await provider.charge(request(uniqueOrgId('mock'), 'pm_card_visa', undefined, startedAgo(2 * DAY_MS)));
+    // stripe-mock's search answers fixture intents whose metadata is not ours, so the charge goes on to create.
+    expect(charged.paymentIntentId).toMatch(/^pi_/);
+    expect(statuses.length).toBeGreaterThanOrEqual(3); // customer, search, create
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
 });
 
 describe('against a local fake of Stripe', () => {
   let server: Server;
   let provider: StripePaymentProvider;
   const seen: Array<{ path: string; idempotencyKey: string | undefined; body: Record<string, string> }> = [];
+  const searches: string[] = [];
   let flakyFailures = 0;
 
   beforeAll(async () => {
@@ -75,6 +90,16 @@ describe('against a local fake of Stripe', () => {
     app.use(express.urlencoded({ extended: true }));
     app.post('/v1/customers', (req, res) => {
       res.json({ id: `cus_${req.body.metadata.orgId}`, object: 'customer' });
+    });
+    // Plays Stripe's search over the intents it made: one exists for a payment whose method is pm_made_before.
+    app.get('/v1/payment_intents/search', (req, res) => {
+      const query = String(req.query.query);
+      searches.push(query);
+      const paymentId = /^metadata\['paymentId'\]:'(.*)'$/.exec(query)?.[1];
+      const made = paymentId?.endsWith('_made_before')
+        ? [{ id: 'pi_existing', object: 'payment_intent', status: 'succeeded', metadata: { orgId: paymentId.slice('pay_'.length), paymentId } }]
+        : [];
+      res.json({ object: 'search_result', url: '/v1/payment_intents/search', has_more: false, data: made });
     });
     app.post('/v1/payment_intents', (req, res) => {
       seen.push({ path: req.path, idempotencyKey: req.header('idempotency-key'), body: req.body });
@@ -154,6 +179,36 @@ describe('against a local fake of Stripe', () => {
     const keys = seen.filter((s) => s.body.payment_method === 'pm_flaky').map((s) => s.idempotencyKey);
     expect(keys).toEqual([`key-${orgId}`, `key-${orgId}`]);
     await expect(provider.charge(request(orgId, 'pm_rate_limited'))).rejects.toThrow('Too many requests');
+  });
+
+  test('a payment started over a day ago takes the intent already made for it instead of charging again', async () => {
+    const orgId = `${uniqueOrgId('fake')}_made_before`;
+    const creates = seen.length;
+    expect(await provider.charge(request(orgId, 'pm_ok', undefined, startedAgo(2 * DAY_MS)))).toEqual({ status: 'succeeded', paymentIntentId: 'pi_existing' });
+    expect(searches.at(-1)).toBe(`metadata['paymentId']:'pay_${orgId}'`);
+    expect(seen.length).toBe(creates);
+  });
+
+  test('a payment started over a day ago with no intent yet is charged under its key', async () => {
+    const orgId = uniqueOrgId('fake');
+    const searched = searches.length;
+    expect(await provider.charge(request(orgId, 'pm_ok', undefined, startedAgo(2 * DAY_MS)))).toEqual({ status: 'succeeded', paymentIntentId: 'pi_pm_ok' });
+    expect(searches.slice(searched)).toEqual([`metadata['paymentId']:'pay_${orgId}'`]);
+    expect(seen.at(-1)).toMatchObject({ idempotencyKey: `key-${orgId}`, body: expect.objectContaining({ metadata: { orgId, paymentId: `pay_${orgId}` } }) });
+  });
+
+  test('a payment started a minute ago relies on its idempotency key without searching', async () => {
+    const orgId = `${uniqueOrgId('fake')}_made_before`;
+    const searched = searches.length;
+    expect(await provider.charge(request(orgId, 'pm_ok', undefined, startedAgo(60_000)))).toEqual({ status: 'succeeded', paymentIntentId: 'pi_pm_ok' });
+    expect(searches.length).toBe(searched);
+    expect(seen.at(-1)).toMatchObject({ path: '/v1/payment_intents', idempotencyKey: `key-${orgId}` });
+  });
+
+  test('a quote in a payment id is escaped in the search query', async () => {
+    const orgId = uniqueOrgId('fake');
+    await provider.charge({ ...request(orgId, 'pm_ok', undefined, startedAgo(2 * DAY_MS)), paymentId: `pay_${orgId}'x` });
+    expect(searches.at(-1)).toBe(`metadata['paymentId']:'pay_${orgId}\\'x'`);
   });
 
   test('an unreachable Stripe is thrown to be retried', async () => {

@@ -61,6 +61,7 @@ async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentS
     return await org.activities.chargePayment({
       orgId,
       paymentId: payment.id,
+      startedAt: payment.startedAt,
       paymentMethodId: payment.paymentMethodId,
       amountCents: payment.amountCents,
       credits: payment.credits,
