@@ -36,7 +36,14 @@ BEGIN
 END;
 $$;
 
--- record_usage as in migration 4, with the wallet's name and the crossing through note_balance_low.
+-- record_usage as in migration 4, with the wallet's name, the crossing through note_balance_low,
+-- and an agent at or over its monthly limit spending the wallet only (spec §6): the debit draws the
+-- line the allowance check draws (domain/agents.ts). Each event's plan part is bounded by its
+-- agent's headroom: the agent's monthly_limit_credits less its spend this period before the event
+-- (earlier events of the batch included). An event that crosses the limit takes the part up to it
+-- from the plan and the rest from the wallet, as an event that uses up the plan does. Usage that
+-- happened is always recorded; the wallet may go negative. domain/pools.ts splitDebit mirrors the
+-- split (test/store/debitSplit.test.ts).
 CREATE OR REPLACE FUNCTION record_usage(
   p_org text, p_ids text[], p_agents text[], p_meters text[], p_quantities bigint[], p_credits bigint[], p_occurred timestamptz[]
 ) RETURNS TABLE (recorded integer, available_after bigint, crossed_by text, signal_workflow boolean, signal_generation bigint)
@@ -66,12 +73,26 @@ BEGIN
     ON CONFLICT (org_id, id) DO NOTHING
     RETURNING usage_events.id
   ), applied AS (
-    SELECT i.id, i.agent_id, i.credits, SUM(i.credits) OVER (ORDER BY i.ord) AS cum
+    SELECT i.id, i.agent_id, i.credits, i.ord, SUM(i.credits) OVER (ORDER BY i.ord) AS cum
     FROM input i JOIN inserted ON inserted.id = i.id
+  ), limited AS (
+    -- The batch's agents that have a limit, and what they may still take from the plan before the batch.
+    SELECT s.agent_id, s.monthly_limit_credits - COALESCE(sp.spent, 0) AS headroom
+    FROM (SELECT DISTINCT a.agent_id FROM applied a) batch_agents
+    JOIN agent_settings s ON s.org_id = p_org AND s.agent_id = batch_agents.agent_id AND s.monthly_limit_credits IS NOT NULL
+    LEFT JOIN agent_spend sp ON sp.org_id = p_org AND sp.period = b.period AND sp.agent_id = s.agent_id
+  ), eligible AS (
+    -- What each event may take from the plan as far as its agent goes (an agent without a limit: all of it).
+    SELECT a.id, a.agent_id, a.credits, a.ord, a.cum,
+           CASE WHEN l.agent_id IS NULL THEN a.credits
+                ELSE LEAST(a.credits, GREATEST(l.headroom - (SUM(a.credits) OVER (PARTITION BY a.agent_id ORDER BY a.ord) - a.credits), 0))
+           END AS eligible
+    FROM applied a LEFT JOIN limited l ON l.agent_id = a.agent_id
   ), split AS (
-    SELECT a.id, a.agent_id, a.credits, a.cum,
-           LEAST(a.credits, GREATEST(GREATEST(b.plan_remaining, 0) - (a.cum - a.credits), 0)) AS plan
-    FROM applied a
+    -- Plan credits go to the events in order, each taking what it is eligible for while they last.
+    SELECT e.id, e.agent_id, e.credits, e.cum,
+           LEAST(e.eligible, GREATEST(GREATEST(b.plan_remaining, 0) - (SUM(e.eligible) OVER (ORDER BY e.ord) - e.eligible), 0)) AS plan
+    FROM eligible e
   ), ledger AS (
     INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
     SELECT p_org, now(), 'usage', e.pool, e.credits, e.ref FROM (

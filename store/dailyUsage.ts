@@ -1,5 +1,5 @@
 // Usage per organization and UTC day (daily_usage): written only by the ledger's trigger of
-// migration 9, in the transaction of each usage entry, so a day's figures are its usage entries'
+// migration 8, in the transaction of each usage entry, so a day's figures are its usage entries'
 // sums. Read for GET /usage/daily: a few rows a day, however many entries the day had.
 import type { Pool } from 'pg';
 

@@ -1,7 +1,7 @@
 // The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
 // (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 // Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
-// entry is unique per (org, kind, pool, ref); a trigger of migration 9 adds each usage entry to
+// entry is unique per (org, kind, pool, ref); a trigger of migration 8 adds each usage entry to
 // its day in daily_usage (dailyUsage.ts). Read here: the ledger pages, and the policy simulation
 // and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient } from 'pg';

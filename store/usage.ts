@@ -1,5 +1,5 @@
 // Usage events (usage_events): the usage hot path, one request, one PostgreSQL statement. The
-// record_usage function (migration 8) guarantees, in one transaction:
+// record_usage function (migration 7) guarantees, in one transaction:
 // - the organization's balance row is locked first (FOR UPDATE): requests for one organization
 //   serialize there, and a missing row is an error (BL001);
 // - events are deduplicated by (org, id), within the batch and against every earlier batch; only

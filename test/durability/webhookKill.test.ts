@@ -46,7 +46,9 @@ test('a worker killed between attempts goes on where it was; an undispatched del
   receiver.answer('/kill', { status: 500 }, { status: 200 });
 
   expect((await http.put(`/v1/orgs/${orgId}/agents/a`, owner, { monthlyLimitCredits: null, whenPlanExhausted: 'stop' })).status).toBe(200);
+  // Between attempts: the first was answered 500 and recorded; the second is due 4 s later.
   await eventually(() => receiver.to('/kill').length === 1);
+  await eventually(async () => (await db.query('SELECT attempts FROM deliveries WHERE org_id = $1', [orgId])).rows[0]?.attempts === 1);
   await service.kill();
   // An event committed just before the crash, its delivery never dispatched.
   await inTransaction(db, (tx) => recordEventIn(tx, orgId, { type: 'agent.updated', at: new Date().toISOString(), message: 'Agent b settings updated.', data: { agentId: 'b' } }));

@@ -17,7 +17,7 @@ export async function orgWithBalance(db: Pool, balance: { planRemaining: number;
      SELECT $1, now(), 'adjustment', pool, credits, 'setup' FROM (VALUES ('plan', $2::bigint), ('wallet', $3::bigint)) AS p(pool, credits) WHERE credits <> 0`,
     [orgId, balance.planRemaining, balance.wallet],
   );
-  await db.query('UPDATE balances SET plan_remaining = $2, plan_granted = GREATEST($2, 0), wallet = $3, threshold_credits = $4, low_notified = $5 WHERE org_id = $1', [
+  await db.query('UPDATE balances SET plan_remaining = $2::bigint, plan_granted = GREATEST($2::bigint, 0), wallet = $3, threshold_credits = $4, low_notified = $5 WHERE org_id = $1', [
     orgId,
     balance.planRemaining,
     balance.wallet,
