@@ -7,7 +7,6 @@ import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
 
-
 export interface CommandOptions {
   /** TEMPORAL_COMMAND_TIMEOUT_MS: how long a command may take to reach Temporal and be accepted. */
   timeoutMs: number;
