@@ -46,8 +46,8 @@ describe('lock and statement timeouts, pool wait', () => {
   let stack: Stack;
   beforeAll(async () => {
     // Writes for one organization queue on its balance row, then wait on the table: each lock wait
-    // gives up after 3 s (1 s for usage writes), the statement after 4 s whatever it waited on.
-    stack = await startStack({ DATABASE_LOCK_TIMEOUT_MS: '3000', USAGE_LOCK_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '4000', DATABASE_POOL_WAIT_MS: '500' });
+    // gives up after 3 s (0.5 s for usage writes), the statement after 4 s whatever it waited on.
+    stack = await startStack({ DATABASE_LOCK_TIMEOUT_MS: '3000', USAGE_LOCK_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '4000', DATABASE_POOL_WAIT_MS: '500' });
   });
   afterAll(() => stack.stop());
 
@@ -78,8 +78,8 @@ describe('lock and statement timeouts, pool wait', () => {
       }
       for (const write of await Promise.all(writes)) {
         expect(write).toMatchObject(unavailable);
-        // At most two lock waits of 1 s (its organization's balance row, then the table; the last two
-        // writes: 0.5 s of pool wait), where the general lock timeout alone is 3 s.
+        // A few usage lock waits of 0.5 s (its organization's balance row, then the table; the last
+        // two writes: 0.5 s of pool wait), where the general lock timeout alone is 3 s.
         expect(write.ms).toBeLessThan(3_000);
       }
     });
