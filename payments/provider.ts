@@ -20,6 +20,14 @@ export type PaymentIntentState =
   | { status: 'requires_action'; paymentIntentId: string; clientSecret: string }
   | { status: 'failed'; paymentIntentId: string | null; declineCode: string; message: string };
 
+/** A card as the provider describes it (Stripe's `card` object: brand, last 4, expiry). */
+export interface CardDetails {
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+
 export interface PaymentProvider {
   readonly name: 'sandbox' | 'stripe';
   /** Declines come back as `failed`; anything thrown is a transient error worth retrying. */
@@ -30,6 +38,8 @@ export interface PaymentProvider {
   cancel(paymentIntentId: string): Promise<PaymentIntentState>;
   /** Saves a payment method for the organization's off-session charges; throws PaymentMethodRejected. */
   attachPaymentMethod(orgId: string, paymentMethodId: string): Promise<void>;
+  /** The card behind a payment method, or null when the provider has no card by that id. */
+  paymentMethodDetails(paymentMethodId: string): Promise<CardDetails | null>;
 }
 
 export class PaymentMethodRejected extends Error {

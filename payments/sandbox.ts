@@ -3,23 +3,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import { cancelIntent, confirmIntent, findIntent, insertIntent, type StoredIntent } from '../store/sandboxPaymentIntents';
-import type { ChargeRequest, PaymentIntentState, PaymentProvider } from './provider';
-
-interface TestCardOutcome {
-  status: 'succeeded' | 'requires_action' | 'failed';
-  declineCode?: string;
-  message?: string;
-}
-
-const TEST_CARDS: Record<string, TestCardOutcome> = {
-  pm_card_chargeDeclined: { status: 'failed', declineCode: 'generic_decline', message: 'Your card was declined.' },
-  pm_card_chargeDeclinedInsufficientFunds: {
-    status: 'failed',
-    declineCode: 'insufficient_funds',
-    message: 'Your card has insufficient funds.',
-  },
-  pm_card_authenticationRequired: { status: 'requires_action' },
-};
+import type { CardDetails, ChargeRequest, PaymentIntentState, PaymentProvider } from './provider';
+import { chargeOutcome, sandboxCard } from './sandboxCards';
 
 export interface SandboxIntent {
   id: string;
@@ -54,7 +39,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async charge(request: ChargeRequest): Promise<PaymentIntentState> {
     const id = `pi_sandbox_${hash(request.idempotencyKey, 24)}`;
-    const outcome = TEST_CARDS[request.paymentMethodId] ?? { status: 'succeeded' };
+    const outcome = chargeOutcome(request.paymentMethodId);
     const intent = await insertIntent(this.db, {
       id,
       idempotencyKey: request.idempotencyKey,
@@ -84,6 +69,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async attachPaymentMethod(): Promise<void> {
     // Every pm_ id is a card here; the charge decides what it does.
+  }
+
+  async paymentMethodDetails(paymentMethodId: string): Promise<CardDetails | null> {
+    return sandboxCard(paymentMethodId)?.card ?? null;
   }
 
   /** The organization of an intent, when the client secret is its own (compared in constant time). */

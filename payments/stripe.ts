@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { findCustomer, saveCustomer } from '../store/stripeCustomers';
-import { PaymentMethodRejected, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
+import { PaymentMethodRejected, type CardDetails, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
 
 export function createStripeClient(secretKey: string, apiBase?: string, requestTimeoutMs = 20_000): Stripe {
   const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: requestTimeoutMs }; // Temporal retries, durably
@@ -85,6 +85,16 @@ export class StripePaymentProvider implements PaymentProvider {
       if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
         throw new PaymentMethodRejected(err.code ?? 'invalid_payment_method', err.message);
       }
+      throw err;
+    }
+  }
+
+  async paymentMethodDetails(paymentMethodId: string): Promise<CardDetails | null> {
+    try {
+      const { card } = await this.stripe.paymentMethods.retrieve(paymentMethodId);
+      return card ? { brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year } : null;
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return null;
       throw err;
     }
   }

@@ -1,5 +1,4 @@
 // Manual top-ups, the provider webhook, and the sandbox's stand-in for a customer passing 3-D Secure.
-import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import type { TopUp } from '../../domain/payments';
 import { findTopUp } from '../../store/topUps';
@@ -9,7 +8,8 @@ import { authorizeGlobal, authorizeOrg, authorizeOwner, RULES } from '../access'
 import { MAX_BODY } from '../bodyLimits';
 import type { ApiContext } from '../context';
 import { ApiError, forbidden } from '../errors';
-import { signPayload, usableEvent, verifyEvent } from '../stripeEvents';
+import { deliverSandboxEvent } from '../sandboxEvents';
+import { usableEvent, verifyEvent } from '../stripeEvents';
 import { parse } from '../schemas';
 
 export const TOP_UP_SUCCEEDED = 'Credits topped up successfully.';
@@ -85,29 +85,15 @@ export function paymentRoutes({ orgs, workflows, payments, settings, selfUrl, sc
     // Already succeeded, canceled or failed: nothing happened, so no webhook either.
     if (!confirmed) throw new ApiError(409, 'payment_intent_not_confirmable', `Only a payment waiting for authentication can be confirmed; this one is ${intent.status}.`);
     // What Stripe would send: a signed payment_intent.succeeded, through the same webhook route.
-    const payload = JSON.stringify({
-      id: `evt_sandbox_${randomUUID().replace(/-/g, '')}`,
-      object: 'event',
-      type: 'payment_intent.succeeded',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      data: {
-        object: {
-          id: intent.id,
-          object: 'payment_intent',
-          status: 'succeeded',
-          amount: intent.amountCents,
-          currency: 'usd',
-          metadata: { orgId: intent.orgId, paymentId: intent.paymentId },
-        },
-      },
+    const webhookDelivered = await deliverSandboxEvent({ selfUrl, webhookSecret: settings.stripe.webhookSecret }, 'payment_intent.succeeded', {
+      id: intent.id,
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount: intent.amountCents,
+      currency: 'usd',
+      metadata: { orgId: intent.orgId, paymentId: intent.paymentId },
     });
-    const delivery = await fetch(`${selfUrl()}/v1/stripe/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload, settings.stripe.webhookSecret) },
-      body: payload,
-    });
-    return { paymentIntent: { id: intent.id, status: intent.status }, webhookDelivered: delivery.ok };
+    return { paymentIntent: { id: intent.id, status: intent.status }, webhookDelivered };
   }
 
   return router;
