@@ -1,6 +1,6 @@
-// Usage per organization and UTC day (daily_usage): written only by the ledger's trigger of
-// migration 8, in the transaction of each usage entry, so a day's figures are its usage entries'
-// sums. Read for GET /usage/daily: a few rows a day, however many entries the day had.
+// Usage per organization and UTC day (daily_usage): written only by record_usage (usage.ts), in
+// the transaction that writes the usage entries, from the same split, so a day's figures are its
+// usage entries' sums (test/api/dailyUsage.test.ts holds them together). Read for GET /usage/daily: a few rows a day, however many entries the day had.
 import type { Pool } from 'pg';
 
 export interface DailyUsage {

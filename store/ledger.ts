@@ -1,8 +1,9 @@
 // The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
 // (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 // Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
-// entry is unique per (org, kind, pool, ref); a trigger of migration 8 adds each usage entry to
-// its day in daily_usage (dailyUsage.ts). Read here: the ledger pages, and the policy simulation
+// entry other than usage is unique per (org, kind, pool, ref), which makes the workflow's commits
+// idempotent; a usage entry is unique by its event's id (record_usage writes entries only for the
+// events it inserts). Read here: the ledger pages, and the policy simulation
 // and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
@@ -10,11 +11,11 @@ import { createPolicySimulation, type SimulationPolicy, type SimulationResult } 
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
 import { inTransaction } from './transaction';
 
-/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. */
+/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's alone). */
 export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (org_id, kind, pool, ref) DO NOTHING`,
+     ON CONFLICT (org_id, kind, pool, ref) WHERE kind <> 'usage' DO NOTHING`,
     [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref],
   );
   return rowCount === 1;

@@ -1,5 +1,5 @@
 // Usage events (usage_events): the usage hot path, one request, one PostgreSQL statement. The
-// record_usage function (migration 7) guarantees, in one transaction:
+// record_usage function (migrations 7 and 11) guarantees, in one transaction:
 // - the organization's balance row is locked first (FOR UPDATE): requests for one organization
 //   serialize there, and a missing row is an error (BL001);
 // - events are deduplicated by (org, id), within the batch and against every earlier batch; only
@@ -9,7 +9,8 @@
 //   plan), then the wallet (which may go negative), with its ledger entries, its agent's spend for
 //   the period, and the balance updated by the same amounts: the ledger sum of each pool stays
 //   equal to the balance (domain/pools.ts splitDebit mirrors the split for the simulation;
-//   test/store/debitSplit.test.ts holds them together);
+//   test/store/debitSplit.test.ts holds them together), and the day's usage (daily_usage) added by
+//   the same amounts;
 // - the crossing rule is note_balance_low's (balances.ts): a batch that leaves available below the
 //   threshold for the first time since it was last at or above it writes balance.low and, with
 //   auto-recharge on, marks the workflow's signal pending under a new generation (pendingSignals).
