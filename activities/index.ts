@@ -12,6 +12,7 @@ import { loadStoredBilling } from '../store/orgBilling';
 import { findTopUp } from '../store/topUps';
 import type { PaymentProvider } from '../payments/provider';
 import { logger } from '../observability/logger';
+import type { ReceiptLinks } from '../notifications/receiptLinks';
 import { deliveryActivities } from './deliveries';
 import { chargePayment, providerReceiptUrl, refundPayment, type ChargePaymentInput, type RefundPaymentInput } from './payments';
 import { findPayment } from '../store/payments';
@@ -21,11 +22,13 @@ export interface ActivityDeps {
   payments: PaymentProvider;
   rules: BillingRules;
   notifications: NotificationSettings;
+  /** Where receipt links in e-mail point (absent: e-mail carries none). */
+  receiptLinks?: ReceiptLinks;
 }
 
-export function createActivities({ db, payments, rules, notifications }: ActivityDeps) {
+export function createActivities({ db, payments, rules, notifications, receiptLinks }: ActivityDeps) {
   return {
-    ...deliveryActivities({ db, notifications, logger }),
+    ...deliveryActivities({ db, notifications, logger, receiptLinks }),
     async loadBillingRules(): Promise<BillingRules> {
       return rules;
     },

@@ -148,3 +148,13 @@ export const formatCents = (cents: number) => DOLLARS.format(cents / 100);
 /** "2,000 credits at $20.00 per 1,000 credits" */
 export const receiptLine = (p: Pick<PaymentUpdate, 'credits' | 'pricePer1000CreditsCents'>) =>
   `${formatCredits(p.credits)} credits at ${formatCents(p.pricePer1000CreditsCents)} per 1,000 credits`;
+
+/** Why an operator's refund of `credits` (undefined: every credit left) cannot be made now, or null. */
+export function refundRefusal(p: PaymentMoney & { status: ChargeStatus; paymentIntentId: string | null }, credits: number | undefined): { code: string; message: string } | null {
+  if (p.status !== 'succeeded' || !p.paymentIntentId) return { code: 'payment_not_refundable', message: `Only a succeeded payment can be refunded; this one is ${p.status}.` };
+  if (isDisputed(p)) return { code: 'payment_disputed', message: 'This payment is disputed: the dispute decides what is returned.' };
+  const left = refundableCredits(p);
+  if (left === 0) return { code: 'payment_fully_refunded', message: 'Every credit of this payment was refunded already.' };
+  if (credits !== undefined && credits > left) return { code: 'refund_exceeds_remaining', message: `Only ${formatCredits(left)} credits of this payment are left to refund.` };
+  return null;
+}

@@ -4,7 +4,7 @@
 // arrive as applyPaymentChanges. Either way the commit applies each refund and dispute change
 // once, by its id, and never takes back more credits than the payment added (store/payments.ts).
 import * as wf from '@temporalio/workflow';
-import { formatCents, formatCredits, isDisputed, refundableCredits, refundCentsFor, type AppliedPaymentChange, type PaymentChange } from '../../domain/paymentRecords';
+import { formatCents, formatCredits, refundableCredits, refundCentsFor, refundRefusal, type AppliedPaymentChange, type PaymentChange } from '../../domain/paymentRecords';
 import { REFUND_REFUSED } from '../../payments/provider';
 import type { PaymentRefund, RefundPaymentRequest } from '../messages';
 import { commit, emit, refuse, type Org } from './context';
@@ -24,12 +24,9 @@ export function refundPayment(org: Org, { paymentId, credits }: RefundPaymentReq
     const { orgId } = org.state;
     const payment = await org.activities.readPayment(orgId, paymentId);
     if (!payment) return refuse('payment_not_found', 'Payment not found.');
-    if (payment.status !== 'succeeded' || !payment.paymentIntentId) refuse('payment_not_refundable', `Only a succeeded payment can be refunded; this one is ${payment.status}.`);
-    if (isDisputed(payment)) refuse('payment_disputed', 'This payment is disputed: the dispute decides what is returned.');
-    const left = refundableCredits(payment);
-    if (left === 0) refuse('payment_fully_refunded', 'Every credit of this payment was refunded already.');
-    const asked = credits ?? left;
-    if (asked > left) refuse('refund_exceeds_remaining', `Only ${formatCredits(left)} credits of this payment are left to refund.`);
+    const refusal = refundRefusal(payment, credits);
+    if (refusal) refuse(refusal.code, refusal.message);
+    const asked = credits ?? refundableCredits(payment);
     const amountCents = refundCentsFor(payment, asked);
     // Fixed by what PostgreSQL held when the refund was decided: a retried activity asks for the same refund.
     const idempotencyKey = `${paymentId}-refund-${payment.refundCount + 1}`;
