@@ -45,6 +45,11 @@ export interface ListedPayment extends StoredPayment {
   seq: string;
 }
 
+/** Every column, with seq as text (a bigint). */
+const COLUMNS = `org_id, id, seq::text AS seq, kind, credits, amount_cents, price_per_1000_cents, status, payment_intent_id, card_brand, card_last4,
+  sub_account_id, created_at, settled_at, failure_message, receipt_number, provider_receipt_url, refunded_cents, refunded_credits, dispute_id,
+  dispute_status, disputed_credits`;
+
 const toPayment = (row: Row): ListedPayment => ({
   orgId: row.org_id,
   id: row.id,
@@ -144,7 +149,7 @@ export async function applyPaymentChanges(
 ): Promise<AppliedPaymentChange[]> {
   const applied: AppliedPaymentChange[] = [];
   for (const change of changes) {
-    const { rows } = await tx.query<Row>("SELECT *, seq::text FROM payments WHERE org_id = $1 AND id = $2 AND status = 'succeeded' FOR UPDATE", [orgId, change.paymentId]);
+    const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE org_id = $1 AND id = $2 AND status = 'succeeded' FOR UPDATE`, [orgId, change.paymentId]);
     if (!rows[0]) continue;
     const payment = toPayment(rows[0]);
     const target = payment.subAccountId ?? orgId;
@@ -227,9 +232,9 @@ export async function listPayments(db: Pool, orgId: string, filter: PaymentFilte
     before = rows[0].seq;
   }
   const { rows } = await db.query<Row>(
-    `SELECT *, seq::text FROM payments
+    `SELECT ${COLUMNS} FROM payments
      WHERE org_id = $1 AND ($2::bigint IS NULL OR seq < $2) AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR ${LISTED_STATUS} = $4)
-     ORDER BY seq DESC LIMIT $5`,
+     ORDER BY payments.seq DESC LIMIT $5`,
     [orgId, before, filter.kind ?? null, filter.status ?? null, filter.limit + 1],
   );
   const payments = rows.slice(0, filter.limit).map(toPayment);
@@ -244,7 +249,7 @@ export interface PaymentRefund {
 }
 
 export async function findPayment(db: Pool | PoolClient, orgId: string, paymentId: string): Promise<(StoredPayment & { refunds: PaymentRefund[] }) | undefined> {
-  const { rows } = await db.query<Row>('SELECT *, seq::text FROM payments WHERE org_id = $1 AND id = $2', [orgId, paymentId]);
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE org_id = $1 AND id = $2`, [orgId, paymentId]);
   if (!rows[0]) return undefined;
   const refunds = await db.query<{ refund_id: string; amount_cents: string; credits: string; at: Date }>(
     'SELECT refund_id, amount_cents, credits, at FROM payment_refunds WHERE org_id = $1 AND payment_id = $2 ORDER BY at, refund_id',
