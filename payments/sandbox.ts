@@ -99,6 +99,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
   async refund(request: RefundRequest): Promise<RefundResult> {
     const refund = await this.createRefund(request.paymentIntentId, request.amountCents, request.idempotencyKey, request.metadata);
     if ('refused' in refund) throw new RefundRefused('refund_refused', refund.refused);
+    // As for charges: latency after the provider recorded it (to exercise a crash between the refund and its ledger entry).
+    if (this.chargeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chargeDelayMs));
     return { refundId: refund.id, amountCents: refund.amountCents, status: 'succeeded' };
   }
 
