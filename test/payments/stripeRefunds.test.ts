@@ -2,6 +2,7 @@
 // mock): the Refunds API request with our idempotency key and metadata, and the charge's receipt_url.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Pool } from 'pg';
+import StripeClient from 'stripe';
 import type Stripe from 'stripe';
 import { ApplicationFailure } from '@temporalio/common';
 import { refundPayment } from '../../activities/payments';
@@ -42,13 +43,20 @@ test("the charge's receipt_url is read from the intent's latest charge", async (
   const provider = new StripePaymentProvider(stripe, db);
   const url = await provider.receiptUrl('pi_123');
   expect(url === null || /^https?:\/\//.test(url)).toBe(true);
-  expect(requests.at(-1)).toMatchObject({ path: '/v1/payment_intents/pi_123', status: 200 });
+  expect(requests.at(-1)).toEqual({ path: '/v1/payment_intents/pi_123?expand[0]=latest_charge', status: 200, idempotencyKey: undefined });
 });
 
 test('a refund Stripe refuses is a non-retryable failure the workflow answers with', async () => {
-  const provider = new StripePaymentProvider(stripe, db);
-  // stripe-mock validates the request against Stripe's OpenAPI: a negative amount is refused as Stripe would.
-  const refused = refundPayment(provider, { orgId: 'acme', paymentId: 'pay_abc_2', paymentIntentId: 'pi_123', amountCents: -5, credits: 1, idempotencyKey: 'pay_abc_2-refund-1' });
+  // stripe-mock accepts every well-formed refund: Stripe's refusal (as its client raises it) comes from a stand-in.
+  const refusing = {
+    refunds: {
+      create: async () => {
+        throw new StripeClient.errors.StripeInvalidRequestError({ type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge ch_1 has already been refunded.' });
+      },
+    },
+  } as unknown as Stripe;
+  const provider = new StripePaymentProvider(refusing, db);
+  const refused = refundPayment(provider, { orgId: 'acme', paymentId: 'pay_abc_2', paymentIntentId: 'pi_123', amountCents: 500, credits: 1, idempotencyKey: 'pay_abc_2-refund-1' });
   await expect(refused).rejects.toBeInstanceOf(ApplicationFailure);
   await expect(refused).rejects.toMatchObject({ type: REFUND_REFUSED, nonRetryable: true });
 });
