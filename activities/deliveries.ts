@@ -11,6 +11,8 @@ import type { Logger } from '../observability/logger';
 import { deliveriesTotal, deliveryDuration } from '../observability/metrics';
 import { closeDelivery, loadDelivery, recordAttempt, type DeliveryTarget } from '../store/deliveries';
 import { disableEndpoint, noteEndpointHealth } from '../store/webhookEndpoints';
+import { findPayment } from '../store/payments';
+import { receiptLink, type ReceiptLinks } from '../notifications/receiptLinks';
 
 export interface AttemptInput {
   deliveryId: string;
@@ -26,8 +28,16 @@ export interface AttemptOutcome {
 
 const DONE: AttemptOutcome = { done: true, nextAttemptInMs: null };
 
-export function deliveryActivities({ db, notifications, logger }: { db: Pool; notifications: NotificationSettings; logger: Logger }) {
+export function deliveryActivities({ db, notifications, logger, receiptLinks }: { db: Pool; notifications: NotificationSettings; logger: Logger; receiptLinks?: ReceiptLinks }) {
   let saidNoSmtp = false;
+
+  /** A successful payment's e-mail carries its receipt's link (the organization's own payments only: an allocation's sub-account has none). */
+  async function receiptUrlOf(orgId: string, event: { type: string; data: unknown }): Promise<string | null> {
+    const paymentId = (event.data as { paymentId?: unknown } | null)?.paymentId;
+    if (!receiptLinks || !event.type.endsWith('.succeeded') || typeof paymentId !== 'string') return null;
+    const payment = await findPayment(db, orgId, paymentId);
+    return payment?.receiptNumber ? receiptLink(receiptLinks, orgId, paymentId) : null;
+  }
 
   /** A failed attempt: the next one after the schedule's delay (or a longer Retry-After), or none after the last. */
   async function failed(input: AttemptInput, statusCode: number | null, error: string | null, retryAfterMs: number | null = null): Promise<AttemptOutcome> {
@@ -92,7 +102,7 @@ export function deliveryActivities({ db, notifications, logger }: { db: Pool; no
       return DONE;
     }
     const { event } = target.payload.data;
-    const mail = notificationEmail({ id: target.eventOrgId, name: target.orgName }, event);
+    const mail = notificationEmail({ id: target.eventOrgId, name: target.orgName }, event, await receiptUrlOf(target.eventOrgId, event));
     const stopTimer = deliveryDuration.startTimer({ channel: 'email' });
     try {
       await sendEmail(notifications.smtpUrl, { from: notifications.from, to: target.email, ...mail });

@@ -12,19 +12,23 @@ import { loadStoredBilling } from '../store/orgBilling';
 import { findTopUp } from '../store/topUps';
 import type { PaymentProvider } from '../payments/provider';
 import { logger } from '../observability/logger';
+import type { ReceiptLinks } from '../notifications/receiptLinks';
 import { deliveryActivities } from './deliveries';
-import { chargePayment, type ChargePaymentInput } from './payments';
+import { chargePayment, providerReceiptUrl, refundPayment, type ChargePaymentInput, type RefundPaymentInput } from './payments';
+import { findPayment } from '../store/payments';
 
 export interface ActivityDeps {
   db: Pool;
   payments: PaymentProvider;
   rules: BillingRules;
   notifications: NotificationSettings;
+  /** Where receipt links in e-mail point (absent: e-mail carries none). */
+  receiptLinks?: ReceiptLinks;
 }
 
-export function createActivities({ db, payments, rules, notifications }: ActivityDeps) {
+export function createActivities({ db, payments, rules, notifications, receiptLinks }: ActivityDeps) {
   return {
-    ...deliveryActivities({ db, notifications, logger }),
+    ...deliveryActivities({ db, notifications, logger, receiptLinks }),
     async loadBillingRules(): Promise<BillingRules> {
       return rules;
     },
@@ -44,7 +48,18 @@ export function createActivities({ db, payments, rules, notifications }: Activit
     findTopUp: (orgId: string, idempotencyKey: string) => findTopUp(db, orgId, idempotencyKey),
     loadStoredBilling: (orgId: string) => loadStoredBilling(db, orgId),
     chargePayment: (input: ChargePaymentInput) => chargePayment(payments, input),
-    retrievePayment: (paymentIntentId: string) => payments.retrieve(paymentIntentId),
+    async retrievePayment(paymentIntentId: string) {
+      const state = await payments.retrieve(paymentIntentId);
+      return { ...state, ...(await providerReceiptUrl(payments, state)) };
+    },
+    refundPayment: (input: RefundPaymentInput) => refundPayment(payments, input),
+    /** A payment's refundable figures, for the workflow's refund decision (undefined: no such payment). */
+    async readPayment(orgId: string, paymentId: string) {
+      const payment = await findPayment(db, orgId, paymentId);
+      if (!payment) return undefined;
+      const { refunds, ...rest } = payment;
+      return { ...rest, refundCount: refunds.length };
+    },
     cancelPayment: (paymentIntentId: string) => payments.cancel(paymentIntentId),
   };
 }

@@ -37,6 +37,10 @@ export const RULES = {
   openPortal: { roles: [...PEOPLE, 'service', 'ops'], agency: false, scope: 'portal' },
   /** Completing 3-D Secure in the sandbox, as the customer's browser would. */
   authenticatePayment: { roles: [...PEOPLE, 'ops'], agency: false, scope: 'billing' },
+  /** Payments and their receipts: whoever reads the billing. */
+  readPayments: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
+  /** Money back is an operator's decision. */
+  refundPayments: { roles: ['ops'], agency: false, scope: 'billing' },
 } satisfies Record<string, Rule>;
 
 /** A token limited to other scopes is refused with a code that says which one it lacks. */

@@ -14,6 +14,8 @@ import { historyRoutes } from './routes/history';
 import { notificationRoutes } from './routes/notifications';
 import { orgRoutes } from './routes/orgs';
 import { paymentRoutes, webhookRoutes } from './routes/payments';
+import { paymentHistoryRoutes } from './routes/paymentHistory';
+import { sandboxRefundRoutes } from './routes/sandboxRefunds';
 import { portalRoutes } from './routes/portal';
 import { priceBookRoutes } from './routes/priceBook';
 import { projectionRoutes } from './routes/projections';
@@ -39,6 +41,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use(webhookEndpointRoutes(ctx), notificationRoutes(ctx));
   app.use(projectionRoutes(ctx), priceBookRoutes(ctx), portalRoutes(ctx));
+  app.use(paymentHistoryRoutes(ctx), sandboxRefundRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

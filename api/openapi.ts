@@ -80,7 +80,7 @@ export function operations(s: RequestSchemas): Operation[] {
     },
     { method: 'post', path: '/portal/session', summary: "Exchange a portal link's one-time code for an HttpOnly, SameSite=Strict session cookie", who: ['the portal page (one-time code or session cookie)'], body: s.portalCode, responses: { 201: '{org, role, stripePublishableKey (null: the sandbox)}; Set-Cookie: portal_session', 401: 'portal_link_invalid: tampered, expired or used', 422: 'malformed code' } },
     { method: 'get', path: '/portal/session', summary: "The portal session's organization and role", who: ['the portal page (one-time code or session cookie)'], responses: { 200: '{org, role, stripePublishableKey}', 401: 'portal_link_invalid: no session, or expired' } },
-    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref}, pool `plan` or `wallet`', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref}, pool `plan` or `wallet`. With Accept: text/csv the same rows as CSV (columns id, orgId, at, kind, pool, credits, ref): without limit, every entry from the cursor on; with limit, that page, the next one\'s cursor in the Next-Cursor header', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
     {
@@ -95,6 +95,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received ({duplicate: true} when acted on before)', 400: 'invalid_signature, or invalid_event: signed but not an event we can use (or with figures out of bounds)', 409: 'event_in_progress: another delivery of this event is acting on it; retry later' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
+    ...paymentOperations(s, org),
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics (with METRICS_TOKEN set: only with it as the bearer token)', who: ['anyone'], responses: { 200: 'text exposition format', 401: 'METRICS_TOKEN is set and the bearer token is not it' } },
@@ -184,4 +185,43 @@ export function openApiDocument(schemas: RequestSchemas): Record<string, unknown
     },
     paths,
   };
+}
+
+function paymentOperations(s: RequestSchemas, org: string): Operation[] {
+  const payment = `${org}/payments/{id}`;
+  const params = { id: s.paymentId };
+  const readers: Role[] = ['owner', 'member', 'agency people', 'ops'];
+  const sandbox = '/v1/sandbox/payment-intents/{id}';
+  const sandboxParams = { id: s.paymentIntentId };
+  return [
+    {
+      method: 'get',
+      path: `${org}/payments`,
+      summary: 'Every charge (auto-recharge, top-up, allocation), newest first; status one of pending, requires_action, succeeded, failed, refunded, partially_refunded, disputed',
+      who: readers,
+      query: s.paymentList,
+      responses: { 200: '{payments: [{id, paymentIntentId, kind, credits, amountCents, currency, status, card: {brand, last4} | null, createdAt, settledAt, refundedCents, disputed, receiptNumber, receiptUrl, failureMessage}], nextCursor}', 422: 'invalid query, or a cursor no page gave' },
+    },
+    {
+      method: 'get',
+      path: `${payment}/receipt`,
+      params,
+      summary: "A successful payment's receipt: printable HTML, or a PDF with Accept: application/pdf",
+      who: readers,
+      responses: { 200: 'text/html or application/pdf', 404: 'payment_not_found (also another organization\'s payment) or receipt_not_found (not a successful payment)', 422: 'malformed payment id' },
+    },
+    {
+      method: 'post',
+      path: `${payment}/refunds`,
+      params,
+      summary: 'Refund credits of a payment (default: every credit left) through the provider, at the payment\'s own price: ceil(credits × price / 1000) cents; the credits leave the wallet (ledger kind refund, ref the refund id)',
+      who: ['ops'],
+      body: s.refund,
+      responses: { 201: '{refund: {id, paymentId, credits, amountCents}, payment}', 404: 'payment_not_found (also another organization\'s payment)', 409: 'refund_exceeds_remaining, payment_fully_refunded, payment_disputed, payment_not_refundable, or refund_refused by the provider', 422: 'invalid body' },
+    },
+    { method: 'get', path: '/receipts/{org}/{id}/{signature}', params: { id: s.paymentId, signature: s.id }, summary: "A receipt by its shareable link (a payment's receiptUrl, as sent by e-mail): the signature is the permission", who: ['anyone'], responses: { 200: 'text/html or application/pdf', 404: 'receipt_not_found' } },
+    { method: 'post', path: `${sandbox}/refund`, params: sandboxParams, summary: "Sandbox: a refund made in the provider's dashboard (amountCents, default the rest); delivers charge.refunded and refund.updated", who: ['ops for every organization (org *)'], body: s.sandboxRefund, responses: { 201: '{refund: {id, amountCents}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'refund_refused: not succeeded, disputed, or more than is left' } },
+    { method: 'post', path: `${sandbox}/dispute`, params: sandboxParams, summary: 'Sandbox: the cardholder disputes the charge; delivers charge.dispute.created', who: ['ops for every organization (org *)'], body: s.sandboxDisputeOpen, responses: { 201: '{dispute: {id, status}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'dispute_not_possible: not succeeded, or disputed already' } },
+    { method: 'post', path: `${sandbox}/dispute/close`, params: sandboxParams, summary: 'Sandbox: the dispute is decided; delivers charge.dispute.closed', who: ['ops for every organization (org *)'], body: s.sandboxDisputeClose, responses: { 200: '{dispute: {id, status}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'dispute_not_open' } },
+  ];
 }

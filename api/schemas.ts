@@ -5,6 +5,7 @@ import { urlRefusal } from '../notifications/urlPolicy';
 import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type PaymentStatus } from '../domain/opsStatus';
 import { occurredAtAccepted } from '../domain/usage';
 import { MAX_CREDITS, MAX_PERIOD_END_MS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
+import { PAYMENT_STATUSES as PAYMENT_LIST_STATUSES } from '../domain/paymentRecords';
 import { ApiError } from './errors';
 
 export const idSchema = z
@@ -173,6 +174,24 @@ export const notificationSettingsBody = z.strictObject({
   eventTypes: eventTypeList([]).optional(),
 });
 
+export const paymentIdSchema = z.string().regex(/^pay_[A-Za-z0-9_-]{1,200}$/, 'must be a payment id (pay_...)');
+
+/** A page of payments, newest first: `cursor` is the last id of the previous page. */
+export const paymentListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: paymentIdSchema.optional(),
+  kind: z.enum(['auto_recharge', 'top_up', 'allocation']).optional(),
+  status: z.enum(PAYMENT_LIST_STATUSES).optional(),
+});
+
+export const refundBody = z.strictObject({ credits: z.int().min(1).max(MAX_CREDITS).optional() });
+
+export const sandboxRefundBody = z.strictObject({ amountCents: z.int().min(1).max(100_000_000_000).optional() });
+
+export const sandboxDisputeOpenBody = z.strictObject({});
+
+export const sandboxDisputeCloseBody = z.strictObject({ status: z.enum(['won', 'lost']) });
+
 /** Every request schema of the API, built once from the settings: routes validate with these and
  * /openapi.json describes these, so the two cannot disagree. */
 export function requestSchemas(minTopUpCredits: number, meters: readonly string[], allowPrivateUrls: boolean) {
@@ -202,6 +221,12 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     id: idSchema,
     webhookEndpointId: webhookEndpointIdSchema,
     deliveryId: deliveryIdSchema,
+    paymentId: paymentIdSchema,
+    paymentList: paymentListQuery,
+    refund: refundBody,
+    sandboxRefund: sandboxRefundBody,
+    sandboxDisputeOpen: sandboxDisputeOpenBody,
+    sandboxDisputeClose: sandboxDisputeCloseBody,
   };
 }
 

@@ -11,7 +11,9 @@ import type { Logger } from '../observability/logger';
 import { readPaymentMethodId } from '../store/orgBilling';
 import { claimNewestSubscriptionEvent, claimProviderEvent, markProviderEventActedOn, releaseProviderEvent } from '../store/providerEvents';
 import { orgOfCustomer } from '../store/stripeCustomers';
-import { paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import { applyPaymentChangesUpdate, paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import type { DisputeStatus, PaymentChange } from '../domain/paymentRecords';
+import { findPaymentByIntent } from '../store/payments';
 import { ApiError } from './errors';
 import type { OrgStore } from './orgStore';
 import type { OrgWorkflows } from './orgWorkflows';
@@ -26,6 +28,14 @@ export function verifyEvent(rawBody: Buffer, signature: string, secret: string):
 }
 
 const providerId = z.string().min(1).max(255).regex(PRINTABLE);
+
+/** A refund as Stripe describes it, with the figures we act on checked. */
+const refundShape = z.looseObject({
+  id: providerId,
+  amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  status: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+});
 
 /** What every event needs before anything acts on it. The object's id is checked when it has one
  * (a balance has none), and required where it is acted on (objectId). */
@@ -164,9 +174,59 @@ export class ProviderEventHandler {
         await this.workflows.update(org, setSubscriptionUpdate, subscription);
         return;
       }
+      case 'charge.refunded': {
+        // Every refund of the charge so far (Stripe lists them on the charge); each applies once by its id.
+        const charge = event.data.object as Stripe.Charge;
+        const refunds = z.array(z.unknown()).safeParse(charge.refunds?.data ?? []);
+        if (!refunds.success) throw invalidEvent('data.object.refunds.data: must be a list');
+        await this.applyRefunds(charge.payment_intent, refunds.data);
+        return;
+      }
+      case 'refund.created':
+      case 'refund.updated': {
+        objectId(event);
+        await this.applyRefunds((event.data.object as Stripe.Refund).payment_intent, [event.data.object]);
+        return;
+      }
+      case 'charge.dispute.created':
+      case 'charge.dispute.closed': {
+        const dispute = event.data.object as Stripe.Dispute;
+        const disputeId = objectId(event);
+        // A dispute closed as warning_closed (an inquiry) or still under review changes nothing.
+        const closedAs = String(dispute.status);
+        const status: DisputeStatus | null = event.type === 'charge.dispute.created' ? 'open' : closedAs === 'won' || closedAs === 'lost' ? closedAs : null;
+        const payment = await this.paymentOfIntent(dispute.payment_intent);
+        if (!payment || !status) return;
+        await this.workflows.update(payment.orgId, applyPaymentChangesUpdate, [{ type: 'dispute', paymentId: payment.paymentId, disputeId, status }]);
+        return;
+      }
       default:
         return;
     }
+  }
+
+  /** Refunds the provider reported, succeeded or on their way (pending): their credits are no longer the customer's. */
+  private async applyRefunds(intent: string | Stripe.PaymentIntent | null | undefined, refunds: unknown[]): Promise<void> {
+    const payment = await this.paymentOfIntent(intent);
+    if (!payment) return;
+    const changes: PaymentChange[] = [];
+    for (const raw of refunds) {
+      const parsed = refundShape.safeParse(raw);
+      if (!parsed.success) throw invalidEvent(`refund: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const refund = parsed.data;
+      if (refund.status !== 'succeeded' && refund.status !== 'pending') continue;
+      const credits = refund.metadata?.credits;
+      const named = credits !== undefined && WHOLE_NUMBER.test(credits) && refund.metadata?.paymentId === payment.paymentId ? Number(credits) : null;
+      changes.push({ type: 'refund', paymentId: payment.paymentId, refundId: refund.id, amountCents: refund.amount, credits: named });
+    }
+    if (changes.length > 0) await this.workflows.update(payment.orgId, applyPaymentChangesUpdate, changes);
+  }
+
+  /** Our payment behind a provider intent (the payments table, never the event's metadata): undefined for one we did not make. */
+  private async paymentOfIntent(intent: string | Stripe.PaymentIntent | null | undefined): Promise<{ orgId: string; paymentId: string } | undefined> {
+    const id = typeof intent === 'string' ? intent : intent?.id;
+    if (!providerId.safeParse(id).success) return undefined;
+    return findPaymentByIntent(this.db, id as string);
   }
 
   /** Metadata is anyone's text: an id no organization can have names none. */

@@ -49,6 +49,8 @@ export interface Settings {
     /** The CSP frame-ancestors of /portal: who may embed the page. */
     frameAncestors: string;
   };
+  /** Who receipts name as the seller. */
+  receipts: { sellerName: string; sellerAddress: string };
 }
 
 
@@ -133,6 +135,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : undefined,
       sessionTtlMs: int(env, 'PORTAL_SESSION_TTL_MS', 60 * 60 * 1000),
       frameAncestors: env.PORTAL_FRAME_ANCESTORS || "'self'",
+    },
+    receipts: {
+      sellerName: env.RECEIPT_SELLER_NAME || 'Credits billing',
+      // Lines separated by "\n" in the variable, or by real newlines.
+      sellerAddress: (env.RECEIPT_SELLER_ADDRESS ?? '').replace(/\\n/g, '\n'),
     },
   };
 }

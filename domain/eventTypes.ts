@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'payment_method.removed',
   'agent.updated',
   'webhook_endpoint.disabled',
+  'payment.refunded',
+  'payment.disputed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -25,7 +27,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** Sent only by `POST …/webhook-endpoints/:id/test`, to that endpoint. */
 export const WEBHOOK_TEST_EVENT = 'webhook.test';
 
-/** What the owner is e-mailed about unless the setting says otherwise: what needs a person. */
+/** What the owner is e-mailed about unless the setting says otherwise: what needs a person, and
+ * each payment's receipt (the *.succeeded e-mails carry its link) and what was taken back. */
 export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'auto_recharge.failed',
   'auto_recharge.disabled',
@@ -34,4 +37,9 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'top_up.failed',
   'allocation.failed',
   'webhook_endpoint.disabled',
+  'auto_recharge.succeeded',
+  'top_up.succeeded',
+  'allocation.succeeded',
+  'payment.refunded',
+  'payment.disputed',
 ];

@@ -14,9 +14,11 @@ const WHAT_TO_DO: Record<string, string> = {
   'top_up.failed': 'Check the payment method on file and try the top-up again.',
   'allocation.failed': 'Check the payment method of the agency that pays for the allocation.',
   'webhook_endpoint.disabled': 'Fix the endpoint, then enable it again.',
+  'payment.disputed': 'A payment is disputed with the card issuer. Auto-recharge stays off until you turn it on again under Billing.',
 };
 
-export function notificationEmail(org: { id: string; name: string }, event: EmailedEvent): { subject: string; text: string } {
+/** `receiptUrl`: a successful payment's receipt, linked from its e-mail. */
+export function notificationEmail(org: { id: string; name: string }, event: EmailedEvent, receiptUrl: string | null = null): { subject: string; text: string } {
   return {
     subject: `${org.name}: ${event.message}`,
     text: [
@@ -26,6 +28,7 @@ export function notificationEmail(org: { id: string; name: string }, event: Emai
       `Time: ${event.at}`,
       '',
       WHAT_TO_DO[event.type] ?? 'No action is needed.',
+      ...(receiptUrl ? ['', `Receipt: ${receiptUrl}`] : []),
     ].join('\n'),
   };
 }

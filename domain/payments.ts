@@ -21,6 +21,10 @@ export interface PendingPayment {
   checkAfter: number | null;
   /** Past its expiry, the cancel was tried (the provider may have refused: it was still processing). */
   cancelTried?: boolean;
+  /** The price it was charged at (absent from payments begun before payments were recorded). */
+  pricePer1000CreditsCents?: number;
+  /** The card charged, once the charge answered. */
+  card?: { brand: string; last4: string } | null;
 }
 
 /** A manual top-up as its Idempotency-Key answers it, now and on every retry. */

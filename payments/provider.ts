@@ -28,7 +28,7 @@ export interface CardDetails {
   expYear: number;
 }
 
-export interface PaymentProvider {
+export interface PaymentProvider extends RefundingProvider {
   readonly name: 'sandbox' | 'stripe';
   /** Declines come back as `failed`; anything thrown is a transient error worth retrying. */
   charge(request: ChargeRequest): Promise<PaymentIntentState>;
@@ -58,3 +58,38 @@ export interface DeclineDetails {
   declineCode: string;
   paymentIntentId: string | null;
 }
+
+export interface RefundRequest {
+  paymentIntentId: string;
+  amountCents: number;
+  /** Deterministic per refund: asked again, the provider answers with the refund it made. */
+  idempotencyKey: string;
+  /** Travels on the refund, so its webhooks say which payment and how many credits. */
+  metadata: Record<string, string>;
+}
+
+export interface RefundResult {
+  refundId: string;
+  amountCents: number;
+  status: string;
+}
+
+/** Refunds and receipts, next to charges (a provider implements both interfaces). */
+export interface RefundingProvider {
+  refund(request: RefundRequest): Promise<RefundResult>;
+  /** The provider's own receipt for a succeeded intent's charge (Stripe's receipt_url), or null. */
+  receiptUrl(paymentIntentId: string): Promise<string | null>;
+}
+
+/** The provider refused the refund (already refunded, more than is left): an outcome, never retried. */
+export class RefundRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The failure type a refused refund is reported with. */
+export const REFUND_REFUSED = 'RefundRefused';

@@ -3,7 +3,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import { cancelIntent, confirmIntent, findIntent, insertIntent, type StoredIntent } from '../store/sandboxPaymentIntents';
-import type { CardDetails, ChargeRequest, PaymentIntentState, PaymentProvider } from './provider';
+import { closeDispute, insertRefund, listRefunds, openDispute, type StoredDispute, type StoredRefund } from '../store/sandboxRefunds';
+import { RefundRefused, type CardDetails, type ChargeRequest, type PaymentIntentState, type PaymentProvider, type RefundRequest, type RefundResult } from './provider';
 import { chargeOutcome, sandboxCard } from './sandboxCards';
 
 export interface SandboxIntent {
@@ -93,5 +94,35 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (!stored) return undefined;
     const intent = { id: stored.id, orgId: stored.orgId, paymentId: stored.paymentId, amountCents: stored.amountCents, status: stored.status };
     return { intent, confirmed };
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const refund = await this.createRefund(request.paymentIntentId, request.amountCents, request.idempotencyKey, request.metadata);
+    if ('refused' in refund) throw new RefundRefused('refund_refused', refund.refused);
+    // As for charges: latency after the provider recorded it (to exercise a crash between the refund and its ledger entry).
+    if (this.chargeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.chargeDelayMs));
+    return { refundId: refund.id, amountCents: refund.amountCents, status: 'succeeded' };
+  }
+
+  /** The sandbox keeps no receipt of its own: ours is the only one. */
+  async receiptUrl(): Promise<string | null> {
+    return null;
+  }
+
+  /** A refund as Stripe's Refunds API makes it (ours, or one made in the provider's dashboard: amount null is the rest). */
+  createRefund(paymentIntentId: string, amountCents: number | null, idempotencyKey: string, metadata: Record<string, string> = {}): Promise<StoredRefund | { refused: string }> {
+    return insertRefund(this.db, { id: `re_sandbox_${hash(`refund:${idempotencyKey}`, 24)}`, idempotencyKey, paymentIntentId, amountCents, metadata });
+  }
+
+  refunds(paymentIntentId: string): Promise<StoredRefund[]> {
+    return listRefunds(this.db, paymentIntentId);
+  }
+
+  openDispute(paymentIntentId: string): Promise<StoredDispute | undefined> {
+    return openDispute(this.db, `dp_sandbox_${hash(`dispute:${paymentIntentId}`, 24)}`, paymentIntentId);
+  }
+
+  closeDispute(paymentIntentId: string, status: 'won' | 'lost'): Promise<StoredDispute | undefined> {
+    return closeDispute(this.db, paymentIntentId, status);
   }
 }

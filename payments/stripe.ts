@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
 import { findCustomer, saveCustomer } from '../store/stripeCustomers';
-import { PaymentMethodRejected, type CardDetails, type ChargeRequest, type PaymentIntentState, type PaymentProvider } from './provider';
+import { PaymentMethodRejected, RefundRefused, type CardDetails, type ChargeRequest, type PaymentIntentState, type PaymentProvider, type RefundRequest, type RefundResult } from './provider';
 
 export function createStripeClient(secretKey: string, apiBase?: string, requestTimeoutMs = 20_000): Stripe {
   const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: requestTimeoutMs }; // Temporal retries, durably
@@ -149,5 +149,25 @@ export class StripePaymentProvider implements PaymentProvider {
       if (err instanceof Stripe.errors.StripeInvalidRequestError) return this.retrieve(paymentIntentId);
       throw err;
     }
+  }
+
+  /** Stripe's Refunds API; a refund Stripe refuses (already refunded, more than is left, disputed) is an outcome. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    try {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: request.paymentIntentId, amount: request.amountCents, metadata: request.metadata },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { refundId: refund.id, amountCents: refund.amount, status: refund.status ?? 'pending' };
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) throw new RefundRefused(err.code ?? 'refund_refused', err.message);
+      throw err;
+    }
+  }
+
+  async receiptUrl(paymentIntentId: string): Promise<string | null> {
+    const intent = await this.stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
+    const charge = intent.latest_charge;
+    return charge && typeof charge === 'object' ? (charge.receipt_url ?? null) : null;
   }
 }

@@ -3,14 +3,16 @@
 // operation: one commit writes balances, org_billing, ledger_entries, events and top_ups, each
 // through the module of its table; an agency's credit to a sub-account is the same kind of write.
 import type { Pool, PoolClient } from 'pg';
-import { applyLedgerChange, type BalanceSettings, type LedgerChange, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
+import { applyLedgerChange, type BalanceSettings, type LedgerEntry, type LedgerChange, type NewEvent, type OrgBillingRecord, type SubAccountCredit } from '../domain/orgBilling';
 import { available, type Pools } from '../domain/pools';
 import type { TopUp } from '../domain/payments';
+import type { AppliedPaymentChange, PaymentChange, PaymentUpdate } from '../domain/paymentRecords';
 import { lockBalance, withLowBalanceNoted, writeBalance, type BalanceRow } from './balances';
 import { appendEvents } from './events';
 import { insertLedgerEntry } from './ledger';
 import { claimOrgBilling } from './orgBilling';
 import { findOrg } from './orgs';
+import { appliedInCommit, applyPaymentChanges, upsertPayments, type WalletMove } from './payments';
 import { inTransaction } from './transaction';
 import { upsertTopUps } from './topUps';
 
@@ -23,6 +25,10 @@ export interface BillingCommit {
   ledger: LedgerChange[];
   events: NewEvent[];
   topUps: TopUp[];
+  /** The payments this commit started or settled (absent from commits of older workflow code). */
+  payments?: PaymentUpdate[];
+  /** Refunds and dispute changes to apply, each once. */
+  paymentChanges?: PaymentChange[];
   at: string;
 }
 
@@ -31,18 +37,20 @@ export interface CommittedBalance {
   availableCredits: number;
   /** The organization's agency, for its workflow's search attributes. */
   agencyId: string | null;
+  /** The payment changes this commit applied (a retry answers those of the commit it repeats). */
+  applied: AppliedPaymentChange[];
 }
 
-async function committed(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<CommittedBalance> {
+async function committed(tx: PoolClient, orgId: string, balance: BalanceRow, applied: AppliedPaymentChange[]): Promise<CommittedBalance> {
   const org = await findOrg(tx, orgId);
-  return { pools: balance.pools, availableCredits: available(balance.pools), agencyId: org?.parentId ?? null };
+  return { pools: balance.pools, availableCredits: available(balance.pools), agencyId: org?.parentId ?? null, applied };
 }
 
 export async function commitBilling(db: Pool, input: BillingCommit): Promise<CommittedBalance> {
   const { orgId, record, at } = input;
   return inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, orgId);
-    if (!(await claimOrgBilling(tx, orgId, input.version, record))) return committed(tx, orgId, balance); // a retry of a commit that already applied
+    if (!(await claimOrgBilling(tx, orgId, input.version, record))) return committed(tx, orgId, balance, await appliedInCommit(tx, orgId, input.version)); // a retry of a commit that already applied
 
     let { pools, planGranted, period } = balance;
     for (const change of input.ledger) {
@@ -50,12 +58,31 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
       if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) ({ pools, planGranted } = applied);
       if (change.type === 'startPeriod') period++;
     }
+    await upsertPayments(tx, orgId, input.payments ?? []);
+    // Refunds and disputes take credits back from the wallet they went to: this one's, or an allocation's sub-account's.
+    const move = async (m: WalletMove) => {
+      const entry = { kind: m.kind, pool: 'wallet' as const, credits: m.credits, ref: m.ref };
+      if (m.orgId !== orgId) return moveOtherWallet(tx, m.orgId, entry, at);
+      if (await insertLedgerEntry(tx, orgId, entry, at)) pools = { ...pools, wallet: pools.wallet + m.credits };
+    };
+    const applied = await applyPaymentChanges(tx, orgId, input.version, input.paymentChanges ?? [], at, move);
     const eventSeq = await appendEvents(tx, orgId, balance.eventSeq, input.events);
     const next = await withLowBalanceNoted(tx, orgId, { ...balance, ...input.settings, pools, planGranted, period, eventSeq }, at);
     await writeBalance(tx, orgId, next);
     await upsertTopUps(tx, orgId, input.topUps);
-    return committed(tx, orgId, next);
+    return committed(tx, orgId, next, applied);
   });
+}
+
+/**
+ * A refund or dispute of an agency's allocation, on the sub-account's side, inside the agency's
+ * commit (agency first, then sub-account: nothing locks them in the other order).
+ */
+async function moveOtherWallet(tx: PoolClient, subAccountId: string, entry: LedgerEntry, at: string): Promise<void> {
+  const balance = await lockBalance(tx, subAccountId);
+  if (!(await insertLedgerEntry(tx, subAccountId, entry, at))) return;
+  const pools = { ...balance.pools, wallet: balance.pools.wallet + entry.credits };
+  await writeBalance(tx, subAccountId, await withLowBalanceNoted(tx, subAccountId, { ...balance, pools }, at));
 }
 
 /**

@@ -19,7 +19,14 @@ export async function createBillingWorker({ settings, db, connection, workflowBu
     namespace: settings.temporal.namespace,
     taskQueue: settings.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db, payments: createPaymentProvider(settings, db), rules: settings.rules, notifications: settings.notifications }),
+    activities: createActivities({
+      db,
+      payments: createPaymentProvider(settings, db),
+      rules: settings.rules,
+      notifications: settings.notifications,
+      // The worker has no listening address of its own: PUBLIC_URL, else the API's configured one.
+      receiptLinks: { baseUrl: settings.portal.publicUrl ?? `http://${settings.host}:${settings.port}`, secret: settings.authJwtSecret },
+    }),
     // Ledger writes are local activities, one per organization at a time: let many organizations write at once.
     maxConcurrentLocalActivityExecutions: 64,
   });

@@ -6,6 +6,7 @@ import type { AllocationMinutes } from '../domain/allocation';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { Subscription } from '../domain/subscription';
 import type { TopUp } from '../domain/payments';
+import type { AppliedPaymentChange, PaymentChange } from '../domain/paymentRecords';
 
 export const TASK_QUEUE = 'billing';
 
@@ -47,3 +48,23 @@ export const topUpUpdate = defineUpdate<TopUp, [TopUpRequest]>('topUp');
 export const setSubscriptionUpdate = defineUpdate<void, [Subscription]>('setSubscription');
 export const setPaymentMethodUpdate = defineUpdate<void, [string | null]>('setPaymentMethod');
 export const configureAutoRechargeUpdate = defineUpdate<void, [AutoRechargeSettings]>('configureAutoRecharge');
+
+export interface RefundPaymentRequest {
+  paymentId: string;
+  /** Default: every credit left unrefunded. */
+  credits?: number;
+}
+
+export interface PaymentRefund {
+  /** The provider's refund id (also the ledger entry's ref). */
+  id: string;
+  paymentId: string;
+  credits: number;
+  amountCents: number;
+}
+
+/** An operator's refund: resolves once the provider refunded and the credits were taken back (committed). */
+export const refundPaymentUpdate = defineUpdate<PaymentRefund, [RefundPaymentRequest]>('refundPayment');
+
+/** Refunds and dispute changes the provider reported; resolves once committed (each applied once). */
+export const applyPaymentChangesUpdate = defineUpdate<AppliedPaymentChange[], [PaymentChange[]]>('applyPaymentChanges');

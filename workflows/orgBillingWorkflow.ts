@@ -9,7 +9,9 @@ import type { BillingRules } from '../domain/billingRules';
 import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
 import { initialOrgBilling } from '../domain/orgBilling';
 import {
+  applyPaymentChangesUpdate,
   balanceLowSignal,
+  refundPaymentUpdate,
   configureAllocationUpdate,
   configureAutoRechargeUpdate,
   paymentIntentUpdatedSignal,
@@ -24,6 +26,7 @@ import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedSta
 import { newOrg, showStatus, type Org } from './org/context';
 import { checkPendingPayment, resumeSeededPayment, waitingPayment } from './org/payments';
 import { periodEnd, renew, setSubscription, validateSubscription } from './org/periods';
+import { applyPaymentChanges, refundPayment } from './org/refunds';
 import { configureAutoRecharge, setPaymentMethod, validateAutoRecharge } from './org/settings';
 import { creditSubAccounts } from './org/subAccountCredits';
 import { topUp, validateTopUp } from './org/topUps';
@@ -95,6 +98,8 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes), checkAllocation), {
     validator: onceSeeded(checkAllocation),
   });
+  wf.setHandler(refundPaymentUpdate, whenSeeded((request) => refundPayment(org, request)));
+  wf.setHandler(applyPaymentChangesUpdate, whenSeeded((changes) => applyPaymentChanges(org, changes)));
 
   // A run with no carried state continues what PostgreSQL holds, if anything: an earlier run may
   // have been terminated or reset, and its commit versions and ledger refs must not be reused.

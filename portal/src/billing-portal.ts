@@ -10,7 +10,8 @@ import './sections/top-up-section';
 import './sections/agents-section';
 import './sections/activity-section';
 import './sections/account-manager-section';
-import { CHANGED, type BillingEvent, type BillingSummary, type Forecast, type PriceBook, type Session, type SubAccount, type UsageDay } from './types';
+import './sections/billing-history-section';
+import { CHANGED, type BillingEvent, type BillingSummary, type Forecast, type Payment, type PriceBook, type Session, type SubAccount, type UsageDay } from './types';
 
 const POLL_MS = 2_000;
 const DAY_MS = 86_400_000;
@@ -23,6 +24,7 @@ interface Data {
   events: BillingEvent[];
   eventsCursor: string | null;
   subAccounts: SubAccount[];
+  payments: Payment[];
 }
 
 /** The chart's days: this period so far (a month before the renewal), at most the last 31 days. */
@@ -68,14 +70,15 @@ export class BillingPortal extends LightElement {
       this.priceBook ??= await get<PriceBook>('/v1/price-book');
       const billing = await get<BillingSummary>(orgPath(org, '/billing'));
       const { from, to } = usageRange(billing.nextRenewalAt);
-      const [record, forecast, usage, events, subAccounts] = await Promise.all([
+      const [record, forecast, usage, events, subAccounts, payments] = await Promise.all([
         get<{ name: string }>(orgPath(org)),
         get<Forecast>(orgPath(org, '/forecast')).catch(() => null),
         get<{ days: UsageDay[] }>(orgPath(org, `/usage/daily?from=${from}&to=${to}`)),
         get<{ events: BillingEvent[]; nextCursor: string | null }>(orgPath(org, '/events?limit=20')),
         get<{ subAccounts: SubAccount[] }>(orgPath(org, '/sub-accounts')),
+        get<{ payments: Payment[] }>(orgPath(org, '/payments?limit=20')),
       ]);
-      this.data = { name: record.name, billing, forecast, usage: usage.days, events: events.events, eventsCursor: events.nextCursor, subAccounts: subAccounts.subAccounts };
+      this.data = { name: record.name, billing, forecast, usage: usage.days, events: events.events, eventsCursor: events.nextCursor, subAccounts: subAccounts.subAccounts, payments: payments.payments };
       this.failure = undefined;
     } catch (err) {
       this.failure = (err as Error).message;
@@ -100,6 +103,7 @@ export class BillingPortal extends LightElement {
       <top-up-section .org=${this.session.org} .billing=${d.billing} .priceBook=${this.priceBook} .owner=${owner} .stripeKey=${this.session.stripePublishableKey}></top-up-section>
       <agents-section .org=${this.session.org} .agents=${d.billing.agents} .agentCount=${d.billing.agentCount} .owner=${owner}></agents-section>
       <activity-section .org=${this.session.org} .latest=${d.events} .latestCursor=${d.eventsCursor}></activity-section>
+      <billing-history-section .payments=${d.payments}></billing-history-section>
       ${d.subAccounts.length
         ? html`<account-manager-section .org=${this.session.org} .subAccounts=${d.subAccounts} .priceBook=${this.priceBook} .owner=${owner} .paymentMethod=${d.billing.paymentMethod}></account-manager-section>`
         : ''}

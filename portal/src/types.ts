@@ -51,3 +51,19 @@ export const changed = (el: HTMLElement) => el.dispatchEvent(new CustomEvent(CHA
 
 export const OWNER_ONLY = 'Only the organization owner can manage auto-recharge.';
 export const AGENCY_READ_ONLY = 'Agencies can monitor sub-accounts but cannot manage their auto-recharge.';
+
+/** GET /v1/orgs/:org/payments: one charge. */
+export interface Payment {
+  id: string;
+  kind: 'auto_recharge' | 'top_up' | 'allocation';
+  credits: number;
+  amountCents: number;
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'refunded' | 'partially_refunded' | 'disputed';
+  card: { brand: string; last4: string } | null;
+  createdAt: string;
+  refundedCents: number;
+  disputed: boolean;
+  receiptNumber: string | null;
+  receiptUrl: string | null;
+  failureMessage: string | null;
+}

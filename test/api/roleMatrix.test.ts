@@ -84,6 +84,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
   // The client secret decides (no intent has this one): every caller meets validation, then 404.
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/authenticate', allowed: CALLERS },
+  { method: 'GET', path: '/v1/orgs/{sub}/payments', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/payments/pay_unknown/receipt', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'POST', path: '/v1/orgs/{sub}/payments/pay_unknown/refunds', allowed: ['ops', 'scopedOps'] },
+  { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/refund', allowed: ['ops'] },
+  { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/dispute', allowed: ['ops'] },
+  { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/dispute/close', allowed: ['ops'] },
 ];
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@
 // settings, usage, recharges, a decline, the backoff, top-ups with and without 3-D Secure,
 // continue-as-new, a renewal and an allocation. `resumed-payment` terminates the workflow while a
 // payment is in flight, twice, so that seeded runs take the payments up (resume-seeded-payment).
+// `refunds-disputes`: an operator's refund, a dashboard refund, a dispute opened and won.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -106,7 +107,29 @@ async function resumedPayment(name: string) {
   }
 }
 
-const SCENARIOS: Record<string, (name: string) => Promise<void>> = { 'every-path': everyPath, 'resumed-payment': resumedPayment };
+/** Refunds and disputes: an operator's refund, one made in the dashboard, a dispute opened and won. */
+async function refundsAndDisputes(name: string) {
+  const stack = await startStack();
+  try {
+    const orgId = await createOrg(stack, { planCredits: 0, autoRecharge: { thresholdCredits: 0, rechargeCredits: 500, maxRechargesPerMonth: 3 } });
+    const owner = stack.token('owner', orgId);
+    const ops = stack.token('ops');
+    const topUp = async (key: string) => (await expectStatus(stack.http.post(`/v1/orgs/${orgId}/top-ups`, owner, { credits: 1000 }, { 'idempotency-key': key }), 201)).topUp.id as string;
+    const intentOf = async (paymentId: string) => (await stack.db.query('SELECT id FROM sandbox_payment_intents WHERE payment_id = $1', [paymentId])).rows[0].id as string;
+    const refunded = await topUp('record-refund');
+    await expectStatus(stack.http.post(`/v1/orgs/${orgId}/payments/${refunded}/refunds`, ops, { credits: 300 }), 201);
+    await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${await intentOf(refunded)}/refund`, ops, { amountCents: 400 }), 201);
+    const disputed = await intentOf(await topUp('record-dispute'));
+    await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${disputed}/dispute`, ops, {}), 201);
+    await expectStatus(stack.http.post(`/v1/sandbox/payment-intents/${disputed}/dispute/close`, ops, { status: 'won' }), 200);
+    await settled(stack, orgId);
+    await writeHistories(stack, orgId, name);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const SCENARIOS: Record<string, (name: string) => Promise<void>> = { 'every-path': everyPath, 'resumed-payment': resumedPayment, 'refunds-disputes': refundsAndDisputes };
 
 async function main(name: string, scenario: string) {
   const record = SCENARIOS[scenario];

@@ -57,3 +57,25 @@ test('the owner is e-mailed when three declines disable auto-recharge, once per 
   expect(rows).toEqual([{ event_type: 'auto_recharge.disabled', status: 'succeeded' }]);
   expect(mails.filter((m) => m.raw.includes(orgId))).toHaveLength(1);
 });
+
+test("a successful top-up's e-mail links its receipt (the owner's default e-mail types include it)", async () => {
+  const orgId = await createOrg(stack, { planCredits: 0 });
+  const owner = stack.token('owner', orgId);
+  const saved = await stack.http.put(`/v1/orgs/${orgId}/notifications`, owner, { email: 'owner@example.test' });
+  expect(saved.body.eventTypes).toEqual(expect.arrayContaining(['top_up.succeeded', 'payment.refunded', 'payment.disputed']));
+  const topUp = await stack.http.post(`/v1/orgs/${orgId}/top-ups`, owner, { credits: 500 }, { 'idempotency-key': 'receipt-mail' });
+  expect(topUp.status).toBe(201);
+  const mail = await eventually(() => {
+    const found = mails.find((m) => m.raw.includes(orgId) && m.raw.includes('Receipt:'));
+    if (!found) throw new Error('no receipt mail yet');
+    return found;
+  });
+  const parsed = await simpleParser(mail.raw);
+  const link = /Receipt: (\S+)/.exec(parsed.text ?? '')![1];
+  const { payments } = (await stack.http.get(`/v1/orgs/${orgId}/payments`, owner)).body;
+  // The worker links through PUBLIC_URL (here unset: its configured address); the path is the payment's receipt link.
+  expect(new URL(link).pathname).toBe(new URL(payments[0].receiptUrl).pathname);
+  const receipt = await fetch(`${stack.api.url}${new URL(link).pathname}`);
+  expect(receipt.status).toBe(200);
+  expect(await receipt.text()).toContain('500 credits at $20.00 per 1,000 credits');
+});

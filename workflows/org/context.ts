@@ -9,6 +9,7 @@ import type { BillingRules } from '../../domain/billingRules';
 import { balanceSettingsOf, type LedgerChange, type NewEvent, type OrgBillingRecord } from '../../domain/orgBilling';
 import { autoRechargeState, currentDetails, paymentStatus } from '../../domain/opsStatus';
 import type { TopUp } from '../../domain/payments';
+import type { PaymentChange, PaymentUpdate } from '../../domain/paymentRecords';
 import type { CommittedBalance } from '../../store/commitBilling';
 import { CARD_DECLINED } from '../../payments/provider';
 import { BILLING_AGENCY_ID, BILLING_AUTO_RECHARGE, BILLING_PAYMENT_STATUS } from '../searchAttributes';
@@ -19,7 +20,7 @@ export interface Org {
   rules: BillingRules;
   activities: OrgActivities;
   /** Changes applied to the state and not yet committed. */
-  pending: { ledger: LedgerChange[]; events: NewEvent[]; topUps: TopUp[] };
+  pending: Pending;
   /** The balance may have changed since the last decision: read it before deciding again. */
   balanceCheckDue: boolean;
   /** Payment intents a webhook named since they were last read. */
@@ -31,7 +32,19 @@ export interface Org {
   agencyId: string | null;
   /** The search attribute values last upserted in this run. */
   shownStatus: string | null;
+  /** Settles once the refund asked for before is done (refunds.ts): refunds are decided one at a time. */
+  refundTurn: Promise<unknown>;
 }
+
+interface Pending {
+  ledger: LedgerChange[];
+  events: NewEvent[];
+  topUps: TopUp[];
+  payments: PaymentUpdate[];
+  paymentChanges: PaymentChange[];
+}
+
+const nothingPending = (): Pending => ({ ledger: [], events: [], topUps: [], payments: [], paymentChanges: [] });
 
 type OrgActivities = ReturnType<typeof orgActivities>;
 
@@ -41,7 +54,7 @@ export function newOrg(state: OrgWorkflowState, rules: BillingRules): Org {
     state,
     rules,
     activities: undefined as unknown as OrgActivities,
-    pending: { ledger: [], events: [], topUps: [] },
+    pending: nothingPending(),
     // On every start the balance is read once: a crossing whose signal was lost is acted on here.
     balanceCheckDue: true,
     // A webhook may have come between runs: a waiting payment is re-read at once.
@@ -50,6 +63,7 @@ export function newOrg(state: OrgWorkflowState, rules: BillingRules): Org {
     lastAvailableCredits: null,
     agencyId: null,
     shownStatus: null,
+    refundTurn: Promise.resolve(),
   };
   org.activities = orgActivities(org);
   return org;
@@ -87,16 +101,19 @@ function orgActivities(org: Org) {
     findTopUp: laned(local.findTopUp),
     loadStoredBilling: laned(local.loadStoredBilling),
     loadBillingRules: laned(local.loadBillingRules),
+    readPayment: laned(local.readPayment),
     chargePayment: payments.chargePayment,
     retrievePayment: payments.retrievePayment,
     cancelPayment: payments.cancelPayment,
+    refundPayment: payments.refundPayment,
   };
 }
 
 export const nowIso = () => new Date().toISOString();
 
-export function emit(org: Org, type: string, message: string, data: Record<string, unknown> = {}): void {
-  org.pending.events.push({ type, at: nowIso(), message, data });
+/** `key` makes the event once-only where the same fact may be reported again (a refund by its id). */
+export function emit(org: Org, type: string, message: string, data: Record<string, unknown> = {}, key?: string): void {
+  org.pending.events.push({ type, at: nowIso(), message, data, ...(key ? { key } : {}) });
 }
 
 export function changeLedger(org: Org, change: LedgerChange): void {
@@ -122,8 +139,8 @@ const recordOf = ({ subscription, paymentMethodId, autoRecharge, counters, pendi
 /** Commits everything changed so far, in its turn in the lane (the changes are taken when it runs). */
 export function commit(org: Org): Promise<CommittedBalance> {
   return inLane(org, async () => {
-    const { ledger, events, topUps } = org.pending;
-    org.pending = { ledger: [], events: [], topUps: [] };
+    const { ledger, events, topUps, payments, paymentChanges } = org.pending;
+    org.pending = nothingPending();
     const record = recordOf(org.state);
     const committed = await org.activities.commitBillingNow({
       orgId: org.state.orgId,
@@ -133,6 +150,8 @@ export function commit(org: Org): Promise<CommittedBalance> {
       ledger,
       events,
       topUps,
+      payments,
+      paymentChanges,
       at: nowIso(),
     });
     org.lastAvailableCredits = committed.availableCredits;

@@ -7,12 +7,16 @@ import { afterRechargeFailure, afterRechargeSuccess, DISABLED_AFTER_FAILURES_MES
 import type { Situation } from '../../domain/nextAction';
 import { topUpAmountCents } from '../../domain/pricing';
 import type { PaymentKind, PendingPayment, TopUp } from '../../domain/payments';
+import type { ChargeStatus, PaymentUpdate } from '../../domain/paymentRecords';
+import type { PaymentDetails } from '../../activities/payments';
 import { CARD_DECLINED, type DeclineDetails, type PaymentIntentState } from '../../payments/provider';
 import { noteCapReached } from './capNotices';
 import { changeLedger, commit, emit, nowIso, type Org } from './context';
 import { queueSubAccountCredit } from './subAccountCredits';
 
 type PaymentFailure = Extract<PaymentIntentState, { status: 'failed' }>;
+/** The provider's answer, with the card charged and its own receipt when the activity knew them. */
+type ProviderAnswer = PaymentIntentState & PaymentDetails;
 
 const paymentData = (payment: PendingPayment): Record<string, unknown> => ({ paymentId: payment.id, credits: payment.credits, amountCents: payment.amountCents });
 
@@ -30,9 +34,31 @@ export function beginPayment(org: Org, kind: PaymentKind, credits: number, id: s
     clientSecret: null,
     startedAt: nowIso(),
     checkAfter: null,
+    pricePer1000CreditsCents,
   };
   org.state.pendingPayment = payment;
   return payment;
+}
+
+/** The payment's row as of now, written with the next commit (the list and its receipt read it). */
+function recordPayment(org: Org, payment: PendingPayment, status: ChargeStatus, change: Partial<PaymentUpdate> = {}): void {
+  org.pending.payments.push({
+    id: payment.id,
+    kind: payment.kind,
+    credits: payment.credits,
+    amountCents: payment.amountCents,
+    // Payments begun before prices were kept: the price their amount implies.
+    pricePer1000CreditsCents: payment.pricePer1000CreditsCents ?? Math.round((payment.amountCents * 1000) / payment.credits),
+    status,
+    paymentIntentId: payment.paymentIntentId,
+    card: payment.card ?? null,
+    subAccountId: payment.subAccountId ?? null,
+    createdAt: payment.startedAt,
+    settledAt: null,
+    failureMessage: null,
+    providerReceiptUrl: null,
+    ...change,
+  });
 }
 
 function topUpOf(payment: PendingPayment, change: Partial<TopUp> = {}): TopUp {
@@ -55,7 +81,7 @@ export function recordTopUp(org: Org, payment: PendingPayment, change: Partial<T
 }
 
 /** Runs the charge activity for a payment; a decline (a non-retryable failure) is an outcome. */
-async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentState> {
+async function charge(org: Org, payment: PendingPayment): Promise<ProviderAnswer> {
   const { orgId } = org.state;
   try {
     return await org.activities.chargePayment({
@@ -70,8 +96,8 @@ async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentS
   } catch (err) {
     const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
     if (cause instanceof wf.ApplicationFailure && cause.type === CARD_DECLINED) {
-      const details = cause.details?.[0] as DeclineDetails;
-      return { status: 'failed', paymentIntentId: details.paymentIntentId, declineCode: details.declineCode, message: cause.message };
+      const details = cause.details?.[0] as DeclineDetails & PaymentDetails;
+      return { status: 'failed', paymentIntentId: details.paymentIntentId, declineCode: details.declineCode, message: cause.message, card: details.card };
     }
     // Anything else non-retryable still ends this attempt; the org's workflow must go on.
     wf.log.error('Charge failed without a decline', { orgId, paymentId: payment.id, error: String(err) });
@@ -81,6 +107,7 @@ async function charge(org: Org, payment: PendingPayment): Promise<PaymentIntentS
 
 /** Commits the payment as started, charges it, and commits where it stands. */
 export async function chargeAndSettle(org: Org, payment: PendingPayment): Promise<void> {
+  recordPayment(org, payment, 'pending');
   await commit(org);
   await chargeAgain(org, payment);
 }
@@ -157,8 +184,15 @@ const SETTLEMENTS: Record<PaymentKind, Settlement> = {
 };
 
 /** Where a payment stands after the provider answered: settled, or waiting with a reconciliation due. */
-function applyPaymentResult(org: Org, payment: PendingPayment, result: PaymentIntentState): void {
+function applyPaymentResult(org: Org, payment: PendingPayment, result: ProviderAnswer): void {
+  if (result.card) payment.card = result.card;
   if (result.status === 'succeeded' || result.status === 'failed') {
+    recordPayment(org, payment, result.status, {
+      paymentIntentId: result.paymentIntentId ?? payment.paymentIntentId,
+      settledAt: nowIso(),
+      failureMessage: result.status === 'failed' ? result.message : null,
+      providerReceiptUrl: result.providerReceiptUrl ?? null,
+    });
     if (org.state.pendingPayment?.id === payment.id) org.state.pendingPayment = null;
     // The balance moved (or a backoff started): decide again.
     org.balanceCheckDue = true;
@@ -172,6 +206,7 @@ function applyPaymentResult(org: Org, payment: PendingPayment, result: PaymentIn
   payment.clientSecret = result.status === 'requires_action' ? result.clientSecret : null;
   payment.checkAfter = Date.now() + org.rules.paymentReconcileIntervalMs;
   recordTopUp(org, payment);
+  recordPayment(org, payment, result.status === 'requires_action' ? 'requires_action' : 'pending');
   if (firstAsk) {
     emit(org, 'payment.requires_action', 'Your bank asks you to authenticate this payment.', {
       ...paymentData(payment),
