@@ -2,6 +2,8 @@
 
 export const DISABLED_AFTER_FAILURES_MESSAGE =
   'Auto-recharge was disabled after multiple failed payment attempts. Please update your payment method and re-enable.';
+/** Why auto-recharge is off after a dispute opened: the card under dispute is not charged again until the Owner says so. */
+export const DISABLED_AFTER_DISPUTE_MESSAGE = 'A payment was disputed. Auto-recharge is off until the dispute is resolved.';
 
 export interface AutoRechargeSettings {
   enabled: boolean;

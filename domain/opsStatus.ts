@@ -1,16 +1,19 @@
 // How an organization stands, for operators: the values of its search attributes in the Temporal
 // UI and of the ops listing, and the few lines of its workflow's current details.
-import { capReached } from './autoRecharge';
+import { capReached, DISABLED_AFTER_DISPUTE_MESSAGE } from './autoRecharge';
 import type { OrgBillingRecord } from './orgBilling';
 
-export type AutoRechargeState = 'off' | 'on' | 'capped' | 'backoff' | 'disabled_after_failures';
+export type AutoRechargeState = 'off' | 'on' | 'capped' | 'backoff' | 'disabled_after_failures' | 'disabled_after_dispute';
 export type PaymentStatus = 'none' | 'processing' | 'requires_action';
 
-export const AUTO_RECHARGE_STATES: readonly AutoRechargeState[] = ['off', 'on', 'capped', 'backoff', 'disabled_after_failures'];
+export const AUTO_RECHARGE_STATES: readonly AutoRechargeState[] = ['off', 'on', 'capped', 'backoff', 'disabled_after_failures', 'disabled_after_dispute'];
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['none', 'processing', 'requires_action'];
 
 export function autoRechargeState({ autoRecharge, counters }: Pick<OrgBillingRecord, 'autoRecharge' | 'counters'>, now: number): AutoRechargeState {
-  if (!autoRecharge.enabled) return counters.disabledReason ? 'disabled_after_failures' : 'off';
+  if (!autoRecharge.enabled) {
+    if (counters.disabledReason === DISABLED_AFTER_DISPUTE_MESSAGE) return 'disabled_after_dispute';
+    return counters.disabledReason ? 'disabled_after_failures' : 'off';
+  }
   if (capReached(autoRecharge, counters)) return 'capped';
   if (counters.nextAttemptAt !== null && now < counters.nextAttemptAt) return 'backoff';
   return 'on';

@@ -3,6 +3,7 @@
 // every organization has all three.
 import type { Pool, PoolClient } from 'pg';
 import type { AutoRechargeState, PaymentStatus } from '../domain/opsStatus';
+import { DISABLED_AFTER_DISPUTE_MESSAGE } from '../domain/autoRecharge';
 import { initialOrgBilling } from '../domain/orgBilling';
 import { insertBalance } from './balances';
 import { insertOrgBilling } from './orgBilling';
@@ -92,7 +93,8 @@ const STATES = `
   SELECT o.id, o.name, o.parent_id, o.created_at,
     CASE
       WHEN NOT (r.auto_recharge->>'enabled')::boolean THEN
-        CASE WHEN r.counters->>'disabledReason' IS NOT NULL THEN 'disabled_after_failures' ELSE 'off' END
+        CASE WHEN r.counters->>'disabledReason' = $7 THEN 'disabled_after_dispute'
+             WHEN r.counters->>'disabledReason' IS NOT NULL THEN 'disabled_after_failures' ELSE 'off' END
       WHEN (r.counters->>'rechargesUsedThisMonth')::int >= (r.auto_recharge->>'maxRechargesPerMonth')::int THEN 'capped'
       WHEN (r.counters->>'nextAttemptAt') IS NOT NULL AND (r.counters->>'nextAttemptAt')::bigint > $5::bigint THEN 'backoff'
       ELSE 'on'
@@ -106,7 +108,7 @@ export async function listOrgs(db: Pool, filter: OrgListFilter, now = Date.now()
      WHERE ($1::text IS NULL OR s.auto_recharge = $1) AND ($2::text IS NULL OR s.payment_status = $2)
        AND ($3::text IS NULL OR s.parent_id = $3) AND ($4::text IS NULL OR s.id > $4)
      ORDER BY s.id LIMIT $6`,
-    [filter.autoRecharge ?? null, filter.paymentStatus ?? null, filter.parentId ?? null, filter.cursor ?? null, now, filter.limit + 1],
+    [filter.autoRecharge ?? null, filter.paymentStatus ?? null, filter.parentId ?? null, filter.cursor ?? null, now, filter.limit + 1, DISABLED_AFTER_DISPUTE_MESSAGE],
   );
   const orgs = rows.slice(0, filter.limit).map((r) => ({ ...toRecord(r), autoRecharge: r.auto_recharge, paymentStatus: r.payment_status }));
   return { orgs, nextCursor: rows.length > filter.limit ? orgs[orgs.length - 1].id : null };

@@ -156,6 +156,9 @@ test('a dispute takes the credits and turns auto-recharge off; won, it gives the
   expect(during.autoRecharge).toMatchObject({ enabled: false, disabledReason: 'A payment was disputed. Auto-recharge is off until the dispute is resolved.' });
   const types = (await eventsOf(stack, orgId)).map((e) => e.type);
   expect(types).toEqual(expect.arrayContaining(['payment.disputed', 'auto_recharge.disabled', 'balance.low']));
+  // Operators find it apart from card failures.
+  const listed = await expectStatus(stack.http.get<{ orgs: Array<{ id: string }> }>('/v1/orgs?autoRecharge=disabled_after_dispute&limit=500', ops()), 200);
+  expect(listed.orgs.map((o) => o.id)).toContain(orgId);
   // A disputed payment is not refunded by hand.
   expectError(await stack.http.post(`/v1/orgs/${orgId}/payments/${paid}/refunds`, ops(), {}), 409, 'payment_disputed');
 

@@ -1,5 +1,5 @@
 // What operators see of an organization: its auto-recharge state, payment status and details.
-import { INITIAL_COUNTERS } from '../../domain/autoRecharge';
+import { DISABLED_AFTER_DISPUTE_MESSAGE, INITIAL_COUNTERS } from '../../domain/autoRecharge';
 import { autoRechargeState, currentDetails, paymentStatus } from '../../domain/opsStatus';
 import { initialOrgBilling, type OrgBillingRecord } from '../../domain/orgBilling';
 
@@ -17,6 +17,7 @@ test('auto-recharge: off, on, capped, in backoff, or disabled by failures', () =
   expect(autoRechargeState(record({ autoRecharge: on, counters: { ...INITIAL_COUNTERS, nextAttemptAt: NOW + 1 } }), NOW)).toBe('backoff');
   expect(autoRechargeState(record({ autoRecharge: on, counters: { ...INITIAL_COUNTERS, nextAttemptAt: NOW } }), NOW)).toBe('on');
   expect(autoRechargeState(record({ counters: { ...INITIAL_COUNTERS, disabledReason: 'why' } }), NOW)).toBe('disabled_after_failures');
+  expect(autoRechargeState(record({ counters: { ...INITIAL_COUNTERS, disabledReason: DISABLED_AFTER_DISPUTE_MESSAGE } }), NOW)).toBe('disabled_after_dispute');
 });
 
 test('payment status follows the payment in flight', () => {

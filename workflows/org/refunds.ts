@@ -4,12 +4,12 @@
 // arrive as applyPaymentChanges. Either way the commit applies each refund and dispute change
 // once, by its id, and never takes back more credits than the payment added (store/payments.ts).
 import * as wf from '@temporalio/workflow';
+import { DISABLED_AFTER_DISPUTE_MESSAGE } from '../../domain/autoRecharge';
 import { formatCents, formatCredits, refundableCredits, refundCentsFor, refundRefusal, type AppliedPaymentChange, type PaymentChange } from '../../domain/paymentRecords';
 import { REFUND_REFUSED } from '../../payments/provider';
 import type { PaymentRefund, RefundPaymentRequest } from '../messages';
 import { commit, emit, refuse, type Org } from './context';
 
-export const DISPUTED_MESSAGE = 'A payment was disputed. Auto-recharge is off until the dispute is resolved.';
 
 /** Our refunds run one at a time, so each is decided against the one before it. */
 function inRefundTurn<T>(org: Org, work: () => Promise<T>): Promise<T> {
@@ -71,8 +71,8 @@ function noteApplied(org: Org, a: AppliedPaymentChange): void {
       emit(org, 'payment.disputed', `A payment was disputed: ${formatCredits(-a.credits)} credits were taken back until it is resolved.`, { ...data, disputeId: a.ref, status: 'open' }, `payment.disputed:${a.ref}`);
       if (org.state.autoRecharge.enabled) {
         org.state.autoRecharge = { ...org.state.autoRecharge, enabled: false };
-        org.state.counters = { ...org.state.counters, disabledReason: DISPUTED_MESSAGE };
-        emit(org, 'auto_recharge.disabled', DISPUTED_MESSAGE, { paymentId: a.paymentId, disputeId: a.ref });
+        org.state.counters = { ...org.state.counters, disabledReason: DISABLED_AFTER_DISPUTE_MESSAGE };
+        emit(org, 'auto_recharge.disabled', DISABLED_AFTER_DISPUTE_MESSAGE, { paymentId: a.paymentId, disputeId: a.ref });
       }
       return;
     case 'dispute_reversal':
