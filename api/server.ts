@@ -15,6 +15,7 @@ import { HeavyReads } from './heavyReads';
 import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
+import { PaymentMethodBook } from './paymentMethods';
 import { requestSchemas } from './schemas';
 import { TemporalHealth } from './temporalHealth';
 import { ProviderEventHandler } from './stripeEvents';
@@ -43,6 +44,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const orgs = new OrgStore(db);
   const crossings = new CrossingSignals(db, workflows, logger, settings.crossingSweepIntervalMs);
   const pools = createApiPools(settings.databaseUrl, settings.databaseTimeouts);
+  const payments = createPaymentProvider(settings, db);
+  const cards = new PaymentMethodBook(db, payments, workflows);
   let url = '';
   const app = createApp({
     settings,
@@ -55,8 +58,9 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     workflows,
     crossings,
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters), settings.notifications.allowPrivateUrls),
-    payments: createPaymentProvider(settings, db),
-    providerEvents: new ProviderEventHandler(db, orgs, workflows, logger),
+    payments,
+    cards,
+    providerEvents: new ProviderEventHandler(db, orgs, workflows, logger, payments, cards),
     selfUrl: () => url,
     temporalHealth,
     // Bounded: a call the health check gave up on must not go on retrying past the connection's close.
