@@ -9,6 +9,7 @@ import type { Settings } from '../config/settings';
 import { createPaymentProvider } from '../payments';
 import { createApiPools } from '../store/pool';
 import { createApp } from './app';
+import { CardExpirySweep } from './cardExpirySweep';
 import { CrossingSignals } from './crossingSignals';
 import { DeliveryRelay } from './deliveryRelay';
 import { HeavyReads } from './heavyReads';
@@ -78,6 +79,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const sweep = crossings.start();
   const deliveries = settings.notifications.relay ? new DeliveryRelay(db, settings.databaseUrl, client, settings.temporal.taskQueue, logger) : undefined;
   deliveries?.start();
+  const expiringCards = new CardExpirySweep(db, logger, settings.cardExpirySweepIntervalMs);
+  expiringCards.start();
   return {
     app,
     server,
@@ -87,6 +90,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
       await sweep;
       await crossings.close();
       await deliveries?.close();
+      await expiringCards.close();
       await connection.close();
       await pools.end();
     },

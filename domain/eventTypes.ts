@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'payment_method.removed',
   'agent.updated',
   'webhook_endpoint.disabled',
+  'payment_method.expiring',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -34,4 +35,5 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'top_up.failed',
   'allocation.failed',
   'webhook_endpoint.disabled',
+  'payment_method.expiring',
 ];

@@ -14,6 +14,7 @@ const WHAT_TO_DO: Record<string, string> = {
   'top_up.failed': 'Check the payment method on file and try the top-up again.',
   'allocation.failed': 'Check the payment method of the agency that pays for the allocation.',
   'webhook_endpoint.disabled': 'Fix the endpoint, then enable it again.',
+  'payment_method.expiring': 'Add a new card under Billing and make it the default before this one expires, so that charges keep working.',
 };
 
 export function notificationEmail(org: { id: string; name: string }, event: EmailedEvent): { subject: string; text: string } {
