@@ -206,7 +206,7 @@ test('signed provider events in Stripe\'s shapes: each setup counts once, whatev
   expect((await deliver(`evt_pay_${org}`, 'checkout.session.completed', { ...completed, mode: 'payment', setup_intent: null })).status).toBe(200);
   const malformed = await deliver(`evt_bad_${org}`, 'checkout.session.completed', { ...completed, setup_intent: null });
   expect(malformed.status).toBe(400);
-  expect((await malformed.json()).error.code).toBe('invalid_event');
+  expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_event');
 });
 
 test("an agency's allocation may name its own card: the estimate names it, the charge uses it, and it is kept while named", async () => {

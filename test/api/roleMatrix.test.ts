@@ -84,6 +84,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/confirm', allowed: ['ops'] },
   // The client secret decides (no intent has this one): every caller meets validation, then 404.
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/authenticate', allowed: CALLERS },
+  { method: 'POST', path: '/v1/orgs/{sub}/payment-method-sessions', allowed: ['owner', 'service', 'ops', 'scopedService', 'scopedOps'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/payment-methods', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'PUT', path: '/v1/orgs/{sub}/payment-methods/pm_unknown/default', allowed: OWNER_OPS },
+  { method: 'DELETE', path: '/v1/orgs/{sub}/payment-methods/pm_unknown', allowed: OWNER_OPS },
 ];
 
 beforeAll(async () => {
