@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SCOPES, type Scope } from './caller';
 import type { RequestSchemas } from './schemas';
 
-type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
+type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone' | 'the customer (the session url is the proof)';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -126,6 +126,25 @@ function paymentMethodOperations(s: RequestSchemas, org: string): Operation[] {
       who: ['owner', 'ops'],
       responses: { 204: 'removed', ...noCard, 409: 'payment_method_required: the last card while auto-recharge is on; payment_method_in_use: an allocation names it' },
     },
+    ...sandboxCheckoutOperations(),
+  ];
+}
+
+/** The sandbox's hosted checkout: HTML for a browser (no script), served only with the sandbox provider. */
+function sandboxCheckoutOperations(): Operation[] {
+  const params = { id: z.string().regex(/^cs_sandbox_[0-9a-f]{48}$/) };
+  const who: Role[] = ['the customer (the session url is the proof)'];
+  return [
+    { method: 'get', path: '/sandbox/checkout/{id}', params, summary: 'Sandbox: the checkout page of a payment-method session (labelled Card number, Expiry, CVC; Save card; Cancel)', who, responses: { 200: 'text/html', 404: 'no such session, or not the sandbox', 410: 'expired or already used' } },
+    {
+      method: 'post',
+      path: '/sandbox/checkout/{id}',
+      params,
+      summary: "Sandbox: the checkout form (application/x-www-form-urlencoded number, expiry, cvc). Only Stripe's test numbers; the number is mapped to its test card in memory, never stored or logged. Delivers signed setup_intent.succeeded and checkout.session.completed to /v1/stripe/webhook, which make the card count",
+      who,
+      responses: { 303: 'saved: to the returnUrl', 402: 'declined at save (4000 0000 0000 0002): the form again', 404: 'no such session, or not the sandbox', 410: 'expired or already used', 422: 'not a test number, or an expiry or CVC refused: the form again, empty' },
+    },
+    { method: 'get', path: '/sandbox/checkout.css', summary: "Sandbox: the checkout page's stylesheet", who: ['anyone'], responses: { 200: 'text/css' } },
   ];
 }
 

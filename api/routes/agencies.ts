@@ -1,6 +1,6 @@
 // An agency's sub-accounts and their monthly auto allocation.
 import { Router } from 'express';
-import { allocationChargeCents } from '../../domain/allocation';
+import { allocationChargeCents, allocationIsOff } from '../../domain/allocation';
 import { listSubAccounts } from '../../store/orgs';
 import { configureAllocationUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
@@ -29,7 +29,7 @@ export function agencyRoutes({ orgs, workflows, db, settings, schemas, cards }: 
     const { allocationRates, creditPricePer1000Cents } = settings.rules;
     // The card the estimate will be charged to: the allocation's own, or the agency's default.
     const listed = await cards.list(agency.id);
-    const card = listed.find((c) => (minutes.paymentMethodId ? c.id === minutes.paymentMethodId : c.isDefault));
+    const card = allocationIsOff(minutes) ? undefined : listed.find((c) => (minutes.paymentMethodId ? c.id === minutes.paymentMethodId : c.isDefault));
     res.json({ estimatedMonthlyChargeCents: allocationChargeCents(minutes, allocationRates, creditPricePer1000Cents), nextRunAt, paymentMethod: card ? cardView(card) : null });
   });
 
