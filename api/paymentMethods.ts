@@ -44,15 +44,17 @@ export class PaymentMethodBook {
   }
 
   /** A card the provider saved for the organization: listed with its details, and made the default
-   * (the card just added is the one the customer means to pay with). Repeats change nothing. */
-  async add(orgId: string, id: string): Promise<void> {
+   * (the card just added is the one the customer means to pay with). */
+  async add(orgId: string, id: string, asked: boolean): Promise<void> {
     await saveCard(this.db, orgId, id, await this.payments.paymentMethodDetails(id));
-    await this.makeDefault(orgId, id);
+    await this.makeDefault(orgId, id, asked);
   }
 
-  async makeDefault(orgId: string, id: string): Promise<void> {
+  /** Asked by a person (`asked`), the workflow hears it even for the default card: saving a card
+   * again clears the decline backoff. A provider's repeated events change nothing. */
+  async makeDefault(orgId: string, id: string, asked: boolean): Promise<void> {
     await this.payments.setDefaultPaymentMethod(orgId, id);
-    if ((await readCardPolicy(this.db, orgId))?.defaultId !== id) await this.workflows.update(orgId, setPaymentMethodUpdate, id);
+    if (asked || (await readCardPolicy(this.db, orgId))?.defaultId !== id) await this.workflows.update(orgId, setPaymentMethodUpdate, id);
   }
 
   /**

@@ -143,7 +143,7 @@ export class ProviderEventHandler {
         const method = event.data.object;
         const methodId = objectId(event);
         const org = await this.orgOfCustomer(method.customer);
-        if (org) await this.cards.add(org, methodId);
+        if (org) await this.cards.add(org, methodId, false);
         return;
       }
       case 'payment_method.detached': {
@@ -187,7 +187,7 @@ export class ProviderEventHandler {
 
   private async addSavedCard(setupIntentId: string): Promise<void> {
     const saved = await this.payments.savedPaymentMethod(setupIntentId);
-    if (saved && (await this.orgs.get(saved.orgId))) await this.cards.add(saved.orgId, saved.paymentMethodId);
+    if (saved && (await this.orgs.get(saved.orgId))) await this.cards.add(saved.orgId, saved.paymentMethodId, false);
   }
 
   /** Metadata is anyone's text: an id no organization can have names none. */

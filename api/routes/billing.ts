@@ -39,7 +39,7 @@ export function billingRoutes({ db, orgs, workflows, payments, cards, schemas, h
       throw err.code === 'card_declined' ? new ApiError(402, 'card_declined', err.message) : new ApiError(422, 'invalid_payment_method', err.message);
     }
     // Listed with its details and made the default, as a card saved through Checkout is.
-    await cards.add(org.id, paymentMethodId);
+    await cards.add(org.id, paymentMethodId, true);
     res.json({ paymentMethod: (await billing(org.id)).paymentMethod });
   });
 

@@ -26,7 +26,7 @@ export function paymentMethodRoutes({ orgs, payments, cards, schemas, settings, 
   router.put('/v1/orgs/:org/payment-methods/:id/default', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.managePaymentMethod);
     const card = await cards.get(org.id, parse(schemas.paymentMethodId, req.params.id, 'id'));
-    await cards.makeDefault(org.id, card.id);
+    await cards.makeDefault(org.id, card.id, true);
     res.json({ paymentMethods: await cards.list(org.id) });
   });
 
