@@ -35,6 +35,8 @@ export const RULES = {
   /** A portal link: a backend (service, ops) for anyone, people for themselves. The session it
    * opens has the rights of its role, whatever the minting token's scope: hence a scope of its own. */
   openPortal: { roles: [...PEOPLE, 'service', 'ops'], agency: false, scope: 'portal' },
+  /** A page where the customer saves a card: a backend may open one for its customer, as for the portal. */
+  openPaymentMethodSession: { roles: ['owner', 'service', 'ops'], agency: false, scope: 'billing' },
   /** Completing 3-D Secure in the sandbox, as the customer's browser would. */
   authenticatePayment: { roles: [...PEOPLE, 'ops'], agency: false, scope: 'billing' },
   /** Payments and their receipts: whoever reads the billing. */

@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings';
 import type { PaymentProvider } from '../payments/provider';
 import type { ProviderEventHandler } from './stripeEvents';
 import type { OrgStore } from './orgStore';
+import type { PaymentMethodBook } from './paymentMethods';
 import type { RequestSchemas } from './schemas';
 import type { CrossingSignals } from './crossingSignals';
 import type { HeavyReads } from './heavyReads';
@@ -26,6 +27,8 @@ export interface ApiContext {
   logger: Logger;
   schemas: RequestSchemas;
   payments: PaymentProvider;
+  /** The organizations' saved cards. */
+  cards: PaymentMethodBook;
   /** Threshold crossings on their way to the workflows. */
   crossings: CrossingSignals;
   providerEvents: ProviderEventHandler;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SCOPES, type Scope } from './caller';
 import type { RequestSchemas } from './schemas';
 
-type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone';
+type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone' | 'the customer (the session url is the proof)';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -29,7 +29,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'get', path: '/v1/orgs', summary: 'Organizations by auto-recharge state, payment status and agency, by id', who: ['ops for every organization (org *)'], query: s.orgList, responses: { 200: '{orgs: [{id, name, parentId, createdAt, autoRecharge, paymentStatus}], nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: org, summary: 'Read an organization', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the organization' } },
     { method: 'put', path: `${org}/subscription`, summary: 'Set the subscription', who: ['ops'], body: s.subscription, responses: { 200: 'the subscription', 422: 'invalid body' } },
-    { method: 'put', path: `${org}/payment-method`, summary: 'Save a payment method', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },
+    { method: 'put', path: `${org}/payment-method`, summary: 'Save a card collected elsewhere (Stripe Elements): attach it, list it and make it the default', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },
     { method: 'delete', path: `${org}/payment-method`, summary: 'Remove the payment method', who: ['owner', 'ops'], responses: { 204: 'removed' } },
     { method: 'put', path: `${org}/auto-recharge`, summary: 'Configure auto-recharge', who: ['owner'], body: s.autoRecharge, responses: { 200: '{message, autoRecharge}', 409: 'subscription_required or payment_method_required', 422: 'invalid body' } },
     {
@@ -89,8 +89,9 @@ export function operations(s: RequestSchemas): Operation[] {
       summary: 'Monthly auto allocation to a sub-account',
       who: ['agency owner'],
       body: s.allocation,
-      responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt}', 409: 'payment_method_required', 422: 'invalid body' },
+      responses: { 200: '{estimatedMonthlyChargeCents, nextRunAt, paymentMethod}: paymentMethod is the card that will be charged (paymentMethodId, else the default; null: none)', 404: 'payment_method_not_found: paymentMethodId is not one of the agency\'s cards', 409: 'payment_method_required', 422: 'invalid body' },
     },
+    ...paymentMethodOperations(s, org),
     ...notificationOperations(s, org),
     { method: 'post', path: '/v1/stripe/webhook', summary: 'Provider events', who: ['Stripe (signature)'], responses: { 200: 'received ({duplicate: true} when acted on before)', 400: 'invalid_signature, or invalid_event: signed but not an event we can use (or with figures out of bounds)', 409: 'event_in_progress: another delivery of this event is acting on it; retry later' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
@@ -100,6 +101,51 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics (with METRICS_TOKEN set: only with it as the bearer token)', who: ['anyone'], responses: { 200: 'text exposition format', 401: 'METRICS_TOKEN is set and the bearer token is not it' } },
     { method: 'get', path: '/openapi.json', summary: 'This document', who: ['anyone'], responses: { 200: 'OpenAPI 3.1' } },
+  ];
+}
+
+function paymentMethodOperations(s: RequestSchemas, org: string): Operation[] {
+  const card = `${org}/payment-methods/{id}`;
+  const params = { id: s.paymentMethodId };
+  const noCard = { 404: "payment_method_not_found: not one of this organization's cards", 422: 'malformed id' };
+  return [
+    {
+      method: 'post',
+      path: `${org}/payment-method-sessions`,
+      summary: 'A page where the customer saves a card (Stripe Checkout in setup mode; the sandbox: its own checkout at /sandbox/checkout/…, Stripe test numbers only). The card counts once the provider says so (checkout.session.completed / setup_intent.succeeded) and becomes the default; the customer is sent back to returnUrl (default: the billing portal)',
+      who: ['owner', 'service', 'ops'],
+      body: s.paymentMethodSession,
+      responses: { 201: '{url, expiresAt}: usable once, until expiresAt (1 hour)', 422: 'invalid body: returnUrl must be an absolute http(s) URL' },
+    },
+    { method: 'get', path: `${org}/payment-methods`, summary: "The organization's cards, most recently added first", who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: '{paymentMethods: [{id, brand, last4, expMonth, expYear, isDefault}]}; details null when the provider could not describe the card' } },
+    { method: 'put', path: `${card}/default`, params, summary: 'Make a card the default: charges use it', who: ['owner', 'ops'], responses: { 200: '{paymentMethods}', ...noCard } },
+    {
+      method: 'delete',
+      path: card,
+      params,
+      summary: 'Detach a card; removing the default makes the most recently added other card the default',
+      who: ['owner', 'ops'],
+      responses: { 204: 'removed', ...noCard, 409: 'payment_method_required: the last card while auto-recharge is on; payment_method_in_use: an allocation names it' },
+    },
+    ...sandboxCheckoutOperations(),
+  ];
+}
+
+/** The sandbox's hosted checkout: HTML for a browser (no script), served only with the sandbox provider. */
+function sandboxCheckoutOperations(): Operation[] {
+  const params = { id: z.string().regex(/^cs_sandbox_[0-9a-f]{48}$/) };
+  const who: Role[] = ['the customer (the session url is the proof)'];
+  return [
+    { method: 'get', path: '/sandbox/checkout/{id}', params, summary: 'Sandbox: the checkout page of a payment-method session (labelled Card number, Expiry, CVC; Save card; Cancel)', who, responses: { 200: 'text/html', 404: 'no such session, or not the sandbox', 410: 'expired or already used' } },
+    {
+      method: 'post',
+      path: '/sandbox/checkout/{id}',
+      params,
+      summary: "Sandbox: the checkout form (application/x-www-form-urlencoded number, expiry, cvc). Only Stripe's test numbers; the number is mapped to its test card in memory, never stored or logged. Delivers signed setup_intent.succeeded and checkout.session.completed to /v1/stripe/webhook, which make the card count",
+      who,
+      responses: { 303: 'saved: to the returnUrl', 402: 'declined at save (4000 0000 0000 0002): the form again', 404: 'no such session, or not the sandbox', 410: 'expired or already used', 422: 'not a test number, or an expiry or CVC refused: the form again, empty' },
+    },
+    { method: 'get', path: '/sandbox/checkout.css', summary: "Sandbox: the checkout page's stylesheet", who: ['anyone'], responses: { 200: 'text/css' } },
   ];
 }
 

@@ -2,7 +2,7 @@
 // deadline for reaching Temporal and being accepted by the workflow, so a Temporal outage (or a
 // partition from it) answers 503 temporal_unavailable within it instead of waiting for gRPC to
 // reconnect.
-import { WorkflowNotFoundError, type Client, type SignalDefinition, type UpdateDefinition, type WorkflowUpdateHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type QueryDefinition, type SignalDefinition, type UpdateDefinition, type WorkflowUpdateHandle } from '@temporalio/client';
 import type { BillingRules } from '../domain/billingRules';
 import type { orgBillingWorkflow } from '../workflows';
 import { balanceLowSignal, ORG_WORKFLOW_TYPE, workflowIdFor, type BalanceLow } from '../workflows/messages';
@@ -86,5 +86,17 @@ export class OrgWorkflows {
   /** As signal(): bounded by the command deadline, so a Temporal outage fails it and the sweep retries. */
   async signalBalanceLow(orgId: string, crossing: BalanceLow): Promise<void> {
     await this.signal(orgId, balanceLowSignal, crossing);
+  }
+
+  /** Asks the running workflow; one that was never started answers `missing`. */
+  async query<Ret>(orgId: string, query: QueryDefinition<Ret, []>, missing: Ret): Promise<Ret> {
+    return this.withinDeadline(async () => {
+      try {
+        return await this.client.workflow.getHandle(workflowIdFor(orgId)).query(query);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return missing;
+        throw err;
+      }
+    });
   }
 }

@@ -1,6 +1,7 @@
 // The portal page's Content-Security-Policy: no inline script and nothing from another origin,
 // except Stripe.js and its 3-D Secure frames when payments go through Stripe.
-export function portalCsp(frameAncestors: string, stripe: boolean): string {
+// `formTargets`: other origins a form may post or redirect to (the sandbox checkout's return URL).
+export function portalCsp(frameAncestors: string, stripe: boolean, formTargets: string[] = []): string {
   const js = stripe ? ' https://js.stripe.com' : '';
   return [
     "default-src 'self'",
@@ -11,7 +12,7 @@ export function portalCsp(frameAncestors: string, stripe: boolean): string {
     `frame-src ${stripe ? 'https://js.stripe.com https://hooks.stripe.com' : "'none'"}`,
     "object-src 'none'",
     "base-uri 'none'",
-    "form-action 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
     `frame-ancestors ${frameAncestors}`,
   ].join('; ');
 }

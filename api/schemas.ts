@@ -33,9 +33,25 @@ export const subscriptionBody = z.strictObject({
     .refine((value) => Date.parse(value) <= MAX_PERIOD_END_MS, 'must be before the year 10000'),
 });
 
+export const paymentMethodIdSchema = z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, 'must be a payment method id (pm_...)');
+
 export const paymentMethodBody = z.strictObject({
-  paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, 'must be a payment method id (pm_...)'),
+  paymentMethodId: paymentMethodIdSchema,
 });
+
+/** Where the customer comes back to after saving a card (or cancelling): an http(s) address. */
+const returnUrl = z
+  .string()
+  .max(2000)
+  .refine((value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL');
+
+export const paymentMethodSessionBody = z.strictObject({ returnUrl: returnUrl.optional() });
 
 export function autoRechargeBody(minTopUpCredits: number) {
   return z.strictObject({
@@ -83,6 +99,8 @@ export const idempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'm
 export const allocationBody = z.strictObject({
   basicMinutes: z.int().min(0).max(1_000_000),
   premiumMinutes: z.int().min(0).max(1_000_000),
+  /** One of the agency's cards for this allocation; omitted: its default card. */
+  paymentMethodId: paymentMethodIdSchema.optional(),
 });
 
 export const agentBody = z.strictObject({
@@ -227,6 +245,8 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     sandboxRefund: sandboxRefundBody,
     sandboxDisputeOpen: sandboxDisputeOpenBody,
     sandboxDisputeClose: sandboxDisputeCloseBody,
+    paymentMethodSession: paymentMethodSessionBody,
+    paymentMethodId: paymentMethodIdSchema,
   };
 }
 

@@ -9,12 +9,14 @@ import type { Settings } from '../config/settings';
 import { createPaymentProvider } from '../payments';
 import { createApiPools } from '../store/pool';
 import { createApp } from './app';
+import { CardExpirySweep } from './cardExpirySweep';
 import { CrossingSignals } from './crossingSignals';
 import { DeliveryRelay } from './deliveryRelay';
 import { HeavyReads } from './heavyReads';
 import { answerClientErrors } from './httpLimits';
 import { OrgStore } from './orgStore';
 import { OrgWorkflows } from './orgWorkflows';
+import { PaymentMethodBook } from './paymentMethods';
 import { requestSchemas } from './schemas';
 import { TemporalHealth } from './temporalHealth';
 import { ProviderEventHandler } from './stripeEvents';
@@ -43,6 +45,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const orgs = new OrgStore(db);
   const crossings = new CrossingSignals(db, workflows, logger, settings.crossingSweepIntervalMs);
   const pools = createApiPools(settings.databaseUrl, settings.databaseTimeouts);
+  const payments = createPaymentProvider(settings, db);
+  const cards = new PaymentMethodBook(db, payments, workflows);
   let url = '';
   const app = createApp({
     settings,
@@ -55,8 +59,9 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
     workflows,
     crossings,
     schemas: requestSchemas(settings.rules.minTopUpCredits, Object.keys(settings.priceBook.meters), settings.notifications.allowPrivateUrls),
-    payments: createPaymentProvider(settings, db),
-    providerEvents: new ProviderEventHandler(db, orgs, workflows, logger),
+    payments,
+    cards,
+    providerEvents: new ProviderEventHandler(db, orgs, workflows, logger, payments, cards),
     selfUrl: () => url,
     temporalHealth,
     // Bounded: a call the health check gave up on must not go on retrying past the connection's close.
@@ -74,6 +79,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   const sweep = crossings.start();
   const deliveries = settings.notifications.relay ? new DeliveryRelay(db, settings.databaseUrl, client, settings.temporal.taskQueue, logger) : undefined;
   deliveries?.start();
+  const expiringCards = new CardExpirySweep(db, logger, settings.cardExpirySweepIntervalMs);
+  expiringCards.start();
   return {
     app,
     server,
@@ -83,6 +90,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
       await sweep;
       await crossings.close();
       await deliveries?.close();
+      await expiringCards.close();
       await connection.close();
       await pools.end();
     },

@@ -8,14 +8,15 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { MAX_PERIOD_END_MS, subscriptionRefusal, type Subscription, type SubscriptionStatus } from '../domain/subscription';
 import type { Logger } from '../observability/logger';
-import { readPaymentMethodId } from '../store/orgBilling';
+import type { PaymentProvider } from '../payments/provider';
 import { claimNewestSubscriptionEvent, claimProviderEvent, markProviderEventActedOn, releaseProviderEvent } from '../store/providerEvents';
 import { orgOfCustomer } from '../store/stripeCustomers';
-import { applyPaymentChangesUpdate, paymentIntentUpdatedSignal, setPaymentMethodUpdate, setSubscriptionUpdate } from '../workflows/messages';
+import { applyPaymentChangesUpdate, paymentIntentUpdatedSignal, setSubscriptionUpdate } from '../workflows/messages';
 import type { DisputeStatus, PaymentChange } from '../domain/paymentRecords';
 import { findPaymentByIntent } from '../store/payments';
 import { ApiError } from './errors';
 import type { OrgStore } from './orgStore';
+import type { PaymentMethodBook } from './paymentMethods';
 import type { OrgWorkflows } from './orgWorkflows';
 import { idSchema, PRINTABLE } from './schemas';
 
@@ -114,6 +115,8 @@ export class ProviderEventHandler {
     private readonly orgs: OrgStore,
     private readonly workflows: OrgWorkflows,
     private readonly logger: Logger,
+    private readonly payments: PaymentProvider,
+    private readonly cards: PaymentMethodBook,
   ) {}
 
   /** False when the event was acted on before (a redelivery). */
@@ -150,7 +153,7 @@ export class ProviderEventHandler {
         const method = event.data.object;
         const methodId = objectId(event);
         const org = await this.orgOfCustomer(method.customer);
-        if (org) await this.workflows.update(org, setPaymentMethodUpdate, methodId);
+        if (org) await this.cards.add(org, methodId, false);
         return;
       }
       case 'payment_method.detached': {
@@ -159,9 +162,22 @@ export class ProviderEventHandler {
         const previous = (event.data.previous_attributes as { customer?: string } | undefined)?.customer;
         const org = await this.orgOfCustomer(previous ?? method.customer);
         if (!org) return;
-        if ((await readPaymentMethodId(this.db, org)) === methodId) await this.workflows.update(org, setPaymentMethodUpdate, null);
+        await this.cards.remove(org, methodId, true);
         return;
       }
+      // A card saved through Checkout (setup mode) counts once the provider says so, whichever of
+      // these arrives first; the setup intent is re-read, and its customer names the organization.
+      case 'checkout.session.completed': {
+        const session = event.data.object;
+        if (session.mode !== 'setup') return;
+        const setupIntent = typeof session.setup_intent === 'string' ? session.setup_intent : session.setup_intent?.id;
+        if (!providerId.safeParse(setupIntent).success) throw invalidEvent('data.object.setup_intent: required in setup mode');
+        await this.addSavedCard(setupIntent as string);
+        return;
+      }
+      case 'setup_intent.succeeded':
+        await this.addSavedCard(objectId(event));
+        return;
       case 'customer.subscription.created':
       case 'customer.subscription.updated':
       case 'customer.subscription.deleted': {
@@ -227,6 +243,11 @@ export class ProviderEventHandler {
     const id = typeof intent === 'string' ? intent : intent?.id;
     if (!providerId.safeParse(id).success) return undefined;
     return findPaymentByIntent(this.db, id as string);
+  }
+
+  private async addSavedCard(setupIntentId: string): Promise<void> {
+    const saved = await this.payments.savedPaymentMethod(setupIntentId);
+    if (saved && (await this.orgs.get(saved.orgId))) await this.cards.add(saved.orgId, saved.paymentMethodId, false);
   }
 
   /** Metadata is anyone's text: an id no organization can have names none. */

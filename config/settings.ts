@@ -21,6 +21,8 @@ export interface Settings {
   databaseTimeouts: DatabaseTimeouts;
   /** How often each API sends the threshold signals left pending (a process died, Temporal was down). */
   crossingSweepIntervalMs: number;
+  /** How often each API looks for default cards about to expire (payment_method.expiring). */
+  cardExpirySweepIntervalMs: number;
   temporal: {
     /** Unset: an embedded dev server is started. */
     address: string | undefined;
@@ -94,6 +96,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       usageLockMs: int(env, 'USAGE_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.usageLockMs),
     },
     crossingSweepIntervalMs: positiveInt(env, 'CROSSING_SWEEP_INTERVAL_MS', 2_000),
+    cardExpirySweepIntervalMs: positiveInt(env, 'CARD_EXPIRY_SWEEP_INTERVAL_MS', 60 * 60 * 1000),
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

@@ -21,6 +21,11 @@ export function allocationChargeCents(minutes: AllocationMinutes, rates: Allocat
   return topUpAmountCents(allocationCredits(minutes, rates), pricePer1000CreditsCents);
 }
 
+/** What the agency sets for one sub-account: the minutes, and the card to charge (absent: the default card). */
+export interface AllocationRequest extends AllocationMinutes {
+  paymentMethodId?: string;
+}
+
 export const allocationIsOff = (minutes: AllocationMinutes) => minutes.basicMinutes === 0 && minutes.premiumMinutes === 0;
 
 /** An agency's monthly allocation to one sub-account. */
@@ -29,4 +34,6 @@ export interface Allocation extends AllocationMinutes {
   anchor: string;
   runs: number;
   nextRunAt: string;
+  /** The agency's card for this allocation; absent: its default card. */
+  paymentMethodId?: string;
 }

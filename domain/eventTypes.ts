@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'webhook_endpoint.disabled',
   'payment.refunded',
   'payment.disputed',
+  'payment_method.expiring',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -42,4 +43,5 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'allocation.succeeded',
   'payment.refunded',
   'payment.disputed',
+  'payment_method.expiring',
 ];

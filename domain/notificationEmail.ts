@@ -15,6 +15,7 @@ const WHAT_TO_DO: Record<string, string> = {
   'allocation.failed': 'Check the payment method of the agency that pays for the allocation.',
   'webhook_endpoint.disabled': 'Fix the endpoint, then enable it again.',
   'payment.disputed': 'A payment is disputed with the card issuer. Auto-recharge stays off until you turn it on again under Billing.',
+  'payment_method.expiring': 'Add a new card under Billing and make it the default before this one expires, so that charges keep working.',
 };
 
 /** `receiptUrl`: a successful payment's receipt, linked from its e-mail. */

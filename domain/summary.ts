@@ -1,5 +1,6 @@
 // The billing summary (GET /billing), derived from the workflow's record, the pools and the agents.
 import { allowance, NEW_AGENT, type AgentState, type Allowance, type WhenPlanExhausted } from './agents';
+import type { CardView } from './cards';
 import type { OrgBillingRecord } from './orgBilling';
 import { available, type Pools } from './pools';
 import { subscriptionActive, type SubscriptionStatus } from './subscription';
@@ -19,6 +20,8 @@ export interface BillingSummarySource extends OrgBillingRecord {
   agents: AgentEntry[];
   /** Every agent: those that spent this period or have settings of their own. */
   agentCount: number;
+  /** The default card's details as saved (absent or null: unknown). */
+  card?: Omit<CardView, 'id'> | null;
 }
 
 export interface BillingSummary {
@@ -28,7 +31,7 @@ export interface BillingSummary {
   planCredits: { allowance: number; remaining: number };
   nextRenewalAt: string | null;
   subscription: { status: SubscriptionStatus } | null;
-  paymentMethod: { id: string } | null;
+  paymentMethod: CardView | null;
   autoRecharge: {
     enabled: boolean;
     thresholdCredits: number;
@@ -70,7 +73,9 @@ export function billingSummary(state: BillingSummarySource, pricePer1000CreditsC
     planCredits: { allowance: state.subscription?.planCredits ?? 0, remaining: state.pools.planRemaining },
     nextRenewalAt: state.subscription?.currentPeriodEnd ?? null,
     subscription: state.subscription ? { status: state.subscription.status } : null,
-    paymentMethod: state.paymentMethodId ? { id: state.paymentMethodId } : null,
+    paymentMethod: state.paymentMethodId
+      ? { id: state.paymentMethodId, brand: state.card?.brand ?? null, last4: state.card?.last4 ?? null, expMonth: state.card?.expMonth ?? null, expYear: state.card?.expYear ?? null }
+      : null,
     autoRecharge: {
       ...settings,
       rechargesUsedThisMonth: counters.rechargesUsedThisMonth,

@@ -40,6 +40,32 @@ export interface PaymentProvider extends RefundingProvider {
   attachPaymentMethod(orgId: string, paymentMethodId: string): Promise<void>;
   /** The card behind a payment method, or null when the provider has no card by that id. */
   paymentMethodDetails(paymentMethodId: string): Promise<CardDetails | null>;
+  /** A page where the customer saves a card for the organization (Stripe Checkout in setup mode; the
+   * sandbox's own page, whose url is a path on this service). Expires, and saves at most one card. */
+  createPaymentMethodSession(orgId: string, returnUrl: string): Promise<PaymentMethodSession>;
+  /** The card a setup intent saved and the organization it was saved for, as the provider has it
+   * now (events are re-read, as payment intents are), or null while it has saved none. */
+  savedPaymentMethod(setupIntentId: string): Promise<SavedPaymentMethod | null>;
+  /** The organization's cards as the provider holds them, most recent first. */
+  listPaymentMethods(orgId: string): Promise<ProviderCard[]>;
+  /** Detaches a card from its customer; one already detached or unknown is no error. */
+  detachPaymentMethod(paymentMethodId: string): Promise<void>;
+  /** The customer's default card at the provider (Stripe's invoice_settings.default_payment_method). */
+  setDefaultPaymentMethod(orgId: string, paymentMethodId: string | null): Promise<void>;
+}
+
+export interface PaymentMethodSession {
+  url: string;
+  expiresAt: string;
+}
+
+export interface SavedPaymentMethod {
+  orgId: string;
+  paymentMethodId: string;
+}
+
+export interface ProviderCard extends CardDetails {
+  id: string;
 }
 
 export class PaymentMethodRejected extends Error {

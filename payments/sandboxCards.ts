@@ -17,6 +17,8 @@ export interface SandboxCard {
   card: CardDetails;
   /** What every charge to this card does. */
   charge: ChargeOutcome;
+  /** Refused when it is saved (the checkout declines it), as Stripe's 4000 0000 0000 0002 is. */
+  declinedAtSave?: boolean;
 }
 
 const EXPIRES = { expMonth: 12, expYear: 2034 };
@@ -34,7 +36,7 @@ export const SANDBOX_CARDS: readonly SandboxCard[] = [
     charge: { status: 'failed', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
   },
   { paymentMethodId: 'pm_card_chargeCustomerFail', number: '4000000000000341', card: { brand: 'visa', last4: '0341', ...EXPIRES }, charge: DECLINED },
-  { paymentMethodId: 'pm_card_chargeDeclined', number: '4000000000000002', card: { brand: 'visa', last4: '0002', ...EXPIRES }, charge: DECLINED },
+  { paymentMethodId: 'pm_card_chargeDeclined', number: '4000000000000002', card: { brand: 'visa', last4: '0002', ...EXPIRES }, charge: DECLINED, declinedAtSave: true },
 ];
 
 export function sandboxCard(paymentMethodId: string): SandboxCard | undefined {
@@ -44,4 +46,10 @@ export function sandboxCard(paymentMethodId: string): SandboxCard | undefined {
 /** A payment method id outside the table is a card that charges successfully (as before). */
 export function chargeOutcome(paymentMethodId: string): ChargeOutcome {
   return sandboxCard(paymentMethodId)?.charge ?? SUCCEEDS;
+}
+
+/** The test card a typed number stands for (spaces and dashes ignored); undefined for any other number. */
+export function sandboxCardForNumber(typed: string): SandboxCard | undefined {
+  const digits = typed.replace(/[\s-]/g, '');
+  return SANDBOX_CARDS.find((c) => c.number === digits);
 }

@@ -3,8 +3,20 @@
 // connection, rate-limit and 5xx errors are thrown for Temporal to retry with the same key.
 import type { Pool } from 'pg';
 import Stripe from 'stripe';
-import { findCustomer, saveCustomer } from '../store/stripeCustomers';
-import { PaymentMethodRejected, RefundRefused, type CardDetails, type ChargeRequest, type PaymentIntentState, type PaymentProvider, type RefundRequest, type RefundResult } from './provider';
+import { findCustomer, orgOfCustomer, saveCustomer } from '../store/stripeCustomers';
+import {
+  PaymentMethodRejected,
+  RefundRefused,
+  type RefundRequest,
+  type RefundResult,
+  type CardDetails,
+  type ChargeRequest,
+  type PaymentIntentState,
+  type PaymentMethodSession,
+  type PaymentProvider,
+  type ProviderCard,
+  type SavedPaymentMethod,
+} from './provider';
 
 export function createStripeClient(secretKey: string, apiBase?: string, requestTimeoutMs = 20_000): Stripe {
   const config: Stripe.StripeConfig = { maxNetworkRetries: 0, timeout: requestTimeoutMs }; // Temporal retries, durably
@@ -57,6 +69,11 @@ export function chargeOutcomeOf(err: unknown): PaymentIntentState {
  */
 const IDEMPOTENCY_KEY_TRUSTED_MS = 23 * 60 * 60 * 1000;
 
+/** How long a Checkout Session for a card stays open (Stripe allows 30 minutes to 24 hours). */
+const CHECKOUT_TTL_SECONDS = 60 * 60;
+
+const cardOf = (card: Stripe.PaymentMethod.Card): CardDetails => ({ brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year });
+
 /** A value quoted for Stripe's search query language (backslash escapes quotes). */
 const searchString = (value: string) => `'${value.replace(/[\\']/g, '\\$&')}'`;
 
@@ -92,7 +109,7 @@ export class StripePaymentProvider implements PaymentProvider {
   async paymentMethodDetails(paymentMethodId: string): Promise<CardDetails | null> {
     try {
       const { card } = await this.stripe.paymentMethods.retrieve(paymentMethodId);
-      return card ? { brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year } : null;
+      return card ? cardOf(card) : null;
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return null;
       throw err;
@@ -165,9 +182,59 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
+  /** Checkout in setup mode for the organization's customer: Stripe collects the card, and its
+   * setup intent carries the organization so its events find their way back. */
+  async createPaymentMethodSession(orgId: string, returnUrl: string): Promise<PaymentMethodSession> {
+    const customer = await this.customerFor(orgId);
+    const session = await this.stripe.checkout.sessions.create({
+      mode: 'setup',
+      customer,
+      currency: 'usd',
+      success_url: returnUrl,
+      cancel_url: returnUrl,
+      expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_TTL_SECONDS,
+      client_reference_id: orgId,
+      metadata: { orgId },
+      setup_intent_data: { metadata: { orgId } },
+    });
+    if (!session.url) throw new Error(`Stripe answered Checkout Session ${session.id} without a url`);
+    return { url: session.url, expiresAt: new Date(session.expires_at * 1000).toISOString() };
+  }
+
+  /** The setup intent as Stripe has it: a card counts once it succeeded, for the customer's organization. */
+  async savedPaymentMethod(setupIntentId: string): Promise<SavedPaymentMethod | null> {
+    const intent = await this.stripe.setupIntents.retrieve(setupIntentId);
+    const paymentMethodId = typeof intent.payment_method === 'string' ? intent.payment_method : intent.payment_method?.id;
+    const customerId = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
+    if (intent.status !== 'succeeded' || !paymentMethodId || !customerId) return null;
+    const orgId = await orgOfCustomer(this.db, customerId);
+    return orgId ? { orgId, paymentMethodId } : null;
+  }
+
+  async listPaymentMethods(orgId: string): Promise<ProviderCard[]> {
+    const customer = await this.customerFor(orgId);
+    const { data } = await this.stripe.paymentMethods.list({ customer, type: 'card', limit: 100 });
+    return data.flatMap((method) => (method.card ? [{ id: method.id, ...cardOf(method.card) }] : []));
+  }
+
+  async detachPaymentMethod(paymentMethodId: string): Promise<void> {
+    try {
+      await this.stripe.paymentMethods.detach(paymentMethodId);
+    } catch (err) {
+      // Gone already, or attached to no customer: detached is what was asked.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) return;
+      throw err;
+    }
+  }
+
   async receiptUrl(paymentIntentId: string): Promise<string | null> {
     const intent = await this.stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
     const charge = intent.latest_charge;
     return charge && typeof charge === 'object' ? (charge.receipt_url ?? null) : null;
+  }
+
+  async setDefaultPaymentMethod(orgId: string, paymentMethodId: string | null): Promise<void> {
+    const customer = await this.customerFor(orgId);
+    await this.stripe.customers.update(customer, { invoice_settings: { default_payment_method: paymentMethodId ?? '' } });
   }
 }

@@ -4,6 +4,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
 import { lockBalance } from './balances';
+import { inTransaction } from './transaction';
 
 /** Inserts the events after `lastSeq`; returns the new last seq. The caller holds the balance row. */
 export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: number, events: NewEvent[]): Promise<number> {
@@ -48,4 +49,16 @@ export async function listEvents(db: Pool, orgId: string, limit: number, cursor:
   );
   const events = rows.slice(0, limit);
   return { events, nextCursor: rows.length > limit ? events[events.length - 1].id : null };
+}
+
+/** Records a keyed event unless the organization has one with its key: true when this call wrote it.
+ * Checked under the balance row's lock, so concurrent callers write it once and leave no gap in seq. */
+export async function recordEventOnce(db: Pool, orgId: string, event: NewEvent & { key: string }): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const { eventSeq } = await lockBalance(tx, orgId);
+    const { rowCount } = await tx.query('SELECT 1 FROM events WHERE org_id = $1 AND key = $2', [orgId, event.key]);
+    if (rowCount) return false;
+    await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, await appendEvents(tx, orgId, eventSeq, [event])]);
+    return true;
+  });
 }

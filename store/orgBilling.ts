@@ -2,6 +2,7 @@
 // organization (orgs.ts), then written by the workflow's commits alone (commitBilling.ts, under a
 // version that only grows); read by the API and by a workflow run that starts without a carried
 // state (a new organization, or one whose earlier run was terminated or reset).
+import type { CardView } from '../domain/cards';
 import type { Pool, PoolClient } from 'pg';
 import type { OrgBillingRecord } from '../domain/orgBilling';
 import { billingSummary, SUMMARY_AGENTS, type BillingSummary } from '../domain/summary';
@@ -76,8 +77,10 @@ export async function loadStoredBilling(db: Pool, orgId: string): Promise<Stored
 /** The billing summary for the API: the record, the pools and the agents with the most spend, from PostgreSQL alone. */
 export async function readBillingSummary(db: Pool, orgId: string, pricePer1000CreditsCents: number): Promise<BillingSummary | undefined> {
   const [records, { agents, agentCount }] = await Promise.all([
-    db.query<RecordRow & { plan_remaining: number; wallet: number }>(
-      `SELECT b.plan_remaining, b.wallet, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment
+    db.query<RecordRow & { plan_remaining: number; wallet: number; card: Omit<CardView, 'id'> | null }>(
+      `SELECT b.plan_remaining, b.wallet, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment,
+         (SELECT json_build_object('brand', pm.brand, 'last4', pm.last4, 'expMonth', pm.exp_month, 'expYear', pm.exp_year)
+          FROM payment_methods pm WHERE pm.org_id = r.org_id AND pm.id = r.payment_method_id) AS card
        FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
       [orgId],
     ),
@@ -85,7 +88,7 @@ export async function readBillingSummary(db: Pool, orgId: string, pricePer1000Cr
   ]);
   const row = records.rows[0];
   if (!row) return undefined;
-  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents, agentCount }, pricePer1000CreditsCents);
+  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents, agentCount, card: row.card }, pricePer1000CreditsCents);
 }
 
 /** The payment method the organization's record holds (undefined without a record). */

@@ -1,8 +1,8 @@
 // What the workflows' clients name: the task queue, each workflow's type and id, and the
 // organization workflow's signals and updates. Defined once, shared by the workflows and their
 // clients (the API, the delivery relay, tests).
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AllocationMinutes } from '../domain/allocation';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AllocationRequest } from '../domain/allocation';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { Subscription } from '../domain/subscription';
 import type { TopUp } from '../domain/payments';
@@ -39,7 +39,10 @@ export const balanceLowSignal = defineSignal<[BalanceLow]>('balanceLow');
 export const paymentIntentUpdatedSignal = defineSignal<[string]>('paymentIntentUpdated');
 
 /** Sets (or, with zero minutes, turns off) the monthly allocation to one sub-account. */
-export const configureAllocationUpdate = defineUpdate<{ nextRunAt: string | null }, [string, AllocationMinutes]>('configureAllocation');
+export const configureAllocationUpdate = defineUpdate<{ nextRunAt: string | null }, [string, AllocationRequest]>('configureAllocation');
+
+/** The cards allocations name, by sub-account (a query: the API asks before a card is removed). */
+export const allocationCardsQuery = defineQuery<Record<string, string>>('allocationCards');
 
 /** Resolves when the charge succeeded, failed, or waits for 3-D Secure. */
 export const topUpUpdate = defineUpdate<TopUp, [TopUpRequest]>('topUp');

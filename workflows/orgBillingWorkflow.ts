@@ -3,7 +3,7 @@
 // API in PostgreSQL; a debit that crosses the threshold signals this workflow, which reads the
 // balance itself whenever it decides.
 import * as wf from '@temporalio/workflow';
-import type { AllocationMinutes } from '../domain/allocation';
+import type { AllocationRequest } from '../domain/allocation';
 import type { AutoRechargeSettings } from '../domain/autoRecharge';
 import type { BillingRules } from '../domain/billingRules';
 import { nextAction, type DueAction, type Situation } from '../domain/nextAction';
@@ -12,6 +12,7 @@ import {
   applyPaymentChangesUpdate,
   balanceLowSignal,
   refundPaymentUpdate,
+  allocationCardsQuery,
   configureAllocationUpdate,
   configureAutoRechargeUpdate,
   paymentIntentUpdatedSignal,
@@ -20,7 +21,7 @@ import {
   topUpUpdate,
   type TopUpRequest,
 } from './messages';
-import { allocationsDue, configureAllocation, runAllocation, validateAllocation } from './org/allocations';
+import { allocationCards, allocationsDue, configureAllocation, runAllocation, validateAllocation } from './org/allocations';
 import { checkBalance, rechargeReadiness } from './org/autoRecharge';
 import { initialOrgWorkflowState, type OrgWorkflowState } from './org/carriedState';
 import { newOrg, showStatus, type Org } from './org/context';
@@ -83,7 +84,7 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
     };
   const checkAutoRecharge = (settings: AutoRechargeSettings) => validateAutoRecharge(org, settings);
   const checkTopUp = ({ idempotencyKey }: TopUpRequest) => validateTopUp(org, idempotencyKey);
-  const checkAllocation = (_subAccountId: string, minutes: AllocationMinutes) => validateAllocation(org, minutes);
+  const checkAllocation = (_subAccountId: string, minutes: AllocationRequest) => validateAllocation(org, minutes);
 
   wf.setHandler(balanceLowSignal, () => {
     org.balanceCheckDue = true;
@@ -95,6 +96,7 @@ export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> 
   wf.setHandler(setPaymentMethodUpdate, whenSeeded((paymentMethodId) => setPaymentMethod(org, paymentMethodId)));
   wf.setHandler(configureAutoRechargeUpdate, whenSeeded((settings) => configureAutoRecharge(org, settings), checkAutoRecharge), { validator: onceSeeded(checkAutoRecharge) });
   wf.setHandler(topUpUpdate, whenSeeded(({ idempotencyKey, credits }) => topUp(org, idempotencyKey, credits), checkTopUp), { validator: onceSeeded(checkTopUp) });
+  wf.setHandler(allocationCardsQuery, () => allocationCards(org));
   wf.setHandler(configureAllocationUpdate, whenSeeded((subAccountId, minutes) => configureAllocation(org, subAccountId, minutes), checkAllocation), {
     validator: onceSeeded(checkAllocation),
   });

@@ -1,14 +1,15 @@
 // An agency's sub-accounts and their monthly auto allocation.
 import { Router } from 'express';
-import { allocationChargeCents } from '../../domain/allocation';
+import { allocationChargeCents, allocationIsOff } from '../../domain/allocation';
 import { listSubAccounts } from '../../store/orgs';
 import { configureAllocationUpdate } from '../../workflows/messages';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
 import { forbidden, notFound } from '../errors';
+import { cardView } from '../paymentMethods';
 import { parse } from '../schemas';
 
-export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiContext): Router {
+export function agencyRoutes({ orgs, workflows, db, settings, schemas, cards }: ApiContext): Router {
   const router = Router();
 
   router.get('/v1/orgs/:org/sub-accounts', async (req, res) => {
@@ -22,9 +23,14 @@ export function agencyRoutes({ orgs, workflows, db, settings, schemas }: ApiCont
     const sub = await orgs.get(parse(schemas.id, req.params.sub, 'sub'));
     if (!sub || sub.parentId !== agency.id) throw notFound('Sub-account');
     const minutes = parse(schemas.allocation, req.body);
+    // Its own card must be one of the agency's (another organization's card is unknown here).
+    if (minutes.paymentMethodId) await cards.get(agency.id, minutes.paymentMethodId);
     const { nextRunAt } = await workflows.update(agency.id, configureAllocationUpdate, sub.id, minutes);
     const { allocationRates, creditPricePer1000Cents } = settings.rules;
-    res.json({ estimatedMonthlyChargeCents: allocationChargeCents(minutes, allocationRates, creditPricePer1000Cents), nextRunAt });
+    // The card the estimate will be charged to: the allocation's own, or the agency's default.
+    const listed = await cards.list(agency.id);
+    const card = allocationIsOff(minutes) ? undefined : listed.find((c) => (minutes.paymentMethodId ? c.id === minutes.paymentMethodId : c.isDefault));
+    res.json({ estimatedMonthlyChargeCents: allocationChargeCents(minutes, allocationRates, creditPricePer1000Cents), nextRunAt, paymentMethod: card ? cardView(card) : null });
   });
 
   return router;

@@ -11,7 +11,7 @@ import { parse } from '../schemas';
 
 export const SETTINGS_UPDATED = 'Auto-recharge settings updated.';
 
-export function billingRoutes({ db, orgs, workflows, payments, schemas, hotReads, settings }: ApiContext): Router {
+export function billingRoutes({ db, orgs, workflows, payments, cards, schemas, hotReads, settings }: ApiContext): Router {
   const router = Router();
 
   /** From PostgreSQL: the workflow's updates resolve once committed, so this reflects them. */
@@ -38,7 +38,8 @@ export function billingRoutes({ db, orgs, workflows, payments, schemas, hotReads
       if (!(err instanceof PaymentMethodRejected)) throw err;
       throw err.code === 'card_declined' ? new ApiError(402, 'card_declined', err.message) : new ApiError(422, 'invalid_payment_method', err.message);
     }
-    await workflows.update(org.id, setPaymentMethodUpdate, paymentMethodId);
+    // Listed with its details and made the default, as a card saved through Checkout is.
+    await cards.add(org.id, paymentMethodId, true);
     res.json({ paymentMethod: (await billing(org.id)).paymentMethod });
   });
 

@@ -47,18 +47,18 @@ test('a member can read its own billing, ledger and events but cannot change the
   }
   expectError(await stack.http.put(`/v1/orgs/${orgId}/payment-method`, member, { paymentMethodId: 'pm_card_chargeDeclined' }), 403, 'forbidden');
   expectError(await stack.http.del(`/v1/orgs/${orgId}/payment-method`, member), 403, 'forbidden');
-  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
 });
 
 test('the owner and ops may set and remove the payment method', async () => {
   const orgId = await createOrg(stack, { paymentMethodId: null });
   const owner = stack.token('owner', orgId);
   expect(await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, owner, { paymentMethodId: 'pm_card_visa' }), 200)).toEqual({
-    paymentMethod: { id: 'pm_card_visa' },
+    paymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 },
   });
-  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
   await expectStatus(stack.http.put(`/v1/orgs/${orgId}/payment-method`, stack.token('ops'), { paymentMethodId: 'pm_card_chargeDeclined' }), 200);
-  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_chargeDeclined' });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_chargeDeclined', brand: 'visa', last4: '0002', expMonth: 12, expYear: 2034 });
   await expectStatus(stack.http.del(`/v1/orgs/${orgId}/payment-method`, stack.token('ops')), 204);
   expect((await summary(stack, orgId)).paymentMethod).toBeNull();
 });
@@ -173,7 +173,7 @@ test("an agency cannot change a sub-account's payment method", async () => {
   const owner = stack.token('owner', agency);
   expect((await stack.http.put(`/v1/orgs/${sub}/payment-method`, owner, { paymentMethodId: 'pm_card_chargeDeclined' })).status).toBe(403);
   expect((await stack.http.del(`/v1/orgs/${sub}/payment-method`, owner)).status).toBe(403);
-  expect((await summary(stack, sub)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect((await summary(stack, sub)).paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
 });
 
 test("a sub-account's people cannot read their agency", async () => {

@@ -132,7 +132,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
   );
   expect(sortedKeys(s.planCredits)).toEqual(['allowance', 'remaining']);
   expect(sortedKeys(s.subscription!)).toEqual(['status']);
-  expect(sortedKeys(s.paymentMethod!)).toEqual(['id']);
+  expect(sortedKeys(s.paymentMethod!)).toEqual(['brand', 'expMonth', 'expYear', 'id', 'last4']);
   expect(sortedKeys(s.autoRecharge)).toEqual(
     [
       'enabled', 'thresholdCredits', 'rechargeCredits', 'maxRechargesPerMonth', 'rechargesUsedThisMonth', 'lastRechargedAt',
@@ -147,7 +147,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
     topUpCredits: 0,
     planCredits: { allowance: 1000, remaining: 998 },
     subscription: { status: 'active' },
-    paymentMethod: { id: 'pm_card_visa' },
+    paymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 },
     pendingPayment: null,
     autoRecharge: { enabled: true, pricePer1000CreditsCents: 2000, rechargesUsedThisMonth: 0, lastRechargedAt: null, consecutiveFailures: 0, disabledReason: null },
     agents: [{ id: 'agent-x', spentThisMonth: 2, monthlyLimitCredits: null, whenPlanExhausted: 'use_balance', allowed: true, reason: null }],

@@ -90,6 +90,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/refund', allowed: ['ops'] },
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/dispute', allowed: ['ops'] },
   { method: 'POST', path: '/v1/sandbox/payment-intents/pi_unknown/dispute/close', allowed: ['ops'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/payment-method-sessions', allowed: ['owner', 'service', 'ops', 'scopedService', 'scopedOps'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/payment-methods', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'PUT', path: '/v1/orgs/{sub}/payment-methods/pm_unknown/default', allowed: OWNER_OPS },
+  { method: 'DELETE', path: '/v1/orgs/{sub}/payment-methods/pm_unknown', allowed: OWNER_OPS },
 ];
 
 beforeAll(async () => {

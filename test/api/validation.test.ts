@@ -169,7 +169,7 @@ test('a sandbox payment intent id with a NUL byte is 422 naming id, for confirm 
 test('a payment method id that is not pm_... is 422', async () => {
   const orgId = await createOrg(stack);
   expectError(await stack.http.put(`/v1/orgs/${orgId}/payment-method`, stack.token('owner', orgId), { paymentMethodId: 'card_123' }), 422, 'validation_failed');
-  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
 });
 
 test('malformed JSON is 400 malformed_json', async () => {

@@ -208,7 +208,7 @@ test('payment_method.attached and detached follow the customer to its organizati
   const customer = `cus_${orgId}`;
   await stack.db.query('INSERT INTO stripe_customers (org_id, customer_id) VALUES ($1, $2)', [orgId, customer]);
   await expectStatus(deliver(providerEvent('payment_method.attached', { id: 'pm_card_visa', object: 'payment_method', customer })), 200);
-  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect((await summary(stack, orgId)).paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
   await expectStatus(
     deliver(providerEvent('payment_method.detached', { id: 'pm_card_visa', object: 'payment_method', customer: null }, { data: { object: { id: 'pm_card_visa', object: 'payment_method', customer: null }, previous_attributes: { customer } } })),
     200,

@@ -41,7 +41,9 @@ test("a member sees everything, and every control that changes something is disa
     expect(await autoRecharge.getByLabel(label).isDisabled()).toBe(true);
   }
   expect(await autoRecharge.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
-  expect(await autoRecharge.getByRole('button', { name: 'Update card' }).isDisabled()).toBe(true);
+  expect(await autoRecharge.getByRole('button', { name: 'Add card' }).isDisabled()).toBe(true);
+  await autoRecharge.getByText('Visa •••• 4242, expires 12/2034').waitFor();
+  expect(await autoRecharge.getByRole('button', { name: 'Remove' }).isDisabled()).toBe(true);
   const topUp = page.getByRole('region', { name: 'Top Up Now' });
   await topUp.getByText(OWNER_ONLY).waitFor();
   expect(await topUp.getByRole('button', { name: 'Top up credits' }).isDisabled()).toBe(true);
@@ -81,7 +83,7 @@ test("an agency's owner sets a sub-account's allocation, with its estimate as th
   await dialog.getByLabel('Premium minutes').fill('50');
   // 100 basic minutes at 9 credits per 2 minutes and 50 premium at 8 a minute: 850 credits at $20.00 per 1,000.
   await dialog.getByRole('status', { name: 'Estimated monthly charge' }).getByText('$17.00').waitFor();
-  await dialog.getByText("Paid by the agency's card pm_card_visa.").waitFor();
+  await dialog.getByText('Charged to Visa •••• 4242, expires 12/2034.').waitFor();
   await dialog.getByText('Agencies can monitor sub-accounts but cannot manage their auto-recharge.').waitFor();
   await dialog.getByText('3 recharges used this month', { exact: false }).waitFor();
   await page.screenshot({ path: screenshotPath('portal-account-manager.png') });
@@ -111,9 +113,14 @@ test('auto-recharge disabled by declines shows the disabled text and the way bac
   const banner = section.getByRole('alert').filter({ hasText: DISABLED_AFTER_FAILURES_MESSAGE });
   await banner.waitFor({ timeout: 20_000 });
   await banner.getByText('Update the card below', { exact: false }).waitFor();
-  await section.getByLabel('New card (payment method id)').fill('pm_card_visa');
-  await section.getByRole('button', { name: 'Update card' }).click();
-  await section.getByText('Card updated.', { exact: false }).waitFor();
+  // Another card, through the sandbox's checkout, and back.
+  await section.getByRole('button', { name: 'Add card' }).click();
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByLabel('Expiry').fill('12 / 31');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await section.getByText('Visa •••• 4242, expires 12/2031').waitFor({ timeout: 10_000 });
+  await section.getByRole('listitem', { name: 'Visa •••• 4242, expires 12/2031' }).getByText('Default: charges use this card').waitFor();
   await section.getByLabel('Enable auto-recharge').check();
   await section.getByRole('button', { name: 'Save' }).click();
   await section.getByText('Auto-recharge settings updated.').waitFor();

@@ -67,7 +67,7 @@ describe('billingSummary shape (spec §10)', () => {
     const s = billingSummary(populated(), PRICE);
     expect(sortedKeys(s.planCredits)).toEqual(['allowance', 'remaining']);
     expect(sortedKeys(s.subscription!)).toEqual(['status']);
-    expect(sortedKeys(s.paymentMethod!)).toEqual(['id']);
+    expect(sortedKeys(s.paymentMethod!)).toEqual(['brand', 'expMonth', 'expYear', 'id', 'last4']);
     expect(sortedKeys(s.autoRecharge)).toEqual(
       [
         'enabled',
@@ -87,6 +87,11 @@ describe('billingSummary shape (spec §10)', () => {
     }
   });
 
+  it("shows the default card's brand, last 4 and expiry as saved", () => {
+    const card = { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 };
+    expect(billingSummary({ ...populated(), card }, PRICE).paymentMethod).toStrictEqual({ id: 'pm_card_visa', ...card });
+  });
+
   it('summarizes a populated state field by field', () => {
     expect(billingSummary(populated(), PRICE)).toStrictEqual({
       orgId: 'org_1',
@@ -95,7 +100,7 @@ describe('billingSummary shape (spec §10)', () => {
       planCredits: { allowance: 1000, remaining: 300 },
       nextRenewalAt: '2025-07-01T00:00:00.000Z',
       subscription: { status: 'active' },
-      paymentMethod: { id: 'pm_card_visa' },
+      paymentMethod: { id: 'pm_card_visa', brand: null, last4: null, expMonth: null, expYear: null },
       autoRecharge: {
         enabled: true,
         thresholdCredits: 200,

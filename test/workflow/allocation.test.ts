@@ -52,7 +52,7 @@ test('an allocation charges the agency and credits the sub-account, now and mont
   expect((await settled(stack, sub)).topUpCredits).toBe(530);
 
   // Zero in both turns it off.
-  expect(await expectStatus(allocate(agency, sub, agencyOwner, { basicMinutes: 0, premiumMinutes: 0 }), 200)).toEqual({ estimatedMonthlyChargeCents: 0, nextRunAt: null });
+  expect(await expectStatus(allocate(agency, sub, agencyOwner, { basicMinutes: 0, premiumMinutes: 0 }), 200)).toEqual({ estimatedMonthlyChargeCents: 0, nextRunAt: null, paymentMethod: null });
 });
 
 test('a declined allocation is an event on both sides and credits nothing', async () => {

@@ -22,7 +22,7 @@ test('after its workflow was terminated, an organization recharges, renews and c
   await postUsage(stack, orgId, messages(600));
   const s = await settled(stack, orgId, (x) => x.autoRecharge.rechargesUsedThisMonth === 1);
   expect(s.availableCredits).toBe(1000 - 600 + 1000);
-  expect(s.paymentMethod).toEqual({ id: 'pm_card_visa' });
+  expect(s.paymentMethod).toEqual({ id: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2034 });
   await eventually(async () => expect((await handle.describe()).runId).not.toBe(first));
 
   // A new period from the new run: its renewal ref must not collide with the first run's.

@@ -22,13 +22,20 @@ const paymentData = (payment: PendingPayment): Record<string, unknown> => ({ pay
 
 export const nextPaymentId = (org: Org) => `pay_${org.state.paymentIdPrefix}_${++org.state.seq.payment}`;
 
-export function beginPayment(org: Org, kind: PaymentKind, credits: number, id: string, pricePer1000CreditsCents = org.rules.creditPricePer1000Cents): PendingPayment {
+export function beginPayment(
+  org: Org,
+  kind: PaymentKind,
+  credits: number,
+  id: string,
+  pricePer1000CreditsCents = org.rules.creditPricePer1000Cents,
+  paymentMethodId = org.state.paymentMethodId!,
+): PendingPayment {
   const payment: PendingPayment = {
     id,
     kind,
     credits,
     amountCents: topUpAmountCents(credits, pricePer1000CreditsCents),
-    paymentMethodId: org.state.paymentMethodId!,
+    paymentMethodId,
     status: 'processing',
     paymentIntentId: null,
     clientSecret: null,

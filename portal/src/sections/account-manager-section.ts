@@ -2,6 +2,7 @@
 // as you type, and their auto-recharge, which the agency sees but cannot change.
 import { html } from 'lit';
 import { allocationChargeCents } from '../../../domain/allocation';
+import { cardLabel, type CardView } from '../../../domain/cards';
 import { api, orgPath } from '../api';
 import { credits, dateTime, money } from '../format';
 import { LightElement } from '../light';
@@ -21,17 +22,22 @@ export class AccountManagerSection extends LightElement {
     basic: { state: true },
     premium: { state: true },
     message: { state: true },
+    cards: { state: true },
+    cardChoice: { state: true },
   };
   declare org: string;
   declare subAccounts: SubAccount[];
   declare priceBook: PriceBook;
   declare owner: boolean;
-  declare paymentMethod: { id: string } | null;
+  declare paymentMethod: CardView | null;
   declare selected: SubAccount | undefined;
   declare subBilling: BillingSummary | undefined;
   declare basic: number;
   declare premium: number;
   declare message: Notice | undefined;
+  /** The agency's cards, for the allocation's own card; '' in cardChoice: the default card. */
+  declare cards: Array<CardView & { isDefault: boolean }>;
+  declare cardChoice: string;
 
   private get dialog(): HTMLDialogElement {
     return this.querySelector<HTMLDialogElement>('#allocation-dialog')!;
@@ -43,8 +49,14 @@ export class AccountManagerSection extends LightElement {
     this.premium = 0;
     this.message = undefined;
     this.subBilling = undefined;
+    this.cardChoice = '';
+    this.cards = [];
     await this.updateComplete;
     this.dialog.showModal();
+    api<{ paymentMethods: Array<CardView & { isDefault: boolean }> }>('GET', orgPath(this.org, '/payment-methods')).then(
+      ({ body }) => (this.cards = body.paymentMethods),
+      () => undefined,
+    );
     try {
       this.subBilling = (await api<BillingSummary>('GET', orgPath(sub.id, '/billing'))).body;
     } catch {
@@ -56,13 +68,33 @@ export class AccountManagerSection extends LightElement {
     event.preventDefault();
     const sub = this.selected!;
     try {
-      const { body } = await api('PUT', orgPath(this.org, `/sub-accounts/${encodeURIComponent(sub.id)}/auto-allocation`), { basicMinutes: this.basic, premiumMinutes: this.premium });
+      const { body } = await api('PUT', orgPath(this.org, `/sub-accounts/${encodeURIComponent(sub.id)}/auto-allocation`), {
+        basicMinutes: this.basic,
+        premiumMinutes: this.premium,
+        ...(this.cardChoice ? { paymentMethodId: this.cardChoice } : {}),
+      });
       const next = body.nextRunAt ? `, next on ${dateTime(body.nextRunAt)}` : '';
-      this.message = { kind: 'status', text: `Auto allocation saved: ${money(body.estimatedMonthlyChargeCents)} a month${next}.` };
+      const card = body.paymentMethod ? `, charged to ${cardLabel(body.paymentMethod)}` : '';
+      this.message = { kind: 'status', text: `Auto allocation saved: ${money(body.estimatedMonthlyChargeCents)} a month${next}${card}.` };
       changed(this);
     } catch (err) {
       this.message = { kind: 'alert', text: (err as Error).message };
     }
+  }
+
+  /** Which card the allocation will charge: the default, or one of the agency's other cards. */
+  private cardPicker(off: boolean) {
+    const cards = this.cards ?? [];
+    const charged = this.cardChoice ? cards.find((c) => c.id === this.cardChoice) : this.paymentMethod;
+    if (!charged) return html`<p>The agency has no card on file: add one under Auto-Recharge first.</p>`;
+    const others = cards.filter((c) => !c.isDefault);
+    return html`${others.length > 0
+        ? html`<p><label for="alloc-card">Card</label><select id="alloc-card" ?disabled=${off} @change=${(e: Event) => (this.cardChoice = (e.target as HTMLSelectElement).value)}>
+            <option value="" ?selected=${!this.cardChoice}>The default card</option>
+            ${others.map((c) => html`<option value=${c.id} ?selected=${this.cardChoice === c.id}>${cardLabel(c)}</option>`)}
+          </select></p>`
+        : ''}
+      <p>Charged to ${cardLabel(charged)}.</p>`;
   }
 
   private subAutoRecharge() {
@@ -104,7 +136,7 @@ export class AccountManagerSection extends LightElement {
             <p><label for="alloc-basic">Basic minutes</label><input id="alloc-basic" type="number" min="0" step="1" .value=${String(this.basic ?? 0)} ?disabled=${off} @input=${minutes((n) => (this.basic = n))} /></p>
             <p><label for="alloc-premium">Premium minutes</label><input id="alloc-premium" type="number" min="0" step="1" .value=${String(this.premium ?? 0)} ?disabled=${off} @input=${minutes((n) => (this.premium = n))} /></p>
             <p><span id="alloc-estimate-label">Estimated monthly charge</span>: <output aria-labelledby="alloc-estimate-label" aria-live="polite">${money(estimate)}</output></p>
-            <p>${this.paymentMethod ? `Paid by the agency's card ${this.paymentMethod.id}.` : 'The agency has no card on file: add one under Auto-Recharge first.'}</p>
+            ${this.cardPicker(off)}
             ${noticeView(this.message, false)}
             <div class="actions">
               <button type="submit" ?disabled=${off}>Save</button>

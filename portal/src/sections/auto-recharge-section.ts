@@ -2,7 +2,8 @@
 // settings being typed, the disabled banner and the card that is the way back from it.
 import { html } from 'lit';
 import { topUpAmountCents } from '../../../domain/pricing';
-import { api, ApiFailure, orgPath } from '../api';
+import { api, orgPath } from '../api';
+import './cards-section';
 import { credits, date, dateTime, money } from '../format';
 import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type BillingSummary } from '../types';
@@ -23,7 +24,6 @@ export class AutoRechargeSection extends LightElement {
     owner: { attribute: false },
     draft: { state: true },
     message: { state: true },
-    cardMessage: { state: true },
     simulation: { state: true },
   };
   declare org: string;
@@ -31,12 +31,10 @@ export class AutoRechargeSection extends LightElement {
   declare owner: boolean;
   declare draft: Draft;
   declare message: Notice | undefined;
-  declare cardMessage: Notice | undefined;
   declare simulation: string;
   /** Typed but not saved: the 2-second refresh must not overwrite it. */
   private dirty = false;
   private simulationTimer: number | undefined;
-  private card = '';
 
   override willUpdate(changes: Map<string, unknown>): void {
     if (changes.has('billing') && !this.dirty) {
@@ -83,17 +81,6 @@ export class AutoRechargeSection extends LightElement {
     }
   }
 
-  private async updateCard(event: Event): Promise<void> {
-    event.preventDefault();
-    try {
-      await api('PUT', orgPath(this.org, '/payment-method'), { paymentMethodId: this.card.trim() });
-      this.cardMessage = { kind: 'status', text: 'Card updated. Turn auto-recharge back on if it was disabled.' };
-      changed(this);
-    } catch (err) {
-      this.cardMessage = { kind: 'alert', text: err instanceof ApiFailure ? err.message : String(err) };
-    }
-  }
-
   override render() {
     const saved = this.billing.autoRecharge;
     const d = this.draft;
@@ -125,12 +112,7 @@ export class AutoRechargeSection extends LightElement {
           </div>
           ${noticeView(this.message)}
         </form>
-        <form @submit=${this.updateCard} class="card">
-          <p>${this.billing.paymentMethod ? `Card on file: ${this.billing.paymentMethod.id}` : 'No card on file.'}</p>
-          <p><label for="card-id">New card (payment method id)</label><input id="card-id" placeholder="pm_..." ?disabled=${off} @input=${(e: Event) => (this.card = (e.target as HTMLInputElement).value)} /></p>
-          <button type="submit" ?disabled=${off}>Update card</button>
-          ${noticeView(this.cardMessage)}
-        </form>
+        <cards-section .org=${this.org} .billing=${this.billing} .owner=${this.owner}></cards-section>
       </section>
     `;
   }

@@ -3,6 +3,7 @@
 import { html } from 'lit';
 import { topUpAmountCents } from '../../../domain/pricing';
 import { api, ApiFailure, orgPath } from '../api';
+import { cardLabel } from '../../../domain/cards';
 import { credits, money } from '../format';
 import { LightElement } from '../light';
 import { changed, OWNER_ONLY, type BillingSummary, type PriceBook } from '../types';
@@ -123,6 +124,7 @@ export class TopUpSection extends LightElement {
             <p><label for="top-up-credits">Credits</label><input id="top-up-credits" type="number" min=${this.priceBook.minTopUpCredits} step="1" required .value=${String(this.amount)} @input=${(e: Event) => (this.amount = Number((e.target as HTMLInputElement).value))} /></p>
             <p class="hint">Minimum ${credits(this.priceBook.minTopUpCredits)} credits · ${money(price)} per 1,000 credits</p>
             <p>Price: ${money(topUpAmountCents(Math.max(0, this.amount || 0), price))}</p>
+            <p>${this.billing.paymentMethod ? `Charged to ${cardLabel(this.billing.paymentMethod)}.` : 'No card on file: add one under Auto-Recharge first.'}</p>
             ${this.dialogMessage ? html`<p role="alert" class="alert">${this.dialogMessage.text}</p>` : ''}
             <div class="actions">
               <button type="submit" ?disabled=${this.busy}>Continue to payment</button>
