@@ -59,7 +59,11 @@ const sameAction = (a: DueAction, b: DueAction) => a.type === b.type && (a.type 
 
 export async function orgBillingWorkflow(input: OrgBillingInput): Promise<void> {
   const { orgId, rules } = input;
-  const state = input.state ?? initialOrgWorkflowState(orgId, wf.workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(0, 12), initialOrgBilling());
+  // Payment ids are the provider's idempotency keys, so they must differ across organizations. Run
+  // ids are UUIDv7: their first 12 hex digits are only the start's millisecond, which two
+  // organizations started together shared (the second's charge answered the first's intent).
+  const runId = wf.workflowInfo().firstExecutionRunId.replace(/-/g, '');
+  const state = input.state ?? initialOrgWorkflowState(orgId, wf.patched('unique-payment-ids') ? runId : runId.slice(0, 12), initialOrgBilling());
   const org = newOrg(state, rules);
   // Commands wait until the run has read what PostgreSQL holds (below); signals only note things.
   // That includes commands delivered with the run's start, whose handlers are called as they are

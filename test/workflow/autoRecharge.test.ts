@@ -41,6 +41,21 @@ test('a debit that takes available below the threshold charges the card and cred
   await expectLedgerMatches(stack, orgId);
 });
 
+test('organizations started together charge under payment ids of their own (the provider idempotency key)', async () => {
+  const orgIds = await Promise.all(
+    Array.from({ length: 12 }, () => createOrg(stack, { planCredits: 100, autoRecharge: { thresholdCredits: 50, rechargeCredits: 500, maxRechargesPerMonth: 5 } })),
+  );
+  await Promise.all(orgIds.map((orgId) => postUsage(stack, orgId, messages(60))));
+  for (const orgId of orgIds) {
+    const s = await settled(stack, orgId, (x) => x.autoRecharge.rechargesUsedThisMonth === 1);
+    expect(s.topUpCredits).toBe(500);
+    await expectLedgerMatches(stack, orgId);
+    // The key carries the whole run id (the first run: nothing continued as new), not only its UUIDv7 millisecond.
+    const { runId } = await stack.client.workflow.getHandle(`billing-org-${orgId}`).describe();
+    expect((await intents(orgId)).map((i) => i.idempotency_key)).toEqual([`pay_${runId.replace(/-/g, '')}_1`]);
+  }
+});
+
 test('saving settings below the threshold recharges at once, repeatedly until at or above it', async () => {
   const orgId = await createOrg(stack, { planCredits: 100 });
   await enableAutoRecharge(stack, orgId, { thresholdCredits: 2000, rechargeCredits: 500, maxRechargesPerMonth: 10 });
