@@ -66,9 +66,9 @@ test('an id twice in one batch is one event: counted, debited and shown once', a
 
 test("a client's usage id named like a payment or a renewal suppresses no entry (refs are scoped by kind)", async () => {
   const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: 'pm_card_visa' });
-  // The next payment id of this organization is predictable: pay_<first run id prefix>_1.
+  // The next payment id of this organization is predictable: pay_<its first run id>_1.
   const description = await stack.client.workflow.getHandle(workflowIdFor(orgId)).describe();
-  const prefix = description.runId.replace(/-/g, '').slice(0, 12);
+  const prefix = description.runId.replace(/-/g, '');
   // renewal-1 takes the plan pool's 100, pay_…_1 the wallet's 400: the same pools as the entries they are named like.
   await postUsage(stack, orgId, [
     { id: 'renewal-1', agentId: 'a', meter: 'message', quantity: 100 },
