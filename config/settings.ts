@@ -23,6 +23,8 @@ export interface Settings {
   crossingSweepIntervalMs: number;
   /** How often each API looks for default cards about to expire (payment_method.expiring). */
   cardExpirySweepIntervalMs: number;
+  /** The longest the grant expiry sweep sleeps; it wakes at the soonest expiry it knows of sooner. */
+  grantExpirySweepIntervalMs: number;
   temporal: {
     /** Unset: an embedded dev server is started. */
     address: string | undefined;
@@ -97,6 +99,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     crossingSweepIntervalMs: positiveInt(env, 'CROSSING_SWEEP_INTERVAL_MS', 2_000),
     cardExpirySweepIntervalMs: positiveInt(env, 'CARD_EXPIRY_SWEEP_INTERVAL_MS', 60 * 60 * 1000),
+    grantExpirySweepIntervalMs: positiveInt(env, 'GRANT_EXPIRY_SWEEP_INTERVAL_MS', 60 * 1000),
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',

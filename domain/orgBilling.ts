@@ -46,6 +46,8 @@ export interface LedgerEntry {
   pool: Pool;
   credits: number;
   ref: string;
+  /** The grant a 'grant' pool entry moves. */
+  grantId?: string;
 }
 
 /**
