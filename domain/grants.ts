@@ -39,11 +39,8 @@ export interface SpendableGrant {
 /** The spend order: priority (lower first), then soonest expiry (none last), then creation. */
 export function spendOrder(a: SpendableGrant, b: SpendableGrant): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
-  if (a.expiresAt !== b.expiresAt) {
-    if (a.expiresAt === null) return 1;
-    if (b.expiresAt === null) return -1;
-    return Date.parse(a.expiresAt) - Date.parse(b.expiresAt);
-  }
+  const expiry = (g: SpendableGrant) => (g.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(g.expiresAt));
+  if (expiry(a) !== expiry(b)) return expiry(a) < expiry(b) ? -1 : 1;
   return a.seq - b.seq;
 }
 
