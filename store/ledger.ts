@@ -9,6 +9,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
+import type { ScheduledExpiry } from '../domain/burnForecast';
 import { inTransaction } from './transaction';
 
 /** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's alone). */
@@ -117,6 +118,8 @@ export interface ForecastSource {
   autoRecharge: OrgBillingRecord['autoRecharge'];
   counters: OrgBillingRecord['counters'];
   subscription: OrgBillingRecord['subscription'];
+  /** The live grants' expiries ahead: what each would take if nothing were spent first. */
+  expiries: ScheduledExpiry[];
 }
 
 /** What the forecast needs, in one statement: the balance, the record, the usage since `since`, the first usage. */
@@ -128,12 +131,16 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
     subscription: OrgBillingRecord['subscription'];
     usage: number;
     first_usage_at: number | null;
+    expiries: Array<{ credits: number; at: number }>;
   }>(
     `SELECT available_credits(b) AS available, r.auto_recharge, r.counters, r.subscription,
             (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
             (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
-             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at
+             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at,
+            ARRAY(SELECT json_build_object('credits', g.remaining, 'at', (date_part('epoch', g.expires_at) * 1000)::bigint) FROM credit_grants g
+                  WHERE g.org_id = $1 AND g.remaining > 0 AND g.expired_at IS NULL AND g.voided_at IS NULL AND g.expires_at > $3
+                  ORDER BY g.expires_at) AS expiries
      FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
     [orgId, new Date(since), new Date(now)],
   );
@@ -146,5 +153,6 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
     autoRecharge: row.auto_recharge,
     counters: row.counters,
     subscription: row.subscription,
+    expiries: row.expiries.map((e) => ({ credits: Number(e.credits), at: Number(e.at) })),
   };
 }
