@@ -22,4 +22,4 @@ export const grantListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const grantIdSchema = z.string().regex(/^grant_[0-9a-f-]{36}$/, 'must be a grant id (grant_...)');
+export const grantIdSchema = z.string().regex(/^grant_[A-Za-z0-9_-]{1,200}$/, 'must be a grant id (grant_...)');

@@ -131,6 +131,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       paymentReconcileIntervalMs: int(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 5 * 60 * 1000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
       continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
+      // Unset: purchased credits go to the wallet and never expire (the rule before credit grants).
+      ...(env.PURCHASED_CREDITS_EXPIRE_AFTER_DAYS ? { purchasedCreditsExpireAfterDays: positiveInt(env, 'PURCHASED_CREDITS_EXPIRE_AFTER_DAYS', 365) } : {}),
       // A provider call takes seconds: a worker dying mid-charge holds the payment this long at most
       // before the retry, which keeps the idempotency key.
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 10_000),

@@ -18,6 +18,8 @@ export interface CreditGrant {
   remaining: number;
   expired: number;
   voided: number;
+  /** A paid grant's credits taken back by refunds and disputes of its payment. */
+  refunded: number;
   expiresAt: string | null;
   createdAt: string;
   expiredAt: string | null;

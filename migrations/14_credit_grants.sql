@@ -3,7 +3,8 @@
 
 -- One row per grant. `remaining` moves only with its ledger entries (pool 'grant', grant_id = id),
 -- under the organization's balance lock, like every pool: usage (record_usage), expiry and void
--- (store/grants.ts). `expired` and `voided` are what the expiry or the void took.
+-- (store/grants.ts), refunds and disputes of a paid grant's payment (store/commitBilling.ts).
+-- `expired`, `voided` and `refunded` are what the expiry, the void and refunds took.
 CREATE TABLE credit_grants (
   org_id           text NOT NULL REFERENCES orgs (id),
   id               text NOT NULL,
@@ -16,6 +17,8 @@ CREATE TABLE credit_grants (
   remaining        bigint NOT NULL CHECK (remaining >= 0),
   expired          bigint NOT NULL DEFAULT 0,
   voided           bigint NOT NULL DEFAULT 0,
+  -- A paid grant's credits taken back by a refund or a dispute of its payment.
+  refunded         bigint NOT NULL DEFAULT 0,
   expires_at       timestamptz,
   created_at       timestamptz NOT NULL,
   expired_at       timestamptz,
@@ -23,7 +26,7 @@ CREATE TABLE credit_grants (
   idempotency_key  text,
   PRIMARY KEY (org_id, id),
   UNIQUE (org_id, idempotency_key),
-  CHECK (remaining + expired + voided <= credits)
+  CHECK (remaining + expired + voided + refunded <= credits)
 );
 -- The spend order of an organization's live grants: priority (lower first), soonest expiry (none
 -- last: ASC puts NULLs last), creation.

@@ -9,8 +9,8 @@
 // workflow's signal pending as a usage debit does (the API sends it: crossingSignals.ts).
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { grantStatus, type CreditGrant, type GrantCategory, type GrantStatus } from '../domain/grants';
-import type { NewEvent } from '../domain/orgBilling';
+import { DEFAULT_GRANT_PRIORITY, grantStatus, type CreditGrant, type GrantCategory, type GrantStatus } from '../domain/grants';
+import { paidGrantId, type NewEvent } from '../domain/orgBilling';
 import { available } from '../domain/pools';
 import { lockBalance, withLowBalanceNoted, writeBalance, type BalanceRow } from './balances';
 import { appendEvents } from './events';
@@ -31,6 +31,7 @@ interface Row {
   remaining: number;
   expired: number;
   voided: number;
+  refunded: number;
   expires_at: Date | null;
   created_at: Date;
   expired_at: Date | null;
@@ -49,6 +50,7 @@ function toGrant(row: Row, now = Date.now()): CreditGrant {
     remaining: row.remaining,
     expired: row.expired,
     voided: row.voided,
+    refunded: row.refunded,
     expiresAt: iso(row.expires_at),
     createdAt: row.created_at.toISOString(),
     expiredAt: iso(row.expired_at),
@@ -57,7 +59,7 @@ function toGrant(row: Row, now = Date.now()): CreditGrant {
   return { ...grant, status: grantStatus(grant, now) };
 }
 
-const COLUMNS = 'id, name, category, priority, credits, remaining, expired, voided, expires_at, created_at, expired_at, voided_at';
+const COLUMNS = 'id, name, category, priority, credits, remaining, expired, voided, refunded, expires_at, created_at, expired_at, voided_at';
 
 export interface NewGrant {
   credits: number;
@@ -217,4 +219,36 @@ async function commitGrantChange(tx: PoolClient, orgId: string, balance: Balance
     [orgId],
   );
   return { orgId, availableCredits: available(pools), generation: rows[0].signal_gen };
+}
+
+const PAID_GRANT_NAMES = { top_up: 'Top-up', auto_recharge: 'Auto-recharge', allocation: 'Allocation' } as const;
+
+/**
+ * A paid grant: a payment's credits when purchased credits expire (PURCHASED_CREDITS_EXPIRE_AFTER_DAYS),
+ * created in the commit that writes their ledger entry (the caller inserts the entry first: once).
+ */
+export async function insertPaidGrant(tx: PoolClient, orgId: string, credit: { kind: keyof typeof PAID_GRANT_NAMES; credits: number; ref: string; expiresAt: string }, at: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO credit_grants (org_id, id, name, category, priority, credits, remaining, expires_at, created_at)
+     VALUES ($1, $2, $3, 'paid', $4, $5, $5, $6, $7)`,
+    [orgId, paidGrantId(credit.ref), `${PAID_GRANT_NAMES[credit.kind]} ${credit.ref}`, DEFAULT_GRANT_PRIORITY, credit.credits, credit.expiresAt, at],
+  );
+}
+
+/**
+ * A refund or dispute of a payment whose credits became a paid grant: up to `credits` taken from
+ * what remains of it (not expired or voided), with its entry; answers what was taken (the rest is
+ * the wallet's to give). The caller holds the balance row and moves grant_credits.
+ */
+export async function takeFromPaidGrant(tx: PoolClient, orgId: string, paymentId: string, credits: number, entry: { kind: 'refund' | 'dispute'; ref: string }, at: string): Promise<number> {
+  const grantId = paidGrantId(paymentId);
+  const { rows } = await tx.query<{ remaining: number }>(
+    'SELECT remaining FROM credit_grants WHERE org_id = $1 AND id = $2 AND expired_at IS NULL AND voided_at IS NULL FOR UPDATE',
+    [orgId, grantId],
+  );
+  const taken = Math.min(rows[0]?.remaining ?? 0, credits);
+  if (taken <= 0) return 0;
+  if (!(await insertLedgerEntry(tx, orgId, { kind: entry.kind, pool: 'grant', credits: -taken, ref: entry.ref, grantId }, at))) return 0;
+  await tx.query('UPDATE credit_grants SET remaining = remaining - $3, refunded = refunded + $3 WHERE org_id = $1 AND id = $2', [orgId, grantId, taken]);
+  return taken;
 }
