@@ -9,37 +9,22 @@ import type { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
 import { dueGrantOrgs, expireDueGrants } from '../store/grants';
 import type { CrossingSignals } from './crossingSignals';
+import { RepeatingSweep } from './repeatingSweep';
 
-export class GrantExpirySweep {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<unknown> | undefined;
-  private closed = false;
-
+export class GrantExpirySweep extends RepeatingSweep {
   constructor(
     private readonly db: Pool,
     private readonly crossings: CrossingSignals,
     private readonly logger: Logger,
     private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    this.run();
+  ) {
+    super();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await this.sweeping;
-  }
-
-  private run(): void {
-    this.sweeping = this.sweepOnce().then((nextAt) => {
-      this.sweeping = undefined;
-      if (this.closed) return;
-      const wait = nextAt === null ? this.intervalMs : Math.min(this.intervalMs, Math.max(nextAt.getTime() - Date.now(), 0) + 10);
-      this.timer = setTimeout(() => this.run(), wait);
-      this.timer.unref();
-    });
+  /** Until the soonest expiry known (just past it), at most the interval. */
+  protected async sweepAndWait(): Promise<number> {
+    const nextAt = await this.sweepOnce();
+    return nextAt === null ? this.intervalMs : Math.min(this.intervalMs, Math.max(nextAt.getTime() - Date.now(), 0) + 10);
   }
 
   /** Expires what is due at `now`; answers the next expiry after it (null: none, or the sweep failed). */
