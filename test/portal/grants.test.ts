@@ -30,6 +30,11 @@ test('grants and their next expiry show beside the plan credits and the wallet',
     await billing.getByText('4,000 credits', { exact: true }).waitFor(); // 1,000 plan + 3,000 in grants
     const expiry = await portal.page.evaluate((at) => new Date(at).toLocaleDateString(undefined, { dateStyle: 'medium' }), expiresAt);
     await billing.getByText(`3,000, 2,500 expire ${expiry}`, { exact: true }).waitFor();
+    // Usage from the grants shows in the chart as its own part.
+    await expectStatus(stack.http.post(`/v1/orgs/${org}/usage`, stack.token('service'), { events: [{ id: 'grant-use', agentId: 'a', meter: 'message', quantity: 1200 }] }), 202);
+    await portal.page.reload();
+    await billing.getByRole('img', { name: /: 1,000 from plan credits, 200 from credit grants and 0 from the wallet$/ }).waitFor();
+    await billing.getByText('Credit grants', { exact: false }).first().waitFor();
   } finally {
     await portal.close();
   }
