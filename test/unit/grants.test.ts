@@ -1,6 +1,7 @@
 // The spend order of credit grants (priority, then soonest expiry, then creation) and the split of a
 // debit across them; record_usage follows the same order (test/store/debitSplit.test.ts).
 import { grantStatus, spendOrder, splitAcrossGrants, type SpendableGrant } from '../../domain/grants';
+import { allowance, NEW_AGENT } from '../../domain/agents';
 import { splitDebit } from '../../domain/pools';
 
 const grant = (id: string, priority: number, expiresAt: string | null, seq: number, remaining = 10): SpendableGrant => ({ id, priority, expiresAt, seq, remaining });
@@ -42,4 +43,15 @@ test('status: voided over expired over active; past its expiry is expired before
   expect(grantStatus({ voidedAt: null, expiredAt: null, expiresAt: '2026-12-15T00:00:00Z' }, now)).toBe('expired');
   expect(grantStatus({ voidedAt: null, expiredAt: null, expiresAt: '2027-02-01T00:00:00Z' }, now)).toBe('active');
   expect(grantStatus({ voidedAt: null, expiredAt: null, expiresAt: null }, now)).toBe('active');
+});
+
+test('the allowance treats grants like the wallet: use_balance agents go on while grants remain, stop agents do not', () => {
+  const useBalance = { ...NEW_AGENT };
+  const stop = { ...NEW_AGENT, whenPlanExhausted: 'stop' as const };
+  const pools = { planRemaining: 0, grants: 10, wallet: -50 };
+  expect(allowance(useBalance, pools, true)).toEqual({ allowed: true, reason: null });
+  expect(allowance(stop, pools, true)).toEqual({ allowed: false, reason: 'plan_exhausted' });
+  expect(allowance(useBalance, { ...pools, grants: 0 }, true)).toEqual({ allowed: false, reason: 'insufficient_balance' });
+  // An agent at its monthly limit spends grants too.
+  expect(allowance({ ...useBalance, monthlyLimitCredits: 5, spentThisMonth: 5 }, { ...pools, planRemaining: 100 }, true)).toEqual({ allowed: true, reason: null });
 });
