@@ -43,6 +43,9 @@ export const RULES = {
   readPayments: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
   /** Money back is an operator's decision. */
   refundPayments: { roles: ['ops'], agency: false, scope: 'billing' },
+  /** Credit grants are given and voided by operators; whoever reads the billing sees them. */
+  manageGrants: { roles: ['ops'], agency: false, scope: 'billing' },
+  readGrants: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
 } satisfies Record<string, Rule>;
 
 /** A token limited to other scopes is refused with a code that says which one it lacks. */

@@ -17,6 +17,7 @@ import { paymentMethodRoutes } from './routes/paymentMethods';
 import { paymentRoutes, webhookRoutes } from './routes/payments';
 import { paymentHistoryRoutes } from './routes/paymentHistory';
 import { sandboxRefundRoutes } from './routes/sandboxRefunds';
+import { grantRoutes } from './routes/grants';
 import { portalRoutes } from './routes/portal';
 import { priceBookRoutes } from './routes/priceBook';
 import { sandboxCheckoutRoutes } from './routes/sandboxCheckout';
@@ -46,6 +47,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(paymentMethodRoutes(ctx));
   app.use(projectionRoutes(ctx), priceBookRoutes(ctx), portalRoutes(ctx));
   app.use(paymentHistoryRoutes(ctx), sandboxRefundRoutes(ctx));
+  app.use(grantRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

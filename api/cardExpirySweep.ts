@@ -8,37 +8,22 @@ import { cardExpiry, cardName, expiringThrough } from '../domain/cards';
 import type { Logger } from '../observability/logger';
 import { recordEventOnce } from '../store/events';
 import { expiringDefaultCards } from '../store/paymentMethods';
+import { RepeatingSweep } from './repeatingSweep';
 
 const KEY_PREFIX = 'payment_method.expiring:';
 
-export class CardExpirySweep {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<unknown> | undefined;
-  private closed = false;
-
+export class CardExpirySweep extends RepeatingSweep {
   constructor(
     private readonly db: Pool,
     private readonly logger: Logger,
     private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    void this.run();
+  ) {
+    super();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await this.sweeping;
-  }
-
-  private run(): void {
-    this.sweeping = this.sweepOnce().finally(() => {
-      this.sweeping = undefined;
-      if (this.closed) return;
-      this.timer = setTimeout(() => this.run(), this.intervalMs);
-      this.timer.unref();
-    });
+  protected async sweepAndWait(): Promise<number> {
+    await this.sweepOnce();
+    return this.intervalMs;
   }
 
   /** The cards announced by this sweep (for tests and logs). */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SCOPES, type Scope } from './caller';
 import type { RequestSchemas } from './schemas';
+import { grantOperations } from './grantOperations';
 
 type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone' | 'the customer (the session url is the proof)';
 
@@ -44,7 +45,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: `${org}/usage`, summary: 'Report usage', who: ['service', 'ops'], scope: 'usage', body: s.usage, responses: { 202: '{accepted}: the distinct ids of the batch, once committed to PostgreSQL (ids recorded before change nothing)', 413: 'body too large', 422: 'invalid body (the whole batch is refused), e.g. an occurredAt more than 35 days back or 5 minutes ahead of the request', 503: 'database_unavailable: retry after Retry-After seconds' } },
     { method: 'get', path: `${org}/agents/{agent}/allowance`, summary: 'May this agent go on serving?', who: ['service', 'owner', 'member', 'ops'], scope: 'usage', responses: { 200: '{allowed, reason}' } },
     { method: 'put', path: `${org}/agents/{agent}`, summary: 'Configure an agent', who: ['owner'], body: s.agent, responses: { 200: 'the agent', 422: 'invalid body' } },
-    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + topUpCredits (the wallet); agents: the 100 with the most spend this period (ties by id), agentCount: all of them', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
+    { method: 'get', path: `${org}/billing`, summary: 'Billing summary: availableCredits = planCredits.remaining + grantCredits (what remains of live credit grants) + topUpCredits (the wallet); nextExpiry: {credits, at} of the soonest grant expiry, or null; agents: the 100 with the most spend this period (ties by id), agentCount: all of them', who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: 'the billing summary' } },
     { method: 'get', path: `${org}/agents`, summary: "Every agent (spent this period or has settings of its own), by id, a page at a time: cursor is the previous page's nextCursor", who: ['owner', 'member', 'agency people', 'ops'], query: s.agentPage, responses: { 200: '{agents: [{id, spentThisMonth, monthlyLimitCredits, whenPlanExhausted, allowed, reason}], nextCursor}', 422: 'invalid query (limit 1-500, default 100)' } },
     {
       method: 'post',
@@ -67,7 +68,7 @@ export function operations(s: RequestSchemas): Operation[] {
         200: '{burnRateCreditsPerDay (0.1 credit), daysUntilThreshold (null: auto-recharge off or no burn), daysUntilEmpty (0: nothing available; null: no burn), projectedRechargesThisPeriod (used ones included, bounded by the cap), capReachedBeforeRenewal, basis: {from, to}}; days are rounded down to 0.1',
       },
     },
-    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD from 1970-01-01 on, at most 366 days apart)' } },
+    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan, grants and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, grantCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD from 1970-01-01 on, at most 366 days apart)' } },
     { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], scope: 'any', responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
     {
       method: 'post',
@@ -80,7 +81,7 @@ export function operations(s: RequestSchemas): Operation[] {
     },
     { method: 'post', path: '/portal/session', summary: "Exchange a portal link's one-time code for an HttpOnly, SameSite=Strict session cookie", who: ['the portal page (one-time code or session cookie)'], body: s.portalCode, responses: { 201: '{org, role, stripePublishableKey (null: the sandbox)}; Set-Cookie: portal_session', 401: 'portal_link_invalid: tampered, expired or used', 422: 'malformed code' } },
     { method: 'get', path: '/portal/session', summary: "The portal session's organization and role", who: ['the portal page (one-time code or session cookie)'], responses: { 200: '{org, role, stripePublishableKey}', 401: 'portal_link_invalid: no session, or expired' } },
-    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref}, pool `plan` or `wallet`. With Accept: text/csv the same rows as CSV (columns id, orgId, at, kind, pool, credits, ref): without limit, every entry from the cursor on; with limit, that page, the next one\'s cursor in the Next-Cursor header', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref, grantId}, pool `plan`, `grant` or `wallet` (grantId: the grant a `grant` entry moves, else null; kinds grant, expiry and grant_void move grants). With Accept: text/csv the same rows as CSV (columns id, orgId, at, kind, pool, credits, ref, grantId): without limit, every entry from the cursor on; with limit, that page, the next one\'s cursor in the Next-Cursor header', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
     {
@@ -97,6 +98,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/confirm', summary: 'Sandbox: the customer completes 3-D Secure', who: ['ops for every organization (org *)'], responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent', 409: 'not waiting for authentication' } },
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     ...paymentOperations(s, org),
+    ...grantOperations(org),
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics (with METRICS_TOKEN set: only with it as the bearer token)', who: ['anyone'], responses: { 200: 'text exposition format', 401: 'METRICS_TOKEN is set and the bearer token is not it' } },

@@ -10,6 +10,7 @@ import { createPaymentProvider } from '../payments';
 import { createApiPools } from '../store/pool';
 import { createApp } from './app';
 import { CardExpirySweep } from './cardExpirySweep';
+import { GrantExpirySweep } from './grantExpirySweep';
 import { CrossingSignals } from './crossingSignals';
 import { DeliveryRelay } from './deliveryRelay';
 import { HeavyReads } from './heavyReads';
@@ -81,6 +82,8 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
   deliveries?.start();
   const expiringCards = new CardExpirySweep(db, logger, settings.cardExpirySweepIntervalMs);
   expiringCards.start();
+  const expiringGrants = new GrantExpirySweep(db, crossings, logger, settings.grantExpirySweepIntervalMs);
+  expiringGrants.start();
   return {
     app,
     server,
@@ -91,6 +94,7 @@ export async function startApi(settings: Settings, db: Pool, temporalAddress: st
       await crossings.close();
       await deliveries?.close();
       await expiringCards.close();
+      await expiringGrants.close();
       await connection.close();
       await pools.end();
     },

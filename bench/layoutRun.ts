@@ -47,6 +47,26 @@ export class LayoutRun {
     return ids;
   }
 
+  /**
+   * Organizations whose usage is paid by credit grants (issue 19: ingestion must hold with grants
+   * present): no plan credits, three grants of different priorities and expiries, so every event
+   * goes through record_usage's grant steps.
+   */
+  async createOrgsWithGrants(prefix: string, count: number): Promise<string[]> {
+    const expiresAt = new Date(Date.now() + 365 * 86400_000).toISOString();
+    const grants = [
+      { credits: 300_000_000, name: 'promo', category: 'promotional', priority: 10, expiresAt },
+      { credits: 300_000_000, name: 'paid', category: 'paid', priority: 50, expiresAt },
+      { credits: 400_000_000, name: 'goodwill', category: 'goodwill', priority: 50 },
+    ];
+    return this.createOrgs(prefix, count, {
+      planCredits: 0,
+      setup: async (id) => {
+        for (const grant of grants) await expectOk(call(this.stack.app.url, 'POST', `/v1/orgs/${id}/credit-grants`, ops, grant));
+      },
+    });
+  }
+
   /** A run of the service, counted for exactly-once. */
   async serviceRun(orgIds: string[], tag: string, seconds: number): Promise<IngestRun> {
     const { app, temporalPort } = this.stack;

@@ -23,6 +23,8 @@ export interface Settings {
   crossingSweepIntervalMs: number;
   /** How often each API looks for default cards about to expire (payment_method.expiring). */
   cardExpirySweepIntervalMs: number;
+  /** The longest the grant expiry sweep sleeps; it wakes at the soonest expiry it knows of sooner. */
+  grantExpirySweepIntervalMs: number;
   temporal: {
     /** Unset: an embedded dev server is started. */
     address: string | undefined;
@@ -97,6 +99,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     crossingSweepIntervalMs: positiveInt(env, 'CROSSING_SWEEP_INTERVAL_MS', 2_000),
     cardExpirySweepIntervalMs: positiveInt(env, 'CARD_EXPIRY_SWEEP_INTERVAL_MS', 60 * 60 * 1000),
+    grantExpirySweepIntervalMs: positiveInt(env, 'GRANT_EXPIRY_SWEEP_INTERVAL_MS', 60 * 1000),
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -128,6 +131,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       paymentReconcileIntervalMs: int(env, 'PAYMENT_RECONCILE_INTERVAL_MS', 5 * 60 * 1000),
       continueAsNewAfterEvents: int(env, 'CONTINUE_AS_NEW_AFTER_EVENTS', 2000),
       continueAsNewAfterBytes: int(env, 'CONTINUE_AS_NEW_AFTER_BYTES', 4 * 1024 * 1024),
+      // Unset: purchased credits go to the wallet and never expire (the rule before credit grants).
+      ...(env.PURCHASED_CREDITS_EXPIRE_AFTER_DAYS ? { purchasedCreditsExpireAfterDays: positiveInt(env, 'PURCHASED_CREDITS_EXPIRE_AFTER_DAYS', 365) } : {}),
       // A provider call takes seconds: a worker dying mid-charge holds the payment this long at most
       // before the retry, which keeps the idempotency key.
       chargeTimeoutMs: int(env, 'CHARGE_TIMEOUT_MS', 10_000),

@@ -35,8 +35,8 @@ export function underMonthlyLimit(agent: AgentState): boolean {
 }
 
 /**
- * Plan credits while they remain and the agent is under its limit; otherwise the wallet,
- * only for `use_balance` agents and only while the wallet is positive.
+ * Plan credits while they remain and the agent is under its limit; otherwise credit grants and the
+ * wallet, only for `use_balance` agents and only while grants remain or the wallet is positive.
  */
 export function allowance(agent: AgentState, pools: Pools, subscriptionActive: boolean): Allowance {
   if (!subscriptionActive) return { allowed: false, reason: 'subscription_inactive' };
@@ -45,6 +45,6 @@ export function allowance(agent: AgentState, pools: Pools, subscriptionActive: b
   if (agent.whenPlanExhausted === 'stop') {
     return { allowed: false, reason: underLimit ? 'plan_exhausted' : 'agent_limit_reached' };
   }
-  if (pools.wallet > 0) return { allowed: true, reason: null };
+  if ((pools.grants ?? 0) > 0 || pools.wallet > 0) return { allowed: true, reason: null };
   return { allowed: false, reason: 'insufficient_balance' };
 }

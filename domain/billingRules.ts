@@ -21,4 +21,6 @@ export interface BillingRules {
   chargeTimeoutMs: number;
   /** How long one of the workflow's PostgreSQL activities (a commit, a balance read) may run before it is retried. */
   recordsTimeoutMs: number;
+  /** PURCHASED_CREDITS_EXPIRE_AFTER_DAYS: purchased credits become a paid grant expiring this many days after payment (absent or null: they go to the wallet and never expire). */
+  purchasedCreditsExpireAfterDays?: number | null;
 }

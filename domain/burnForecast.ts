@@ -38,6 +38,36 @@ export function daysUntil(availableCredits: number, level: number, ratePerDay: n
   return (availableCredits - level) / ratePerDay;
 }
 
+/** Credits of credit grants that expire at an instant (epoch ms). */
+export interface ScheduledExpiry {
+  credits: number;
+  at: number;
+}
+
+/**
+ * daysUntil with grant expiries on the way: available burns at the rate and drops by each expiry's
+ * credits at its instant. Pessimistic: the burn is not assumed to use up the expiring grants first,
+ * so a forecast never promises more time than there is.
+ */
+export function daysUntilWithExpiries(availableCredits: number, level: number, ratePerDay: number, now: number, expiries: readonly ScheduledExpiry[]): number | null {
+  let credits = availableCredits;
+  let days = 0;
+  if (credits <= level) return 0;
+  for (const expiry of [...expiries].filter((e) => e.at > now).sort((a, b) => a.at - b.at)) {
+    const at = (expiry.at - now) / DAY_MS;
+    const reached = daysUntil(credits, level, ratePerDay);
+    if (reached !== null && days + reached <= at) return days + reached;
+    credits -= ratePerDay * (at - days) + expiry.credits;
+    days = at;
+    if (credits <= level) return days;
+  }
+  const rest = daysUntil(credits, level, ratePerDay);
+  return rest === null ? null : days + rest;
+}
+
+/** The credits of the expiries before `until` (epoch ms). */
+const expiringBefore = (expiries: readonly ScheduledExpiry[], now: number, until: number) => expiries.filter((e) => e.at > now && e.at < until).reduce((sum, e) => sum + e.credits, 0);
+
 /**
  * How many recharges the live rule makes while `burnedCredits` more are spent from `availableCredits`
  * (uncapped): each time available goes below the threshold, recharges of `rechargeCredits` until it
@@ -72,6 +102,8 @@ export interface ForecastInput {
   rechargesUsedThisMonth: number;
   /** Epoch ms of the next renewal; null without a subscription. */
   nextRenewalAt: number | null;
+  /** The live grants' expiries ahead (absent: none). */
+  expiries?: readonly ScheduledExpiry[];
 }
 
 export interface Forecast {
@@ -92,8 +124,9 @@ export function burnForecast(input: ForecastInput): Forecast {
   const { settings, availableCredits, now } = input;
   const rate = burnRatePerDay(input.usageCredits, input.basis);
   const round = (days: number | null) => (days === null ? null : downToTenth(days));
-  const daysUntilEmpty = availableCredits <= 0 ? 0 : round(daysUntil(availableCredits, 0, rate));
-  const daysUntilThreshold = settings.enabled ? round(daysUntil(availableCredits, settings.thresholdCredits, rate)) : null;
+  const expiries = input.expiries ?? [];
+  const daysUntilEmpty = availableCredits <= 0 ? 0 : round(daysUntilWithExpiries(availableCredits, 0, rate, now, expiries));
+  const daysUntilThreshold = settings.enabled ? round(daysUntilWithExpiries(availableCredits, settings.thresholdCredits, rate, now, expiries)) : null;
 
   let projected: number | null = null;
   let capReached: boolean | null = null;
@@ -101,7 +134,8 @@ export function burnForecast(input: ForecastInput): Forecast {
     const used = input.rechargesUsedThisMonth;
     const left = Math.max(0, settings.maxRechargesPerMonth - used);
     const horizonDays = Math.max(0, input.nextRenewalAt - now) / DAY_MS;
-    const wanted = settings.enabled ? rechargesNeeded(availableCredits, rate * horizonDays, settings) : 0;
+    const lost = rate * horizonDays + expiringBefore(expiries, now, input.nextRenewalAt);
+    const wanted = settings.enabled ? rechargesNeeded(availableCredits, lost, settings) : 0;
     projected = used + Math.min(wanted, left);
     capReached = settings.enabled ? used + wanted >= settings.maxRechargesPerMonth : used >= settings.maxRechargesPerMonth;
   }

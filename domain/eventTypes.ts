@@ -21,6 +21,9 @@ export const EVENT_TYPES = [
   'payment.refunded',
   'payment.disputed',
   'payment_method.expiring',
+  'credits.granted',
+  'credits.expired',
+  'credits.voided',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -44,4 +47,5 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'payment.refunded',
   'payment.disputed',
   'payment_method.expiring',
+  'credits.expired',
 ];

@@ -16,6 +16,7 @@ const WHAT_TO_DO: Record<string, string> = {
   'webhook_endpoint.disabled': 'Fix the endpoint, then enable it again.',
   'payment.disputed': 'A payment is disputed with the card issuer. Auto-recharge stays off until you turn it on again under Billing.',
   'payment_method.expiring': 'Add a new card under Billing and make it the default before this one expires, so that charges keep working.',
+  'credits.expired': 'Expired credits are gone for good; check Billing for what is left and the next expiry.',
 };
 
 /** `receiptUrl`: a successful payment's receipt, linked from its e-mail. */

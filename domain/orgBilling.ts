@@ -35,7 +35,8 @@ export function balanceSettingsOf(record: OrgBillingRecord): BalanceSettings {
 
 /** A pool change the workflow decides; PostgreSQL applies it to the balance as it is at commit. */
 export type LedgerChange =
-  | { type: 'credit'; kind: 'top_up' | 'auto_recharge' | 'allocation'; credits: number; ref: string }
+  /** Purchased credits: to the wallet, or with `expiresAt` to a paid grant of their own (paidGrantId of the ref). */
+  | { type: 'credit'; kind: 'top_up' | 'auto_recharge' | 'allocation'; credits: number; ref: string; expiresAt?: string }
   /** A new period: plan credits reset to the allowance (not carried over). */
   | { type: 'startPeriod'; planCredits: number; ref: string }
   /** The plan changed within a period: the new allowance less what this period already used, never below zero. */
@@ -46,6 +47,8 @@ export interface LedgerEntry {
   pool: Pool;
   credits: number;
   ref: string;
+  /** The grant a 'grant' pool entry moves. */
+  grantId?: string;
 }
 
 /**
@@ -61,11 +64,21 @@ export interface PoolsInPeriod {
 /** Plan credits left under an allowance when `used` were spent this period: lowering and raising the plan never gives them back. */
 export const planRemainingFor = (allowance: number, used: number): number => Math.max(0, allowance - used);
 
+/** The paid grant a payment's credits become when purchased credits expire (PURCHASED_CREDITS_EXPIRE_AFTER_DAYS). */
+export const paidGrantId = (paymentId: string) => `grant_${paymentId}`;
+
 /** The ledger entry a change writes on these pools (none when nothing moves), and the pools after it. */
 export function applyLedgerChange(current: PoolsInPeriod, change: LedgerChange): PoolsInPeriod & { entry: LedgerEntry | null } {
   const { pools } = current;
   switch (change.type) {
     case 'credit':
+      if (change.expiresAt !== undefined) {
+        return {
+          entry: { kind: change.kind, pool: 'grant', credits: change.credits, ref: change.ref, grantId: paidGrantId(change.ref) },
+          pools: { ...pools, grants: (pools.grants ?? 0) + change.credits },
+          planGranted: current.planGranted,
+        };
+      }
       return {
         entry: { kind: change.kind, pool: 'wallet', credits: change.credits, ref: change.ref },
         pools: { ...pools, wallet: pools.wallet + change.credits },
@@ -103,4 +116,6 @@ export interface SubAccountCredit {
   outcome: 'succeeded' | 'failed';
   message: string;
   at: string;
+  /** The credits become a paid grant expiring then (PURCHASED_CREDITS_EXPIRE_AFTER_DAYS). */
+  expiresAt?: string;
 }

@@ -7,16 +7,17 @@
 //  1. starts from the pools' ledger sums just before `from`, and a recharge count of 0 (recharges
 //     made before `from` under the proposed policy are unknown: the window's first period counts
 //     only what the replay itself recharges);
-//  2. leaves recorded auto_recharge entries out, and keeps top-ups, allocations and adjustments as
-//     recorded (their delta). A plan_renewal sets the replayed plan pool to the allowance, read as
+//  2. leaves recorded auto_recharge entries out, and keeps top-ups, allocations, adjustments, and
+//     grants given, expired and voided as recorded (their delta). A plan_renewal sets the replayed plan pool to the allowance, read as
 //     the recorded plan pool after the renewal (a running sum of the recorded plan entries);
-//  3. re-spends each usage event as record_usage does (splitDebit). A usage event recorded as a
-//     plan and a wallet entry under one ref (adjacent in the ledger) is one debit of its total. The
+//  3. re-spends each usage event as record_usage does (splitDebit: plan, grants, wallet). A usage
+//     event recorded as plan, grant and wallet entries under one ref (adjacent in the ledger) is one
+//     debit of its total. The replayed grant pool is the recorded one (recharges fill only the wallet). The
 //     ledger does not say whose event it was, nor that agent's limit then, but it says what the event
 //     took from the plan, and the replayed plan pool is the recorded one (recharges fill only the
 //     wallet): that is the agent's headroom the live debit applied (an agent over its monthly limit
 //     spends the wallet only);
-//  4. after each usage debit applies the proposed policy as the live rule does (rechargeDecision):
+//  4. after each usage debit, grant expiry and grant void applies the proposed policy as the live rule does (rechargeDecision):
 //     while available < threshold and this period's count < the cap, recharge `rechargeCredits`,
 //     repeating. Every recharge succeeds, at topUpAmountCents(rechargeCredits, price) each;
 //  5. starts a new period (count 0) at each renewal: the instants given in `renewals`, and any
@@ -86,6 +87,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   let nextRenewal = 0;
 
   let plan = input.startPools.planRemaining;
+  let grants = input.startPools.grants ?? 0;
   let wallet = input.startPools.wallet;
   let recordedPlan = plan;
   let recharges = 0;
@@ -111,11 +113,17 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   };
 
   const debit = (credits: number, recordedPlanCredits: number, at: number) => {
-    const split = splitDebit({ planRemaining: plan, wallet }, credits, recordedPlanCredits);
+    const split = splitDebit({ planRemaining: plan, grants, wallet }, credits, recordedPlanCredits);
     plan -= split.plan;
+    grants -= split.grants;
     wallet -= split.wallet;
-    let availableNow = plan + wallet;
-    if (minAvailable === null || availableNow < minAvailable) minAvailable = availableNow;
+    if (minAvailable === null || plan + grants + wallet < minAvailable) minAvailable = plan + grants + wallet;
+    recharge(at);
+  };
+
+  /** The proposed policy after available fell (a debit, or a grant expired or voided), as the live crossing rule applies it. */
+  const recharge = (at: number) => {
+    let availableNow = plan + grants + wallet;
     while (availableNow < policy.thresholdCredits && period.recharges < policy.maxRechargesPerMonth) {
       wallet += policy.rechargeCredits;
       availableNow += policy.rechargeCredits;
@@ -159,9 +167,11 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
           startPeriod(entry.at);
           plan = recordedPlan;
           return;
-        default: // top_up, allocation, adjustment: as recorded
+        default: // top_up, allocation, adjustment, grant, expiry, grant_void: as recorded
           if (entry.pool === 'plan') plan += entry.credits;
+          else if (entry.pool === 'grant') grants += entry.credits;
           else wallet += entry.credits;
+          if (entry.kind === 'expiry' || entry.kind === 'grant_void') recharge(entry.at);
       }
     },
 
@@ -177,7 +187,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
         chargedCents: recharges * centsPerRecharge,
         capReachedAt: firstCap === null ? null : iso(firstCap),
         minAvailableCredits: minAvailable,
-        finalAvailableCredits: plan + wallet,
+        finalAvailableCredits: plan + grants + wallet,
         periods: periods.map((p, i) => ({
           start: iso(p.start),
           end: iso(i + 1 < periods.length ? periods[i + 1].start : to),

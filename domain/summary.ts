@@ -22,12 +22,22 @@ export interface BillingSummarySource extends OrgBillingRecord {
   agentCount: number;
   /** The default card's details as saved (absent or null: unknown). */
   card?: Omit<CardView, 'id'> | null;
+  /** The live grants' soonest expiry: what expires then, and when (absent or null: none). */
+  nextExpiry?: NextExpiry | null;
+}
+
+export interface NextExpiry {
+  credits: number;
+  at: string;
 }
 
 export interface BillingSummary {
   orgId: string;
   availableCredits: number;
   topUpCredits: number;
+  /** What remains of the live credit grants. */
+  grantCredits: number;
+  nextExpiry: NextExpiry | null;
   planCredits: { allowance: number; remaining: number };
   nextRenewalAt: string | null;
   subscription: { status: SubscriptionStatus } | null;
@@ -70,6 +80,8 @@ export function billingSummary(state: BillingSummarySource, pricePer1000CreditsC
     orgId: state.orgId,
     availableCredits: available(state.pools),
     topUpCredits: state.pools.wallet,
+    grantCredits: state.pools.grants ?? 0,
+    nextExpiry: state.nextExpiry ?? null,
     planCredits: { allowance: state.subscription?.planCredits ?? 0, remaining: state.pools.planRemaining },
     nextRenewalAt: state.subscription?.currentPeriodEnd ?? null,
     subscription: state.subscription ? { status: state.subscription.status } : null,

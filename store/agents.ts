@@ -42,17 +42,17 @@ export interface AgentView extends AgentState, Allowance {
   id: string;
 }
 
-type AgentViewRow = Omit<AgentRow, 'agent_id'> & { plan_remaining: number; wallet: number; subscription_active: boolean };
+type AgentViewRow = Omit<AgentRow, 'agent_id'> & { plan_remaining: number; grant_credits: number; wallet: number; subscription_active: boolean };
 
 function toAgentView(id: string, row: AgentViewRow): AgentView {
   const agent = toAgent(row);
-  return { id, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, wallet: row.wallet }, row.subscription_active) };
+  return { id, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, grants: row.grant_credits, wallet: row.wallet }, row.subscription_active) };
 }
 
 /** The allowance check, one indexed read: the pools, the subscription, and this agent's settings and spend this period. */
 export async function readAgent(db: Pool, orgId: string, agentId: string): Promise<AgentView | undefined> {
   const { rows } = await db.query<AgentViewRow>(
-    `SELECT b.plan_remaining, b.wallet, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
+    `SELECT b.plan_remaining, b.grant_credits, b.wallet, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
      FROM balances b
      LEFT JOIN agent_settings a ON a.org_id = b.org_id AND a.agent_id = $2
      LEFT JOIN agent_spend s ON s.org_id = b.org_id AND s.period = b.period AND s.agent_id = $2
@@ -71,13 +71,13 @@ export async function readAgent(db: Pool, orgId: string, agentId: string): Promi
 export async function listAgents(db: Pool, orgId: string, limit: number, cursor: string | undefined): Promise<{ agents: AgentView[]; nextCursor: string | null } | undefined> {
   // Each table's next ids by its primary key, merged: a page reads about `limit` rows of each.
   const { rows } = await db.query<AgentViewRow & { agent_id: string | null }>(
-    `WITH b AS (SELECT plan_remaining, wallet, subscription_active, period FROM balances WHERE org_id = $1),
+    `WITH b AS (SELECT plan_remaining, grant_credits, wallet, subscription_active, period FROM balances WHERE org_id = $1),
      ids AS (
        (SELECT agent_id FROM agent_spend WHERE org_id = $1 AND period = (SELECT period FROM b) AND agent_id > $2 ORDER BY agent_id LIMIT $3)
        UNION
        (SELECT agent_id FROM agent_settings WHERE org_id = $1 AND agent_id > $2 ORDER BY agent_id LIMIT $3)
      ), page AS (SELECT agent_id FROM ids ORDER BY agent_id LIMIT $3)
-     SELECT b.plan_remaining, b.wallet, b.subscription_active, page.agent_id, s.spent, a.monthly_limit_credits, a.when_plan_exhausted
+     SELECT b.plan_remaining, b.grant_credits, b.wallet, b.subscription_active, page.agent_id, s.spent, a.monthly_limit_credits, a.when_plan_exhausted
      FROM b LEFT JOIN page ON true
      LEFT JOIN agent_settings a ON a.org_id = $1 AND a.agent_id = page.agent_id
      LEFT JOIN agent_spend s ON s.org_id = $1 AND s.period = b.period AND s.agent_id = page.agent_id

@@ -18,6 +18,7 @@ export interface BalanceRow {
 
 interface Row {
   plan_remaining: number;
+  grant_credits: number;
   plan_granted: number;
   wallet: number;
   period: number;
@@ -28,10 +29,10 @@ interface Row {
   event_seq: number;
 }
 
-const COLUMNS = 'plan_remaining, plan_granted, wallet, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
+const COLUMNS = 'plan_remaining, grant_credits, plan_granted, wallet, period, threshold_credits, auto_recharge_enabled, subscription_active, low_notified, event_seq';
 
 const toBalance = (row: Row): BalanceRow => ({
-  pools: { planRemaining: row.plan_remaining, wallet: row.wallet },
+  pools: { planRemaining: row.plan_remaining, grants: row.grant_credits, wallet: row.wallet },
   planGranted: row.plan_granted,
   period: row.period,
   thresholdCredits: row.threshold_credits,
@@ -64,7 +65,7 @@ export async function readBalance(db: Pool | PoolClient, orgId: string): Promise
 export async function writeBalance(tx: PoolClient, orgId: string, balance: BalanceRow): Promise<void> {
   await tx.query(
     `UPDATE balances SET plan_remaining = $2, wallet = $3, period = $4, threshold_credits = $5, auto_recharge_enabled = $6,
-       subscription_active = $7, low_notified = $8, event_seq = $9, plan_granted = $10, updated_at = now()
+       subscription_active = $7, low_notified = $8, event_seq = $9, plan_granted = $10, grant_credits = $11, updated_at = now()
      WHERE org_id = $1`,
     [
       orgId,
@@ -77,6 +78,7 @@ export async function writeBalance(tx: PoolClient, orgId: string, balance: Balan
       balance.lowNotified,
       balance.eventSeq,
       balance.planGranted,
+      balance.pools.grants ?? 0,
     ],
   );
 }
@@ -104,7 +106,7 @@ export interface PendingSignal {
 
 export async function pendingSignals(db: Pool): Promise<PendingSignal[]> {
   const { rows } = await db.query<{ org_id: string; available: number; signal_gen: number }>(
-    'SELECT org_id, plan_remaining + wallet AS available, signal_gen FROM balances WHERE signal_pending',
+    'SELECT org_id, available_credits(balances) AS available, signal_gen FROM balances WHERE signal_pending',
   );
   return rows.map((row) => ({ orgId: row.org_id, availableCredits: row.available, generation: row.signal_gen }));
 }

@@ -13,6 +13,7 @@ import { insertLedgerEntry } from './ledger';
 import { claimOrgBilling } from './orgBilling';
 import { findOrg } from './orgs';
 import { appliedInCommit, applyPaymentChanges, upsertPayments, type WalletMove } from './payments';
+import { insertPaidGrant, takeFromPaidGrant } from './grants';
 import { inTransaction } from './transaction';
 import { upsertTopUps } from './topUps';
 
@@ -55,15 +56,17 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
     let { pools, planGranted, period } = balance;
     for (const change of input.ledger) {
       const applied = applyLedgerChange({ pools, planGranted }, change);
-      if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) ({ pools, planGranted } = applied);
+      if (applied.entry === null || (await insertLedgerEntry(tx, orgId, applied.entry, at))) {
+        ({ pools, planGranted } = applied);
+        if (change.type === 'credit' && change.expiresAt !== undefined) await insertPaidGrant(tx, orgId, { ...change, expiresAt: change.expiresAt }, at);
+      }
       if (change.type === 'startPeriod') period++;
     }
     await upsertPayments(tx, orgId, input.payments ?? []);
-    // Refunds and disputes take credits back from the wallet they went to: this one's, or an allocation's sub-account's.
+    // Refunds and disputes take credits back from where they went: this organization, or an allocation's sub-account.
     const move = async (m: WalletMove) => {
-      const entry = { kind: m.kind, pool: 'wallet' as const, credits: m.credits, ref: m.ref };
-      if (m.orgId !== orgId) return moveOtherWallet(tx, m.orgId, entry, at);
-      if (await insertLedgerEntry(tx, orgId, entry, at)) pools = { ...pools, wallet: pools.wallet + m.credits };
+      if (m.orgId !== orgId) return moveOtherWallet(tx, m, at);
+      pools = await movePaymentCredits(tx, orgId, pools, m, at);
     };
     const applied = await applyPaymentChanges(tx, orgId, input.version, input.paymentChanges ?? [], at, move);
     const eventSeq = await appendEvents(tx, orgId, balance.eventSeq, input.events);
@@ -75,14 +78,30 @@ export async function commitBilling(db: Pool, input: BillingCommit): Promise<Com
 }
 
 /**
+ * A refund or dispute takes the payment's credits back: from its paid grant first (what remains of
+ * it, when purchased credits expire), then the wallet, which may go negative; a dispute reversal
+ * gives them back to the wallet (the grant may have expired meanwhile).
+ */
+async function movePaymentCredits(tx: PoolClient, orgId: string, pools: Pools, m: WalletMove, at: string): Promise<Pools> {
+  let rest = m.credits;
+  if (rest < 0 && m.kind !== 'dispute_reversal') {
+    const taken = await takeFromPaidGrant(tx, orgId, m.paymentId, -rest, { kind: m.kind, ref: m.ref }, at);
+    pools = { ...pools, grants: (pools.grants ?? 0) - taken };
+    rest += taken;
+  }
+  const entry: LedgerEntry = { kind: m.kind, pool: 'wallet', credits: rest, ref: m.ref };
+  if (rest !== 0 && (await insertLedgerEntry(tx, orgId, entry, at))) pools = { ...pools, wallet: pools.wallet + rest };
+  return pools;
+}
+
+/**
  * A refund or dispute of an agency's allocation, on the sub-account's side, inside the agency's
  * commit (agency first, then sub-account: nothing locks them in the other order).
  */
-async function moveOtherWallet(tx: PoolClient, subAccountId: string, entry: LedgerEntry, at: string): Promise<void> {
-  const balance = await lockBalance(tx, subAccountId);
-  if (!(await insertLedgerEntry(tx, subAccountId, entry, at))) return;
-  const pools = { ...balance.pools, wallet: balance.pools.wallet + entry.credits };
-  await writeBalance(tx, subAccountId, await withLowBalanceNoted(tx, subAccountId, { ...balance, pools }, at));
+async function moveOtherWallet(tx: PoolClient, m: WalletMove, at: string): Promise<void> {
+  const balance = await lockBalance(tx, m.orgId);
+  const pools = await movePaymentCredits(tx, m.orgId, balance.pools, m, at);
+  await writeBalance(tx, m.orgId, await withLowBalanceNoted(tx, m.orgId, { ...balance, pools }, at));
 }
 
 /**
@@ -96,8 +115,10 @@ export async function creditSubAccount(db: Pool, credit: SubAccountCredit): Prom
     const data = { paymentId, agencyId: credit.agencyId, ...(credit.outcome === 'succeeded' ? { credits: credit.credits } : {}) };
     let pools = balance.pools;
     if (credit.outcome === 'succeeded') {
-      const applied = applyLedgerChange(balance, { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId });
+      const change = { type: 'credit', kind: 'allocation', credits: credit.credits, ref: paymentId, ...(credit.expiresAt ? { expiresAt: credit.expiresAt } : {}) } as const;
+      const applied = applyLedgerChange(balance, change);
       if (!(await insertLedgerEntry(tx, subAccountId, applied.entry!, at))) return; // credited before
+      if (credit.expiresAt) await insertPaidGrant(tx, subAccountId, { ...change, expiresAt: credit.expiresAt }, at);
       pools = applied.pools;
     }
     const event: NewEvent = { type: `allocation.${credit.outcome}`, at, message: credit.message, data, key: `allocation:${paymentId}` };

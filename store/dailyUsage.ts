@@ -6,18 +6,20 @@ import type { Pool } from 'pg';
 export interface DailyUsage {
   date: string;
   planCredits: number;
+  /** Credits taken from credit grants. */
+  grantCredits: number;
   walletCredits: number;
 }
 
-/** Credits used per UTC day, plan and wallet apart, every day of the range (zero included). */
+/** Credits used per UTC day, plan, grants and wallet apart, every day of the range (zero included). */
 export async function readDailyUsage(db: Pool, orgId: string, from: string, to: string): Promise<DailyUsage[]> {
-  const { rows } = await db.query<{ date: string; plan: number; wallet: number }>(
-    `SELECT to_char(d, 'YYYY-MM-DD') AS date, COALESCE(u.plan_credits, 0) AS plan, COALESCE(u.wallet_credits, 0) AS wallet
+  const { rows } = await db.query<{ date: string; plan: number; grants: number; wallet: number }>(
+    `SELECT to_char(d, 'YYYY-MM-DD') AS date, COALESCE(u.plan_credits, 0) AS plan, COALESCE(u.grant_credits, 0) AS grants, COALESCE(u.wallet_credits, 0) AS wallet
      FROM generate_series($2::date, $3::date, interval '1 day') AS d
-     LEFT JOIN (SELECT day, plan_credits, wallet_credits FROM daily_usage WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date) u
+     LEFT JOIN (SELECT day, plan_credits, grant_credits, wallet_credits FROM daily_usage WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date) u
        ON u.day = d::date
      ORDER BY d`,
     [orgId, from, to],
   );
-  return rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), walletCredits: Number(r.wallet) }));
+  return rows.map((r) => ({ date: r.date, planCredits: Number(r.plan), grantCredits: Number(r.grants), walletCredits: Number(r.wallet) }));
 }

@@ -9,14 +9,15 @@ import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
+import type { ScheduledExpiry } from '../domain/burnForecast';
 import { inTransaction } from './transaction';
 
 /** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's alone). */
 export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref, grant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (org_id, kind, pool, ref) WHERE kind <> 'usage' DO NOTHING`,
-    [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref],
+    [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref, entry.grantId ?? null],
   );
   return rowCount === 1;
 }
@@ -29,13 +30,15 @@ export interface ListedLedgerEntry {
   pool: LedgerPool;
   credits: number;
   ref: string;
+  /** The grant a 'grant' pool entry moves; null for the other pools. */
+  grantId: string | null;
 }
 
 /** A page of the ledger, newest first; `cursor` is the id of the last entry of the previous page. */
 export async function listLedgerEntries(db: Pool, orgId: string, limit: number, cursor: string | undefined): Promise<{ entries: ListedLedgerEntry[]; nextCursor: string | null }> {
   // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
   const { rows } = await db.query<ListedLedgerEntry>(
-    `SELECT id::text, org_id AS "orgId", at, kind, pool, credits, ref FROM ledger_entries
+    `SELECT id::text, org_id AS "orgId", at, kind, pool, credits, ref, grant_id AS "grantId" FROM ledger_entries
      WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger_entries.id DESC LIMIT $3`,
     [orgId, cursor ?? null, limit + 1],
   );
@@ -66,8 +69,9 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
   const to = new Date(window.to);
   return inTransaction(db, async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const sums = await tx.query<{ plan: number; wallet: number }>(
+    const sums = await tx.query<{ plan: number; grants: number; wallet: number }>(
       `SELECT COALESCE(SUM(credits) FILTER (WHERE pool = 'plan'), 0)::bigint AS plan,
+              COALESCE(SUM(credits) FILTER (WHERE pool = 'grant'), 0)::bigint AS grants,
               COALESCE(SUM(credits) FILTER (WHERE pool = 'wallet'), 0)::bigint AS wallet
        FROM ledger_entries WHERE org_id = $1 AND at < $2`,
       [orgId, from],
@@ -82,7 +86,7 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       [orgId, from, to],
     );
     const simulation = createPolicySimulation({
-      startPools: { planRemaining: sums.rows[0].plan, wallet: sums.rows[0].wallet },
+      startPools: { planRemaining: sums.rows[0].plan, grants: sums.rows[0].grants, wallet: sums.rows[0].wallet },
       policy: window.policy,
       pricePer1000CreditsCents: window.pricePer1000CreditsCents,
       from: window.from,
@@ -114,35 +118,41 @@ export interface ForecastSource {
   autoRecharge: OrgBillingRecord['autoRecharge'];
   counters: OrgBillingRecord['counters'];
   subscription: OrgBillingRecord['subscription'];
+  /** The live grants' expiries ahead: what each would take if nothing were spent first. */
+  expiries: ScheduledExpiry[];
 }
 
 /** What the forecast needs, in one statement: the balance, the record, the usage since `since`, the first usage. */
 export async function readForecastSource(db: Pool, orgId: string, since: number, now: number): Promise<ForecastSource | undefined> {
   const { rows } = await db.query<{
-    plan_remaining: number;
-    wallet: number;
+    available: number;
     auto_recharge: OrgBillingRecord['autoRecharge'];
     counters: OrgBillingRecord['counters'];
     subscription: OrgBillingRecord['subscription'];
     usage: number;
     first_usage_at: number | null;
+    expiries: Array<{ credits: number; at: number }>;
   }>(
-    `SELECT b.plan_remaining, b.wallet, r.auto_recharge, r.counters, r.subscription,
+    `SELECT available_credits(b) AS available, r.auto_recharge, r.counters, r.subscription,
             (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
             (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
-             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at
+             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at,
+            ARRAY(SELECT json_build_object('credits', g.remaining, 'at', (date_part('epoch', g.expires_at) * 1000)::bigint) FROM credit_grants g
+                  WHERE g.org_id = $1 AND g.remaining > 0 AND g.expired_at IS NULL AND g.voided_at IS NULL AND g.expires_at > $3
+                  ORDER BY g.expires_at) AS expiries
      FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
     [orgId, new Date(since), new Date(now)],
   );
   const row = rows[0];
   if (!row) return undefined;
   return {
-    availableCredits: row.plan_remaining + row.wallet,
+    availableCredits: row.available,
     usageCredits: row.usage,
     firstUsageAt: row.first_usage_at,
     autoRecharge: row.auto_recharge,
     counters: row.counters,
     subscription: row.subscription,
+    expiries: row.expiries.map((e) => ({ credits: Number(e.credits), at: Number(e.at) })),
   };
 }

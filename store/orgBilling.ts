@@ -7,6 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { OrgBillingRecord } from '../domain/orgBilling';
 import { billingSummary, SUMMARY_AGENTS, type BillingSummary } from '../domain/summary';
 import { readTopAgents } from './agents';
+import { NEXT_EXPIRY } from './grants';
 
 interface RecordRow {
   subscription: OrgBillingRecord['subscription'];
@@ -77,8 +78,8 @@ export async function loadStoredBilling(db: Pool, orgId: string): Promise<Stored
 /** The billing summary for the API: the record, the pools and the agents with the most spend, from PostgreSQL alone. */
 export async function readBillingSummary(db: Pool, orgId: string, pricePer1000CreditsCents: number): Promise<BillingSummary | undefined> {
   const [records, { agents, agentCount }] = await Promise.all([
-    db.query<RecordRow & { plan_remaining: number; wallet: number; card: Omit<CardView, 'id'> | null }>(
-      `SELECT b.plan_remaining, b.wallet, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment,
+    db.query<RecordRow & { plan_remaining: number; grant_credits: number; wallet: number; next_expiry: { credits: number; at: string } | null; card: Omit<CardView, 'id'> | null }>(
+      `SELECT b.plan_remaining, b.grant_credits, b.wallet, ${NEXT_EXPIRY} AS next_expiry, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment,
          (SELECT json_build_object('brand', pm.brand, 'last4', pm.last4, 'expMonth', pm.exp_month, 'expYear', pm.exp_year)
           FROM payment_methods pm WHERE pm.org_id = r.org_id AND pm.id = r.payment_method_id) AS card
        FROM balances b JOIN org_billing r USING (org_id) WHERE b.org_id = $1`,
@@ -88,7 +89,7 @@ export async function readBillingSummary(db: Pool, orgId: string, pricePer1000Cr
   ]);
   const row = records.rows[0];
   if (!row) return undefined;
-  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, wallet: row.wallet }, ...toRecord(row), agents, agentCount, card: row.card }, pricePer1000CreditsCents);
+  return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, grants: row.grant_credits, wallet: row.wallet }, nextExpiry: row.next_expiry, ...toRecord(row), agents, agentCount, card: row.card }, pricePer1000CreditsCents);
 }
 
 /** The payment method the organization's record holds (undefined without a record). */

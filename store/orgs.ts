@@ -64,7 +64,7 @@ export async function listSubAccounts(db: Pool, agencyId: string): Promise<SubAc
   // A sub-account still held by a workflow of the previous design shows its ledger sum (the same balance).
   const { rows } = await db.query<{ id: string; name: string; available_credits: number }>(
     `SELECT o.id, o.name,
-       COALESCE(b.plan_remaining + b.wallet, (SELECT SUM(l.credits) FROM ledger_entries l WHERE l.org_id = o.id), 0)::bigint AS available_credits
+       COALESCE(available_credits(b), (SELECT SUM(l.credits) FROM ledger_entries l WHERE l.org_id = o.id), 0)::bigint AS available_credits
      FROM orgs o LEFT JOIN balances b ON b.org_id = o.id
      WHERE o.parent_id = $1 ORDER BY o.id`,
     [agencyId],

@@ -128,6 +128,8 @@ async function assignReceiptNumber(tx: PoolClient, orgId: string, paymentId: str
 /** A wallet movement a payment change asks for: on the paying organization, or on the sub-account an allocation credited. */
 export interface WalletMove {
   orgId: string;
+  /** The payment whose credits move back: its paid grant gives first (store/commitBilling.ts). */
+  paymentId: string;
   kind: 'refund' | 'dispute' | 'dispute_reversal';
   credits: number;
   ref: string;
@@ -163,7 +165,7 @@ export async function applyPaymentChanges(
       );
       if (rowCount === 0) continue; // applied before, whoever reported it
       await tx.query('UPDATE payments SET refunded_cents = refunded_cents + $3, refunded_credits = refunded_credits + $4 WHERE org_id = $1 AND id = $2', [orgId, payment.id, cents, credits]);
-      if (credits > 0) await move({ orgId: target, kind: 'refund', credits: -credits, ref: change.refundId });
+      if (credits > 0) await move({ orgId: target, paymentId: payment.id, kind: 'refund', credits: -credits, ref: change.refundId });
       applied.push({ paymentId: payment.id, kind: 'refund', ref: change.refundId, credits: -credits, amountCents: cents });
       continue;
     }
@@ -185,7 +187,7 @@ export async function applyPaymentChanges(
       outcome.credits,
       version,
     ]);
-    if (outcome.credits !== 0) await move({ orgId: target, kind: kind === 'dispute_reversal' ? 'dispute_reversal' : 'dispute', credits: outcome.credits, ref: change.disputeId });
+    if (outcome.credits !== 0) await move({ orgId: target, paymentId: payment.id, kind: kind === 'dispute_reversal' ? 'dispute_reversal' : 'dispute', credits: outcome.credits, ref: change.disputeId });
     applied.push({ paymentId: payment.id, kind, ref: change.disputeId, credits: outcome.credits, amountCents: payment.amountCents });
   }
   return applied;

@@ -1,14 +1,17 @@
 // Usage events (usage_events): the usage hot path, one request, one PostgreSQL statement. The
-// record_usage function (migrations 7 and 11) guarantees, in one transaction:
+// record_usage function (migrations 7, 11 and the credit grants') guarantees, in one transaction:
 // - the organization's balance row is locked first (FOR UPDATE): requests for one organization
 //   serialize there, and a missing row is an error (BL001);
 // - events are deduplicated by (org, id), within the batch and against every earlier batch; only
 //   the events inserted now are debited;
 // - each new event is split plan first, as far as its agent is under its monthly limit (an agent
 //   at its limit spends the wallet only; an event crossing it takes the part up to it from the
-//   plan), then the wallet (which may go negative), with its ledger entries, its agent's spend for
+//   plan), then the live credit grants in spend order (priority, soonest expiry, creation; one
+//   entry per grant touched, naming it; a grant past its expiry is not spent), then the wallet
+//   (which may go negative), with its ledger entries, its agent's spend for
 //   the period, and the balance updated by the same amounts: the ledger sum of each pool stays
-//   equal to the balance (domain/pools.ts splitDebit mirrors the split for the simulation;
+//   equal to the balance, each grant's to its remaining (domain/pools.ts splitDebit and
+//   domain/grants.ts splitAcrossGrants mirror the split for the simulation;
 //   test/store/debitSplit.test.ts holds them together), and the day's usage (daily_usage) added by
 //   the same amounts;
 // - the crossing rule is note_balance_low's (balances.ts): a batch that leaves available below the

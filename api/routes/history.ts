@@ -30,7 +30,7 @@ export function historyRoutes({ orgs, db, hotReads, schemas }: ApiContext): Rout
     res.json(await listEvents(db, org.id, limit, cursor));
   });
 
-  /** Credits used per UTC day, plan and wallet apart, every day of the range (zero included), for charts. */
+  /** Credits used per UTC day, plan, grants and wallet apart, every day of the range (zero included), for charts. */
   router.get('/v1/orgs/:org/usage/daily', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readBilling);
     const { from, to } = parse(schemas.dailyUsage, req.query, 'query');
@@ -40,7 +40,7 @@ export function historyRoutes({ orgs, db, hotReads, schemas }: ApiContext): Rout
   return router;
 }
 
-const CSV_COLUMNS = ['id', 'orgId', 'at', 'kind', 'pool', 'credits', 'ref'] as const;
+const CSV_COLUMNS = ['id', 'orgId', 'at', 'kind', 'pool', 'credits', 'ref', 'grantId'] as const;
 const CSV_PAGE_ROWS = 1000;
 
 /** The ledger's rows as CSV, newest first, read and written a page at a time (memory stays bounded). */

@@ -40,6 +40,7 @@ export function projectionRoutes({ orgs, heavyReads, schemas, settings }: ApiCon
       settings: source.autoRecharge,
       rechargesUsedThisMonth: source.counters.rechargesUsedThisMonth,
       nextRenewalAt: source.subscription ? Date.parse(source.subscription.currentPeriodEnd) : null,
+      expiries: source.expiries,
     });
     res.json(forecast);
   });

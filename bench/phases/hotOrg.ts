@@ -7,7 +7,7 @@ import { runsOf } from '../temporalHistory';
 
 export async function measureHotOrg(run: LayoutRun): Promise<void> {
   const { peer: peerFigures, service: serviceFigures, ratios } = run.figures;
-  const [hotOrg] = await run.createOrgs('hot', 1);
+  const [hotOrg] = await run.createOrgsWithGrants('hot', 1);
   const { peer: peerHot, service: hot } = await run.sideBySide([`peer-hot-${RUN}`], [hotOrg], 'hot');
   const history = await runsOf(run.stack.temporal, hotOrg);
   const tooMany = hot.statuses['429'] ?? 0;

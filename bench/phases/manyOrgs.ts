@@ -8,7 +8,7 @@ import { historyLengths } from '../temporalHistory';
 export async function measureManyOrgs(run: LayoutRun): Promise<void> {
   const { peer: peerFigures, service: serviceFigures, ratios } = run.figures;
   const { temporal } = run.stack;
-  const orgs = await run.createOrgs('many', ORGS);
+  const orgs = await run.createOrgsWithGrants('many', ORGS);
   // A warm-up of each, not counted: JIT, connections.
   await run.peerRun(orgs, 'peer-warm', WARM_UP_SECONDS);
   await run.serviceRun(orgs, 'warm', WARM_UP_SECONDS);

@@ -28,6 +28,8 @@ export interface BillingEvent {
 export interface UsageDay {
   date: string;
   planCredits: number;
+  /** Credits taken from credit grants (absent from answers of older servers). */
+  grantCredits?: number;
   walletCredits: number;
 }
 

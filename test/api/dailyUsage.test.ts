@@ -52,8 +52,8 @@ async function addDailyUsage(orgId: string): Promise<void> {
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** What each day of October must show, summed here from the entries' own formula. */
-function expectedOctober(): Array<{ date: string; planCredits: number; walletCredits: number }> {
-  const days = Array.from({ length: 31 }, (_, i) => ({ date: isoDay(MONTH_START + i * DAY_MS), planCredits: 0, walletCredits: 0 }));
+function expectedOctober(): Array<{ date: string; planCredits: number; grantCredits: number; walletCredits: number }> {
+  const days = Array.from({ length: 31 }, (_, i) => ({ date: isoDay(MONTH_START + i * DAY_MS), planCredits: 0, grantCredits: 0, walletCredits: 0 }));
   for (let g = 0; g < ENTRIES; g++) {
     const e = entry(g);
     if (e.pool === 'plan') days[e.day].planCredits += e.credits;
@@ -63,7 +63,7 @@ function expectedOctober(): Array<{ date: string; planCredits: number; walletCre
 }
 
 const daily = (orgId: string, from: string, to: string) =>
-  expectStatus(stack.http.get<{ days: Array<{ date: string; planCredits: number; walletCredits: number }> }>(`/v1/orgs/${orgId}/usage/daily?from=${from}&to=${to}`, stack.token('ops')), 200);
+  expectStatus(stack.http.get<{ days: Array<{ date: string; planCredits: number; grantCredits: number; walletCredits: number }> }>(`/v1/orgs/${orgId}/usage/daily?from=${from}&to=${to}`, stack.token('ops')), 200);
 
 async function timed<T>(call: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const started = performance.now();
@@ -105,25 +105,27 @@ test('31 days of a 300,000-entry month answer in < 100 ms, each day right, empty
   expect(year.result.days.filter((d) => d.date.startsWith('2026-10-'))).toEqual(expected);
   const others = year.result.days.filter((d) => !d.date.startsWith('2026-10-') && (d.planCredits !== 0 || d.walletCredits !== 0));
   expect(others).toEqual([
-    { date: '2026-09-30', planCredits: 1000, walletCredits: 0 },
-    { date: '2026-11-01', planCredits: 0, walletCredits: 1000 },
+    { date: '2026-09-30', planCredits: 1000, grantCredits: 0, walletCredits: 0 },
+    { date: '2026-11-01', planCredits: 0, grantCredits: 0, walletCredits: 1000 },
   ]);
   expect(year.ms).toBeLessThan(1000);
 });
 
 test('usage reported through the API shows on its UTC day at once, as the ledger has it', async () => {
   const orgId = await createOrg(stack, { planCredits: 10, paymentMethodId: null });
+  await expectStatus(stack.http.post(`/v1/orgs/${orgId}/credit-grants`, stack.token('ops'), { credits: 2, name: 'Promo', category: 'promotional' }), 201);
   await postUsage(stack, orgId, messages(4));
-  await postUsage(stack, orgId, messages(9)); // 6 plan credits left, then 3 from the wallet
-  const { rows } = await stack.db.query<{ date: string; plan: number; wallet: number }>(
-    `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date,
-            -SUM(credits) FILTER (WHERE pool = 'plan')::int AS plan, -SUM(credits) FILTER (WHERE pool = 'wallet')::int AS wallet
+  await postUsage(stack, orgId, messages(11)); // 6 plan credits left, 2 from the grant, then 3 from the wallet
+  const { rows } = await stack.db.query<{ date: string; plan: number; grants: number; wallet: number }>(
+    `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, -SUM(credits) FILTER (WHERE pool = 'plan')::int AS plan,
+            -SUM(credits) FILTER (WHERE pool = 'grant')::int AS grants, -SUM(credits) FILTER (WHERE pool = 'wallet')::int AS wallet
      FROM ledger_entries WHERE org_id = $1 AND kind = 'usage' GROUP BY 1 ORDER BY 1`,
     [orgId],
   );
-  const byLedger = rows.map((r) => ({ date: r.date, planCredits: r.plan ?? 0, walletCredits: r.wallet ?? 0 }));
+  const byLedger = rows.map((r) => ({ date: r.date, planCredits: r.plan ?? 0, grantCredits: r.grants ?? 0, walletCredits: r.wallet ?? 0 }));
   const body = await daily(orgId, byLedger[0].date, byLedger[byLedger.length - 1].date);
   expect(body.days).toEqual(byLedger);
   expect(body.days.reduce((sum, d) => sum + d.planCredits, 0)).toBe(10);
+  expect(body.days.reduce((sum, d) => sum + d.grantCredits, 0)).toBe(2);
   expect(body.days.reduce((sum, d) => sum + d.walletCredits, 0)).toBe(3);
 });

@@ -37,7 +37,7 @@ const expectNewestFirst = (items: Array<{ id: string }>) => {
   expect(ids).toEqual([...ids].sort((a, b) => b - a));
 };
 
-test('ledger entries have exactly {id, orgId, at, kind, pool, credits, ref}, newest first', async () => {
+test('ledger entries have exactly {id, orgId, at, kind, pool, credits, ref, grantId}, newest first', async () => {
   const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
   const events = messages(3);
   for (const e of events) await postUsage(stack, orgId, [e]);
@@ -45,7 +45,7 @@ test('ledger entries have exactly {id, orgId, at, kind, pool, credits, ref}, new
   expect(first.items).toHaveLength(2);
   expect(first.nextCursor).toEqual(expect.any(String));
   for (const entry of first.items as any[]) {
-    expect(sortedKeys(entry)).toEqual(['at', 'credits', 'id', 'kind', 'orgId', 'pool', 'ref']);
+    expect(sortedKeys(entry)).toEqual(['at', 'credits', 'grantId', 'id', 'kind', 'orgId', 'pool', 'ref']);
     expect(entry).toMatchObject({ id: expect.any(String), orgId, kind: 'usage', pool: 'plan', credits: -1 });
     expect(Number.isNaN(Date.parse(entry.at))).toBe(false);
   }
@@ -128,7 +128,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
   await postUsage(stack, orgId, messages(2, 'agent-x'));
   const s = await summary(stack, orgId);
   expect(sortedKeys(s)).toEqual(
-    ['orgId', 'availableCredits', 'topUpCredits', 'planCredits', 'nextRenewalAt', 'subscription', 'paymentMethod', 'autoRecharge', 'pendingPayment', 'agents', 'agentCount'].sort(),
+    ['orgId', 'availableCredits', 'topUpCredits', 'grantCredits', 'nextExpiry', 'planCredits', 'nextRenewalAt', 'subscription', 'paymentMethod', 'autoRecharge', 'pendingPayment', 'agents', 'agentCount'].sort(),
   );
   expect(sortedKeys(s.planCredits)).toEqual(['allowance', 'remaining']);
   expect(sortedKeys(s.subscription!)).toEqual(['status']);

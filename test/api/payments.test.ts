@@ -101,8 +101,8 @@ test('a top-up is a payment with its card and a receipt, in HTML and in PDF', as
   const csv = await fetch(`${stack.api.url}/v1/orgs/${orgId}/ledger`, { headers: { authorization: `Bearer ${ops()}`, accept: 'text/csv' } });
   expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
   const lines = (await csv.text()).trim().split('\n');
-  expect(lines[0]).toBe('id,orgId,at,kind,pool,credits,ref');
-  expect(lines.slice(1).map((l) => l.split(',').slice(3).join(','))).toEqual([`top_up,wallet,500,${second}`, `top_up,wallet,2000,${first}`]);
+  expect(lines[0]).toBe('id,orgId,at,kind,pool,credits,ref,grantId');
+  expect(lines.slice(1).map((l) => l.split(',').slice(3).join(','))).toEqual([`top_up,wallet,500,${second},`, `top_up,wallet,2000,${first},`]);
 });
 
 test("an operator's refund takes the credits back at the payment's price, never more than is left", async () => {

@@ -115,8 +115,8 @@ test('GET usage/daily: credits used per day, plan and wallet apart, every day of
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const { days } = await expectStatus(stack.http.get(`/v1/orgs/${fresh}/usage/daily?from=${yesterday}&to=${today}`, stack.token('member', fresh)), 200);
   expect(days).toEqual([
-    { date: yesterday, planCredits: 0, walletCredits: 0 },
-    { date: today, planCredits: 5, walletCredits: 3 },
+    { date: yesterday, planCredits: 0, grantCredits: 0, walletCredits: 0 },
+    { date: today, planCredits: 5, grantCredits: 0, walletCredits: 3 },
   ]);
   await expectStatus(stack.http.get(`/v1/orgs/${fresh}/usage/daily?from=${today}&to=${yesterday}`, stack.token('member', fresh)), 422);
 });

@@ -94,6 +94,9 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/payment-methods', allowed: PEOPLE_AGENCY_OPS },
   { method: 'PUT', path: '/v1/orgs/{sub}/payment-methods/pm_unknown/default', allowed: OWNER_OPS },
   { method: 'DELETE', path: '/v1/orgs/{sub}/payment-methods/pm_unknown', allowed: OWNER_OPS },
+  { method: 'POST', path: '/v1/orgs/{sub}/credit-grants', allowed: ['ops', 'scopedOps'] },
+  { method: 'GET', path: '/v1/orgs/{sub}/credit-grants', allowed: PEOPLE_AGENCY_OPS },
+  { method: 'POST', path: '/v1/orgs/{sub}/credit-grants/grant_00000000-0000-0000-0000-000000000000/void', allowed: ['ops', 'scopedOps'] },
 ];
 
 beforeAll(async () => {

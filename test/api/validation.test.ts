@@ -149,8 +149,8 @@ describe('daily usage', () => {
     const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
     const body = await expectStatus(stack.http.get(`/v1/orgs/${orgId}/usage/daily?from=1970-01-01&to=1970-01-02`, stack.token('ops')), 200);
     expect(body.days).toEqual([
-      { date: '1970-01-01', planCredits: 0, walletCredits: 0 },
-      { date: '1970-01-02', planCredits: 0, walletCredits: 0 },
+      { date: '1970-01-01', planCredits: 0, grantCredits: 0, walletCredits: 0 },
+      { date: '1970-01-02', planCredits: 0, grantCredits: 0, walletCredits: 0 },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 // Scenario steps through the REST API, and checks of the ledger against the billing summary.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { BillingSummary } from '../../domain/summary';
 import type { Stack } from './stack';
 import { eventually, uniqueOrgId } from './stack';
@@ -78,12 +78,25 @@ export async function ledgerSums(db: Pool, orgId: string): Promise<{ plan: numbe
   return { plan: sum('plan'), wallet: sum('wallet') };
 }
 
-/** The ledger sum of each pool equals that pool's balance. */
+/** The grant pool's ledger sum, and the grants whose own ledger sum is not their remaining (none, when all is well). */
+export async function grantLedgerSums(db: Pool | PoolClient, orgId: string): Promise<{ total: number; mismatched: string[] }> {
+  const { rows } = await db.query<{ total: number; mismatched: string[] }>(
+    `SELECT (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'grant')::bigint AS total,
+            ARRAY(SELECT g.id FROM credit_grants g
+                  WHERE g.org_id = $1 AND g.remaining <> (SELECT COALESCE(SUM(l.credits), 0) FROM ledger_entries l WHERE l.org_id = $1 AND l.grant_id = g.id)
+                  ORDER BY g.id) AS mismatched`,
+    [orgId],
+  );
+  return rows[0];
+}
+
+/** The ledger sum of each pool (each grant too) equals that pool's balance. */
 export async function expectLedgerMatches(stack: Stack, orgId: string): Promise<BillingSummary> {
   return eventually(async () => {
     const s = await summary(stack, orgId);
     const sums = await ledgerSums(stack.db, orgId);
     expect(sums).toEqual({ plan: s.planCredits.remaining, wallet: s.topUpCredits });
+    expect(await grantLedgerSums(stack.db, orgId)).toEqual({ total: s.grantCredits, mismatched: [] });
     return s;
   });
 }

@@ -1,10 +1,14 @@
 // PostgreSQL owns the debit split (record_usage); the policy simulation uses its TypeScript mirror,
 // splitDebit. The same cases run through both: each event's ledger entries must be the mirror's split.
-// An agent at or over its monthly limit spends the wallet only (spec §6), so cases include agents
-// with limits and spend this period.
+// An agent at or over its monthly limit spends grants and the wallet only (spec §6), so cases include
+// agents with limits and spend this period; grants are spent after the plan in their spend order
+// (domain/grants.ts spendOrder: priority, then soonest expiry, then creation), so cases include
+// grants of equal priority and equal expiry.
 import type { Pool } from 'pg';
 import { planHeadroom } from '../../domain/agents';
-import { splitDebit, type Pools } from '../../domain/pools';
+import { splitAcrossGrants, type SpendableGrant } from '../../domain/grants';
+import { debited as afterDebit, splitDebit, type Pools } from '../../domain/pools';
+import { createGrant } from '../../store/grants';
 import { recordUsage } from '../../store/usage';
 import { orgWithBalance, testDatabase } from '../helpers/database';
 
@@ -21,17 +25,55 @@ type Debits = Array<number | [agent: string, credits: number]>;
 
 const asEvents = (debits: Debits) => debits.map((d) => (typeof d === 'number' ? { agent: 'a', credits: d } : { agent: d[0], credits: d[1] }));
 
-/** The mirror, applied event after event as record_usage applies a batch. */
-function mirrored(start: Pools, agents: Agents, debits: Debits): Array<{ plan: number; wallet: number }> {
-  let pools = start;
+/** A grant of the case: its priority, its expiry in days from now (null: never), its credits. Created in this order. */
+type Grants = Array<[priority: number, expiresInDays: number | null, credits: number]>;
+
+type Split = { plan: number; grants: Record<string, number>; wallet: number };
+
+/** The mirror, applied event after event as record_usage applies a batch; grants named g0, g1, … in creation order. */
+function mirrored(start: Pools, agents: Agents, debits: Debits, grantCases: Grants = [], now = Date.now()): Split[] {
+  let grants: SpendableGrant[] = grantCases.map(([priority, days, credits], i) => ({
+    id: `g${i}`,
+    priority,
+    expiresAt: days === null ? null : new Date(now + days * 86_400_000).toISOString(),
+    seq: i,
+    remaining: credits,
+  }));
+  let pools: Pools = { ...start, grants: grantCases.reduce((sum, g) => sum + g[2], 0) };
   const spent = new Map(Object.entries(agents).map(([id, a]) => [id, a.spent]));
   return asEvents(debits).map(({ agent, credits }) => {
     const headroom = planHeadroom({ monthlyLimitCredits: agents[agent]?.limit ?? null, spentThisMonth: spent.get(agent) ?? 0 });
     const split = splitDebit(pools, credits, headroom);
-    pools = { planRemaining: pools.planRemaining - split.plan, wallet: pools.wallet - split.wallet };
+    pools = afterDebit(pools, split);
+    const taken = splitAcrossGrants(grants, split.grants);
+    grants = grants.map((g) => ({ ...g, remaining: g.remaining - (taken.find((t) => t.grantId === g.id)?.credits ?? 0) }));
     spent.set(agent, (spent.get(agent) ?? 0) + credits);
-    return split;
+    return { plan: split.plan, grants: Object.fromEntries(taken.map((t) => [t.grantId, t.credits])), wallet: split.wallet };
   });
+}
+
+/** Records the debits through record_usage and answers each event's split as its ledger entries say. */
+async function recorded(start: Pools, agents: Agents, debits: Debits, grantCases: Grants = [], now = Date.now()): Promise<Split[]> {
+  const orgId = await orgWithBalance(db, start);
+  await withAgents(orgId, agents);
+  const names = new Map<string, string>();
+  for (const [i, [priority, days, credits]] of grantCases.entries()) {
+    const expiresAt = days === null ? null : new Date(now + days * 86_400_000).toISOString();
+    const { grant } = await createGrant(db, orgId, { credits, name: `g${i}`, category: 'promotional', priority, expiresAt, idempotencyKey: null }, new Date().toISOString());
+    names.set(grant.id, `g${i}`);
+  }
+  const events = asEvents(debits).map(({ agent, credits }, i) => ({ id: `e${i}`, agentId: agent, meter: 'message', quantity: 1, credits, occurredAt: new Date().toISOString() }));
+  await recordUsage(db, orgId, events);
+  const { rows } = await db.query<{ ref: string; pool: string; credits: number; grant_id: string | null }>(
+    "SELECT ref, pool, credits, grant_id FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'",
+    [orgId],
+  );
+  const debited = (id: string, pool: string) => 0 - (rows.find((r) => r.ref === id && r.pool === pool)?.credits ?? 0);
+  return events.map(({ id }) => ({
+    plan: debited(id, 'plan'),
+    grants: Object.fromEntries(rows.filter((r) => r.ref === id && r.pool === 'grant').map((r) => [names.get(r.grant_id!)!, -r.credits])),
+    wallet: debited(id, 'wallet'),
+  }));
 }
 
 async function withAgents(orgId: string, agents: Agents): Promise<void> {
@@ -63,15 +105,39 @@ test.each`
   ${30}         | ${500} | ${{ a: limited(100, 50), b: limited(10) }}     | ${[['b', 20], ['a', 20], ['a', 40], ['b', 1]]} | ${'the plan runs out while one agent is held by its limit'}
   ${1000}       | ${500} | ${{ a: limited(null, 5000) }}                  | ${[40]}                                     | ${'settings without a limit: plan credits as usual'}
 `('$case: record_usage splits as splitDebit does', async ({ planRemaining, wallet, agents, debits }: { planRemaining: number; wallet: number; agents: Agents; debits: Debits }) => {
-  const orgId = await orgWithBalance(db, { planRemaining, wallet });
-  await withAgents(orgId, agents);
-  const events = asEvents(debits).map(({ agent, credits }, i) => ({ id: `e${i}`, agentId: agent, meter: 'message', quantity: 1, credits, occurredAt: new Date().toISOString() }));
-  await recordUsage(db, orgId, events);
+  expect(await recorded({ planRemaining, wallet }, agents, debits)).toEqual(mirrored({ planRemaining, wallet }, agents, debits));
+});
 
-  const { rows } = await db.query<{ ref: string; pool: string; credits: number }>("SELECT ref, pool, credits FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'", [orgId]);
-  const debited = (id: string, pool: string) => 0 - (rows.find((r) => r.ref === id && r.pool === pool)?.credits ?? 0);
-  const recorded = events.map(({ id }) => ({ plan: debited(id, 'plan'), wallet: debited(id, 'wallet') }));
-  expect(recorded).toEqual(mirrored({ planRemaining, wallet }, agents, debits));
+test.each`
+  planRemaining | wallet | agents                      | grants                                          | debits                 | case
+  ${0}          | ${50}  | ${{}}                       | ${[[50, null, 100]]}                            | ${[30]}                | ${'a grant before the wallet'}
+  ${20}         | ${50}  | ${{}}                       | ${[[50, null, 100]]}                            | ${[30]}                | ${'the plan first, then the grant'}
+  ${0}          | ${50}  | ${{}}                       | ${[[50, null, 10], [10, null, 10]]}             | ${[15]}                | ${'a lower priority first'}
+  ${0}          | ${50}  | ${{}}                       | ${[[50, 30, 10], [50, 5, 10]]}                  | ${[15]}                | ${'equal priority: the soonest expiry first'}
+  ${0}          | ${50}  | ${{}}                       | ${[[50, null, 10], [50, 5, 10]]}                | ${[15]}                | ${'equal priority: no expiry last'}
+  ${0}          | ${50}  | ${{}}                       | ${[[50, 5, 10], [50, 5, 10]]}                   | ${[15]}                | ${'equal priority and expiry: creation order'}
+  ${0}          | ${50}  | ${{}}                       | ${[[50, null, 10], [50, null, 10]]}             | ${[15]}                | ${'no expiry on either: creation order'}
+  ${0}          | ${50}  | ${{}}                       | ${[[0, null, 10], [100, 1, 10]]}                | ${[15]}                | ${'priority beats expiry'}
+  ${5}          | ${-10} | ${{}}                       | ${[[50, null, 10], [40, 2, 5]]}                 | ${[4, 4, 4, 4, 4, 4]}  | ${'a batch through the plan, two grants and into debt'}
+  ${0}          | ${0}   | ${{}}                       | ${[[50, null, 10], [40, 2, 5]]}                 | ${[0, 15, 3]}          | ${'a zero event, one that uses every grant, then the wallet'}
+  ${1000}       | ${50}  | ${{ a: limited(100, 100) }} | ${[[50, null, 20]]}                             | ${[30]}                | ${'an agent at its limit spends grants then the wallet'}
+  ${1000}       | ${500} | ${{ a: limited(100, 90) }}  | ${[[50, null, 20]]}                             | ${[['a', 30], ['b', 5]]} | ${'an event across the limit: plan, then grant'}
+`('$case: record_usage spends grants as splitDebit and splitAcrossGrants do', async ({ planRemaining, wallet, agents, grants, debits }: { planRemaining: number; wallet: number; agents: Agents; grants: Grants; debits: Debits }) => {
+  const now = Date.now();
+  expect(await recorded({ planRemaining, wallet }, agents, debits, grants, now)).toEqual(mirrored({ planRemaining, wallet }, agents, debits, grants, now));
+});
+
+test('a grant past its expiry that is not swept yet is not spent', async () => {
+  const orgId = await orgWithBalance(db, { planRemaining: 0, wallet: 100 });
+  const { grant } = await createGrant(db, orgId, { credits: 50, name: 'soon', category: 'goodwill', priority: 0, expiresAt: new Date(Date.now() + 300).toISOString(), idempotencyKey: null }, new Date().toISOString());
+  for (;;) {
+    const { rows } = await db.query<{ due: boolean }>('SELECT expires_at <= now() AS due FROM credit_grants WHERE org_id = $1 AND id = $2', [orgId, grant.id]);
+    if (rows[0].due) break;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // polling PostgreSQL's clock for the condition
+  }
+  await recordUsage(db, orgId, [{ id: 'e0', agentId: 'a', meter: 'message', quantity: 1, credits: 10, occurredAt: new Date().toISOString() }]);
+  const { rows } = await db.query<{ pool: string; credits: number }>("SELECT pool, credits FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'", [orgId]);
+  expect(rows).toEqual([{ pool: 'wallet', credits: -10 }]);
 });
 
 test('an agent over its limit across two batches: the spend of the first counts in the second', async () => {

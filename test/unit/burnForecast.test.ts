@@ -2,7 +2,7 @@
 // empty (rounded down to 0.1), the recharges projected this period against the cap, and the
 // projected instant the cap is reached.
 import type { AutoRechargeSettings } from '../../domain/autoRecharge';
-import { burnBasis, burnForecast, burnRatePerDay, capForecast, DAY_MS, rechargesNeeded, type ForecastInput } from '../../domain/burnForecast';
+import { burnBasis, burnForecast, burnRatePerDay, capForecast, DAY_MS, daysUntilWithExpiries, rechargesNeeded, type ForecastInput } from '../../domain/burnForecast';
 
 const NOW = Date.UTC(2026, 2, 10, 12);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -117,4 +117,19 @@ test('the forecast and capForecast agree on whether the cap comes before renewal
     const cap = capForecast({ availableCredits: 5000, burnRateCreditsPerDay: 1000, settings: ON, rechargesUsedThisMonth: 1, now: NOW, nextRenewalAt: renewal });
     expect([days, forecast.capReachedBeforeRenewal]).toEqual([days, cap.capReachedAt !== null]);
   }
+});
+
+test('grant expiries ahead bring the threshold and the empty day nearer, and count toward the recharges of the period', () => {
+  const now = Date.UTC(2026, 0, 1);
+  const day = 86_400_000;
+  // 1000 available, 100 a day: empty in 10 days; with 300 expiring on day 2, empty in 7.
+  expect(daysUntilWithExpiries(1000, 0, 100, now, [])).toBe(10);
+  expect(daysUntilWithExpiries(1000, 0, 100, now, [{ credits: 300, at: now + 2 * day }])).toBe(7);
+  // An expiry that alone takes available to the level: reached at its instant.
+  expect(daysUntilWithExpiries(1000, 500, 10, now, [{ credits: 600, at: now + day }])).toBe(1);
+  // No burn: only the expiry moves available.
+  expect(daysUntilWithExpiries(1000, 500, 0, now, [{ credits: 600, at: now + day }])).toBe(1);
+  expect(daysUntilWithExpiries(1000, 500, 0, now, [{ credits: 100, at: now + day }])).toBeNull();
+  // Past expiries are the sweep's, not the forecast's.
+  expect(daysUntilWithExpiries(1000, 0, 100, now, [{ credits: 300, at: now - day }])).toBe(10);
 });

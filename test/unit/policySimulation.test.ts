@@ -10,7 +10,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // $20.00 per 1,000 credits: 100 credits cost 200 cents, 200 credits 400 cents.
 const PRICE = 2000;
 
-const usage = (ref: string, credits: number, hours: number, pool: 'plan' | 'wallet' = 'wallet'): SimulationEntry => ({ kind: 'usage', pool, credits: -credits, at: at(hours), ref });
+const usage = (ref: string, credits: number, hours: number, pool: SimulationEntry['pool'] = 'wallet'): SimulationEntry => ({ kind: 'usage', pool, credits: -credits, at: at(hours), ref });
 const entry = (kind: SimulationEntry['kind'], pool: SimulationEntry['pool'], credits: number, hours: number, ref = `${kind}-${hours}`): SimulationEntry => ({ kind, pool, credits, at: at(hours), ref });
 
 function input(overrides: Partial<SimulationInput>): SimulationInput {
@@ -169,4 +169,16 @@ test('streams a month of a busy organization in linear time', () => {
   // The lowest is that first debit; 100 recharges of 5,000 cover the 500,000 debited.
   expect(result).toMatchObject({ recharges: 100, chargedCents: 100 * 10_000, minAvailableCredits: -1, finalAvailableCredits: 0 });
   expect(ms).toBeLessThan(2000);
+});
+
+test('grants: spent after the plan and before the wallet, and an expiry below the threshold recharges', () => {
+  // Start: 0 plan, 300 in grants, 400 in the wallet (700 available). A usage event takes 100 from the
+  // grant (600: no recharge), then the grant's 200 left expire: 400 < 500, one recharge of 200.
+  const result = simulatePolicy(input({ startPools: { planRemaining: 0, grants: 300, wallet: 400 } }), [
+    usage('e1', 100, 2, 'grant'),
+    entry('expiry', 'grant', -200, 4, 'g1'),
+  ]);
+  expect(result).toMatchObject({ recharges: 1, minAvailableCredits: 600, finalAvailableCredits: 600 });
+  // The same without the expiry: nothing to recharge.
+  expect(simulatePolicy(input({ startPools: { planRemaining: 0, grants: 300, wallet: 400 } }), [usage('e1', 100, 2, 'grant')])).toMatchObject({ recharges: 0, finalAvailableCredits: 600 });
 });

@@ -51,6 +51,8 @@ describe('billingSummary shape (spec §10)', () => {
         'orgId',
         'availableCredits',
         'topUpCredits',
+        'grantCredits',
+        'nextExpiry',
         'planCredits',
         'nextRenewalAt',
         'subscription',
@@ -97,6 +99,8 @@ describe('billingSummary shape (spec §10)', () => {
       orgId: 'org_1',
       availableCredits: 350,
       topUpCredits: 50,
+      grantCredits: 0,
+      nextExpiry: null,
       planCredits: { allowance: 1000, remaining: 300 },
       nextRenewalAt: '2025-07-01T00:00:00.000Z',
       subscription: { status: 'active' },
@@ -133,6 +137,8 @@ describe('billingSummary shape (spec §10)', () => {
       orgId: 'org_new',
       availableCredits: 0,
       topUpCredits: 0,
+      grantCredits: 0,
+      nextExpiry: null,
       planCredits: { allowance: 0, remaining: 0 },
       nextRenewalAt: null,
       subscription: null,
@@ -217,4 +223,9 @@ describe('agentAllowance', () => {
       expect({ allowed: a.allowed, reason: a.reason }).toEqual(agentAllowance(state, a.id));
     }
   });
+});
+
+test('grants count in available credits and show with their next expiry', () => {
+  const s = billingSummary({ ...fresh('org_g'), pools: { planRemaining: 10, grants: 25, wallet: -5 }, nextExpiry: { credits: 20, at: '2027-01-01T00:00:00.000Z' } }, 1999);
+  expect(s).toMatchObject({ availableCredits: 30, grantCredits: 25, topUpCredits: -5, nextExpiry: { credits: 20, at: '2027-01-01T00:00:00.000Z' } });
 });

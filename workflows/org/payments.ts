@@ -18,6 +18,16 @@ type PaymentFailure = Extract<PaymentIntentState, { status: 'failed' }>;
 /** The provider's answer, with the card charged and its own receipt when the activity knew them. */
 type ProviderAnswer = PaymentIntentState & PaymentDetails;
 
+/**
+ * When this deployment expires purchased credits, the instant a payment's credits expire (behind a
+ * patch: histories from before settle to the wallet); otherwise none: the wallet, for good.
+ */
+export function purchasedCreditsExpiry(org: Org): { expiresAt?: string } {
+  const days = org.rules.purchasedCreditsExpireAfterDays;
+  if (!days || !wf.patched('purchased-credits-expire')) return {};
+  return { expiresAt: new Date(Date.now() + days * 86_400_000).toISOString() };
+}
+
 const paymentData = (payment: PendingPayment): Record<string, unknown> => ({ paymentId: payment.id, credits: payment.credits, amountCents: payment.amountCents });
 
 export const nextPaymentId = (org: Org) => `pay_${org.state.paymentIdPrefix}_${++org.state.seq.payment}`;
@@ -144,7 +154,7 @@ interface Settlement {
 const SETTLEMENTS: Record<PaymentKind, Settlement> = {
   auto_recharge: {
     succeeded(org, payment) {
-      changeLedger(org, { type: 'credit', kind: 'auto_recharge', credits: payment.credits, ref: payment.id });
+      changeLedger(org, { type: 'credit', kind: 'auto_recharge', credits: payment.credits, ref: payment.id, ...purchasedCreditsExpiry(org) });
       org.state.counters = afterRechargeSuccess(org.state.counters, nowIso());
       emit(org, 'auto_recharge.succeeded', 'Credits topped up successfully.', paymentData(payment));
       noteCapReached(org);
@@ -166,7 +176,7 @@ const SETTLEMENTS: Record<PaymentKind, Settlement> = {
   },
   top_up: {
     succeeded(org, payment) {
-      changeLedger(org, { type: 'credit', kind: 'top_up', credits: payment.credits, ref: payment.id });
+      changeLedger(org, { type: 'credit', kind: 'top_up', credits: payment.credits, ref: payment.id, ...purchasedCreditsExpiry(org) });
       recordTopUp(org, payment, { status: 'succeeded', clientSecret: null });
       emit(org, 'top_up.succeeded', 'Credits topped up successfully.', paymentData(payment));
     },
@@ -180,7 +190,7 @@ const SETTLEMENTS: Record<PaymentKind, Settlement> = {
     succeeded(org, payment) {
       const subAccountId = payment.subAccountId!;
       emit(org, 'allocation.succeeded', `Allocated ${payment.credits} credits to ${subAccountId}.`, { ...paymentData(payment), subAccountId });
-      queueSubAccountCredit(org, payment, 'succeeded', `${payment.credits} credits allocated by your agency.`);
+      queueSubAccountCredit(org, payment, 'succeeded', `${payment.credits} credits allocated by your agency.`, purchasedCreditsExpiry(org));
     },
     failed(org, payment, failure) {
       const subAccountId = payment.subAccountId!;

@@ -9,6 +9,7 @@ export function queueSubAccountCredit(
   payment: Pick<PendingPayment, 'id' | 'credits' | 'subAccountId'>,
   outcome: 'succeeded' | 'failed',
   message: string,
+  expiry: { expiresAt?: string } = {},
 ): void {
   org.state.subAccountCredits.push({
     subAccountId: payment.subAccountId!,
@@ -18,6 +19,7 @@ export function queueSubAccountCredit(
     outcome,
     message,
     at: nowIso(),
+    ...expiry,
   });
 }
 

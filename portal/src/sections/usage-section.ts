@@ -1,4 +1,4 @@
-// "Billing and usage": balances, renewal, the usage chart and the burn-rate forecast.
+// "Billing and usage": balances (credit grants and their next expiry when there are any), renewal, the usage chart and the burn-rate forecast.
 import { html } from 'lit';
 import { credits, date } from '../format';
 import { LightElement } from '../light';
@@ -32,6 +32,12 @@ export class UsageSection extends LightElement {
         <dl class="figures">
           <div><dt>Available balance</dt><dd>${credits(b.availableCredits)} credits</dd></div>
           <div><dt>Remaining plan credits</dt><dd>${credits(b.planCredits.remaining)} of ${credits(b.planCredits.allowance)}</dd></div>
+          ${b.grantCredits > 0 || b.nextExpiry
+            ? html`<div>
+                <dt>Credit grants</dt>
+                <dd>${credits(b.grantCredits)}${b.nextExpiry ? html`<span class="note">, ${credits(b.nextExpiry.credits)} expire ${date(b.nextExpiry.at)}</span>` : ''}</dd>
+              </div>`
+            : ''}
           <div><dt>Wallet</dt><dd>${credits(b.topUpCredits)}</dd></div>
           <div><dt>Next cycle renewal</dt><dd>${date(b.nextRenewalAt)}</dd></div>
         </dl>
