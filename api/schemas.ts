@@ -59,10 +59,10 @@ function autoRechargeFields(minTopUpCredits: number) {
   return z.strictObject({
     enabled: z.boolean(),
     thresholdCredits: z.int().min(0).max(MAX_CREDITS),
-    rechargeCredits: z.int().min(minTopUpCredits).max(MAX_CREDITS).optional(),
+    rechargeCredits: z.int().min(minTopUpCredits).max(MAX_CREDITS).optional().describe('what a fixed recharge buys; required with mode fixed'),
     maxRechargesPerMonth: z.int().min(1).max(100),
-    mode: z.enum(RECHARGE_MODES).default('fixed'),
-    targetCredits: z.int().min(1).max(MAX_CREDITS).optional(),
+    mode: z.enum(RECHARGE_MODES).default('fixed').describe('fixed: buy rechargeCredits; to_target: buy max(minimum top-up, targetCredits − available)'),
+    targetCredits: z.int().min(1).max(MAX_CREDITS).optional().describe('the balance to_target recharges to: above thresholdCredits; required with mode to_target'),
   });
 }
 
