@@ -54,7 +54,7 @@ const returnUrl = z
 
 export const paymentMethodSessionBody = z.strictObject({ returnUrl: returnUrl.optional() });
 
-/** The auto-recharge settings' fields, before the rules between them (withRechargeRules). */
+/** The auto-recharge settings' fields, before the rules between them (checkRechargeFields). */
 function autoRechargeFields(minTopUpCredits: number) {
   return z.strictObject({
     enabled: z.boolean(),
