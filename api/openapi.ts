@@ -32,7 +32,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'put', path: `${org}/subscription`, summary: 'Set the subscription', who: ['ops'], body: s.subscription, responses: { 200: 'the subscription', 422: 'invalid body' } },
     { method: 'put', path: `${org}/payment-method`, summary: 'Save a card collected elsewhere (Stripe Elements): attach it, list it and make it the default', who: ['owner', 'ops'], body: s.paymentMethod, responses: { 200: 'the payment method', 402: 'card declined', 422: 'invalid body or payment method' } },
     { method: 'delete', path: `${org}/payment-method`, summary: 'Remove the payment method', who: ['owner', 'ops'], responses: { 204: 'removed' } },
-    { method: 'put', path: `${org}/auto-recharge`, summary: 'Configure auto-recharge', who: ['owner'], body: s.autoRecharge, responses: { 200: '{message, autoRecharge}', 409: 'subscription_required or payment_method_required', 422: 'invalid body' } },
+    { method: 'put', path: `${org}/auto-recharge`, summary: 'Configure auto-recharge. mode fixed (the default) buys rechargeCredits at each recharge; to_target buys max(minimum top-up, targetCredits − available), from the balance read when the charge is decided (rechargeCredits may then be left out: the saved one is kept)', who: ['owner'], body: s.autoRecharge, responses: { 200: '{message, autoRecharge}', 409: 'subscription_required or payment_method_required', 422: 'invalid body: e.g. targetCredits not above thresholdCredits, targetCredits missing with to_target, rechargeCredits missing with fixed, an unknown mode' } },
     {
       method: 'post',
       path: `${org}/top-ups`,
@@ -55,7 +55,7 @@ export function operations(s: RequestSchemas): Operation[] {
       body: s.simulate,
       responses: {
         200: '{recharges, chargedCents, capReachedAt, minAvailableCredits (null: no debit in the window), finalAvailableCredits, from, to, periods: [{start, end, recharges, capReachedAt}]}; a period ends at a renewal; the first one counts only the recharges of the replay',
-        422: 'invalid body: the fields as for PUT auto-recharge (without enabled), from before to, ISO instants',
+        422: 'invalid body: the fields as for PUT auto-recharge (without enabled; mode and targetCredits alike), from before to, ISO instants',
         503: "database_unavailable: an organization's simulations and forecasts run one at a time; retry after Retry-After seconds",
       },
     },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/eventTypes';
 import { urlRefusal } from '../notifications/urlPolicy';
+import { RECHARGE_MODES, type RechargeMode } from '../domain/autoRecharge';
 import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type PaymentStatus } from '../domain/opsStatus';
 import { occurredAtAccepted } from '../domain/usage';
 import { MAX_CREDITS, MAX_PERIOD_END_MS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
@@ -53,13 +54,35 @@ const returnUrl = z
 
 export const paymentMethodSessionBody = z.strictObject({ returnUrl: returnUrl.optional() });
 
-export function autoRechargeBody(minTopUpCredits: number) {
+/** The auto-recharge settings' fields, before the rules between them (checkRechargeFields). */
+function autoRechargeFields(minTopUpCredits: number) {
   return z.strictObject({
     enabled: z.boolean(),
     thresholdCredits: z.int().min(0).max(MAX_CREDITS),
-    rechargeCredits: z.int().min(minTopUpCredits).max(MAX_CREDITS),
+    rechargeCredits: z.int().min(minTopUpCredits).max(MAX_CREDITS).optional().describe('what a fixed recharge buys; required with mode fixed'),
     maxRechargesPerMonth: z.int().min(1).max(100),
+    mode: z.enum(RECHARGE_MODES).default('fixed').describe('fixed: buy rechargeCredits; to_target: buy max(minimum top-up, targetCredits − available)'),
+    targetCredits: z.int().min(1).max(MAX_CREDITS).optional().describe('the balance to_target recharges to: above thresholdCredits; required with mode to_target'),
   });
+}
+
+interface RechargeFields {
+  thresholdCredits: number;
+  rechargeCredits?: number;
+  mode: RechargeMode;
+  targetCredits?: number;
+}
+
+/** fixed needs rechargeCredits; to_target needs targetCredits; a target is always above the threshold. */
+function checkRechargeFields(b: RechargeFields, ctx: z.RefinementCtx): void {
+  if (b.mode === 'fixed' && b.rechargeCredits === undefined) ctx.addIssue({ code: 'custom', path: ['rechargeCredits'], message: 'is required when mode is fixed' });
+  if (b.mode === 'to_target' && b.targetCredits === undefined) ctx.addIssue({ code: 'custom', path: ['targetCredits'], message: 'is required when mode is to_target' });
+  if (b.targetCredits !== undefined && b.targetCredits <= b.thresholdCredits) ctx.addIssue({ code: 'custom', path: ['targetCredits'], message: 'must be greater than thresholdCredits' });
+}
+
+/** PUT auto-recharge. With to_target, rechargeCredits may be left out: the saved one is kept. */
+export function autoRechargeBody(minTopUpCredits: number) {
+  return autoRechargeFields(minTopUpCredits).superRefine(checkRechargeFields);
 }
 
 /** The longest window a policy simulation replays. */
@@ -67,9 +90,10 @@ export const MAX_SIMULATION_WINDOW_DAYS = 366;
 
 /** A policy simulation: the auto-recharge settings' own fields (checked alike), over an optional window. */
 export function simulateBody(minTopUpCredits: number) {
-  return autoRechargeBody(minTopUpCredits)
+  return autoRechargeFields(minTopUpCredits)
     .omit({ enabled: true })
     .extend({ from: timestamp.optional(), to: timestamp.optional() })
+    .superRefine(checkRechargeFields)
     .refine((b) => b.from === undefined || b.to === undefined || Date.parse(b.from) < Date.parse(b.to), { message: 'must be before to', path: ['from'] });
 }
 

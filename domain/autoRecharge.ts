@@ -1,15 +1,39 @@
-// Auto-recharge rules: when to charge, the monthly cap, and the failure count.
+// Auto-recharge rules: when to charge, how much, the monthly cap, and the failure count.
+import { MAX_CREDITS } from './subscription';
 
 export const DISABLED_AFTER_FAILURES_MESSAGE =
   'Auto-recharge was disabled after multiple failed payment attempts. Please update your payment method and re-enable.';
 /** Why auto-recharge is off after a dispute opened: the card under dispute is not charged again until the Owner says so. */
 export const DISABLED_AFTER_DISPUTE_MESSAGE = 'A payment was disputed. Auto-recharge is off until the dispute is resolved.';
 
+/** `fixed` buys `rechargeCredits`; `to_target` buys what lifts available to `targetCredits`. */
+export const RECHARGE_MODES = ['fixed', 'to_target'] as const;
+export type RechargeMode = (typeof RECHARGE_MODES)[number];
+
 export interface AutoRechargeSettings {
   enabled: boolean;
   thresholdCredits: number;
   rechargeCredits: number;
   maxRechargesPerMonth: number;
+  /** Missing in settings stored before the mode existed: fixed. */
+  mode?: RechargeMode;
+  /** Above thresholdCredits; required with to_target, kept (unused) with fixed. */
+  targetCredits?: number;
+}
+
+/** What decides a recharge's size. */
+export type RechargeAmountSettings = Pick<AutoRechargeSettings, 'rechargeCredits' | 'mode' | 'targetCredits'>;
+
+export const rechargeMode = (settings: RechargeAmountSettings): RechargeMode => settings.mode ?? 'fixed';
+
+/**
+ * Credits one recharge buys at this available balance: fixed, `rechargeCredits`; to_target,
+ * max(minimum top-up, targetCredits − available), never above MAX_CREDITS (a deep debt buys no
+ * more than one top-up may).
+ */
+export function rechargeCreditsFor(settings: RechargeAmountSettings, availableCredits: number, minTopUpCredits: number): number {
+  if (rechargeMode(settings) !== 'to_target' || settings.targetCredits === undefined) return settings.rechargeCredits;
+  return Math.min(MAX_CREDITS, Math.max(minTopUpCredits, settings.targetCredits - availableCredits));
 }
 
 export interface AutoRechargeCounters {

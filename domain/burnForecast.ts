@@ -2,7 +2,7 @@
 // (the auto_recharge.cap_forecast event). Pure arithmetic; a forecast is a measurement, so it is a
 // decimal: the burn rate is rounded to 0.1 credit a day, durations are rounded DOWN to 0.1 day (a
 // forecast never promises more time than there is). Money is not involved.
-import type { AutoRechargeSettings } from './autoRecharge';
+import { rechargeCreditsFor, rechargeMode, type AutoRechargeSettings } from './autoRecharge';
 
 export const DAY_MS = 86_400_000;
 /** The burn rate is measured over the trailing 7 days, or since the first usage if that is more recent. */
@@ -68,25 +68,44 @@ export function daysUntilWithExpiries(availableCredits: number, level: number, r
 /** The credits of the expiries before `until` (epoch ms). */
 const expiringBefore = (expiries: readonly ScheduledExpiry[], now: number, until: number) => expiries.filter((e) => e.at > now && e.at < until).reduce((sum, e) => sum + e.credits, 0);
 
+/** What decides how often the live rule recharges. */
+export type RechargeRule = Pick<AutoRechargeSettings, 'thresholdCredits' | 'rechargeCredits' | 'mode' | 'targetCredits'>;
+
 /**
- * How many recharges the live rule makes while `burnedCredits` more are spent from `availableCredits`
- * (uncapped): each time available goes below the threshold, recharges of `rechargeCredits` until it
- * is back at or above it. With continuous spending that is the least n with
- * available - burned + n * recharge >= threshold.
+ * The recharges due at once at this balance (fixed: repeated until back at the threshold; to_target:
+ * one, up to the target), the balance they leave, and the credits each later crossing of the
+ * threshold buys under continuous spending (to_target: from the threshold up to the target).
  */
-export function rechargesNeeded(availableCredits: number, burnedCredits: number, settings: Pick<AutoRechargeSettings, 'thresholdCredits' | 'rechargeCredits'>): number {
-  const short = settings.thresholdCredits - (availableCredits - burnedCredits);
-  if (short <= 0) return 0;
-  return Math.ceil(short / settings.rechargeCredits - 1e-9);
+export function rechargeSteps(availableCredits: number, settings: RechargeRule, minTopUpCredits: number): { dueNow: number; after: number; step: number } {
+  const threshold = settings.thresholdCredits;
+  const step = rechargeCreditsFor(settings, threshold, minTopUpCredits);
+  if (availableCredits >= threshold) return { dueNow: 0, after: availableCredits, step };
+  if (rechargeMode(settings) === 'to_target') return { dueNow: 1, after: availableCredits + rechargeCreditsFor(settings, availableCredits, minTopUpCredits), step };
+  const dueNow = Math.ceil((threshold - availableCredits) / step);
+  return { dueNow, after: availableCredits + dueNow * step, step };
 }
 
 /**
- * Days from now to the k-th recharge from now (k >= 1) at this rate: the k-th happens when
- * available - burned + (k - 1) * recharge first goes below the threshold. 0 when it is due now;
- * null with no burn (and not due now).
+ * How many recharges the live rule makes while `burnedCredits` more are spent from `availableCredits`
+ * (uncapped): those due now, then one each time available goes below the threshold. With
+ * continuous spending that is the least n with after - burned + n * step >= threshold.
  */
-export function daysUntilRecharge(k: number, availableCredits: number, ratePerDay: number, settings: Pick<AutoRechargeSettings, 'thresholdCredits' | 'rechargeCredits'>): number | null {
-  const burnBefore = availableCredits + (k - 1) * settings.rechargeCredits - settings.thresholdCredits;
+export function rechargesNeeded(availableCredits: number, burnedCredits: number, settings: RechargeRule, minTopUpCredits: number): number {
+  const { dueNow, after, step } = rechargeSteps(availableCredits, settings, minTopUpCredits);
+  const short = settings.thresholdCredits - (after - burnedCredits);
+  if (short <= 0) return dueNow;
+  return dueNow + Math.ceil(short / step - 1e-9);
+}
+
+/**
+ * Days from now to the k-th recharge from now (k >= 1) at this rate: 0 for one due now; else it
+ * happens when after - burned + (k - dueNow - 1) * step first goes below the threshold. null with
+ * no burn (and not due now).
+ */
+export function daysUntilRecharge(k: number, availableCredits: number, ratePerDay: number, settings: RechargeRule, minTopUpCredits: number): number | null {
+  const { dueNow, after, step } = rechargeSteps(availableCredits, settings, minTopUpCredits);
+  if (k <= dueNow) return 0;
+  const burnBefore = after + (k - dueNow - 1) * step - settings.thresholdCredits;
   if (burnBefore < 0) return 0;
   if (ratePerDay <= 0) return null;
   return burnBefore / ratePerDay;
@@ -99,6 +118,8 @@ export interface ForecastInput {
   usageCredits: number;
   basis: BurnBasis;
   settings: AutoRechargeSettings;
+  /** The price book's minimum top-up: the least a to_target recharge buys. */
+  minTopUpCredits: number;
   rechargesUsedThisMonth: number;
   /** Epoch ms of the next renewal; null without a subscription. */
   nextRenewalAt: number | null;
@@ -135,7 +156,7 @@ export function burnForecast(input: ForecastInput): Forecast {
     const left = Math.max(0, settings.maxRechargesPerMonth - used);
     const horizonDays = Math.max(0, input.nextRenewalAt - now) / DAY_MS;
     const lost = rate * horizonDays + expiringBefore(expiries, now, input.nextRenewalAt);
-    const wanted = settings.enabled ? rechargesNeeded(availableCredits, lost, settings) : 0;
+    const wanted = settings.enabled ? rechargesNeeded(availableCredits, lost, settings, input.minTopUpCredits) : 0;
     projected = used + Math.min(wanted, left);
     capReached = settings.enabled ? used + wanted >= settings.maxRechargesPerMonth : used >= settings.maxRechargesPerMonth;
   }
@@ -154,6 +175,7 @@ export interface CapForecastInput {
   /** Credits a day (the forecast's rate). */
   burnRateCreditsPerDay: number;
   settings: AutoRechargeSettings;
+  minTopUpCredits: number;
   rechargesUsedThisMonth: number;
   /** Epoch ms or an ISO instant. */
   now: number | string;
@@ -173,7 +195,7 @@ export function capForecast(input: CapForecastInput): { capReachedAt: string | n
   if (!settings.enabled) return { capReachedAt: null };
   const left = settings.maxRechargesPerMonth - input.rechargesUsedThisMonth;
   if (left <= 0) return { capReachedAt: new Date(now).toISOString() };
-  const days = daysUntilRecharge(left, input.availableCredits, input.burnRateCreditsPerDay, settings);
+  const days = daysUntilRecharge(left, input.availableCredits, input.burnRateCreditsPerDay, settings, input.minTopUpCredits);
   if (days === null) return { capReachedAt: null };
   const at = now + Math.round(days * DAY_MS);
   if (renewal !== null && at >= renewal) return { capReachedAt: null };

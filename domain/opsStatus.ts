@@ -1,6 +1,6 @@
 // How an organization stands, for operators: the values of its search attributes in the Temporal
 // UI and of the ops listing, and the few lines of its workflow's current details.
-import { capReached, DISABLED_AFTER_DISPUTE_MESSAGE } from './autoRecharge';
+import { capReached, DISABLED_AFTER_DISPUTE_MESSAGE, rechargeMode } from './autoRecharge';
 import type { OrgBillingRecord } from './orgBilling';
 
 export type AutoRechargeState = 'off' | 'on' | 'capped' | 'backoff' | 'disabled_after_failures' | 'disabled_after_dispute';
@@ -30,7 +30,7 @@ export function currentDetails(record: OrgBillingRecord, availableCredits: numbe
   return [
     `**Available credits** (at the last decision): ${availableCredits ?? 'not read yet'}`,
     `**Auto-recharge**: ${state}, ${counters.rechargesUsedThisMonth}/${autoRecharge.maxRechargesPerMonth} recharges used this month` +
-      (autoRecharge.enabled ? ` (below ${autoRecharge.thresholdCredits}, +${autoRecharge.rechargeCredits})` : ''),
+      (autoRecharge.enabled ? ` (below ${autoRecharge.thresholdCredits}, ${rechargeMode(autoRecharge) === 'to_target' ? `up to ${autoRecharge.targetCredits}` : `+${autoRecharge.rechargeCredits}`})` : ''),
     `**Last recharge**: ${counters.lastRechargedAt ?? 'none'}`,
     `**Pending payment**: ${pendingPayment ? `${pendingPayment.kind} ${pendingPayment.id}, ${pendingPayment.credits} credits, ${pendingPayment.status}` : 'none'}`,
     `**Next renewal**: ${subscription ? `${subscription.currentPeriodEnd} (${subscription.status}, ${subscription.planCredits} plan credits)` : 'no subscription'}`,

@@ -18,10 +18,12 @@
 //     wallet): that is the agent's headroom the live debit applied (an agent over its monthly limit
 //     spends the wallet only);
 //  4. after each usage debit, grant expiry and grant void applies the proposed policy as the live rule does (rechargeDecision):
-//     while available < threshold and this period's count < the cap, recharge `rechargeCredits`,
-//     repeating. Every recharge succeeds, at topUpAmountCents(rechargeCredits, price) each;
+//     while available < threshold and this period's count < the cap, recharge what the mode buys
+//     at that balance (rechargeCreditsFor: `rechargeCredits`, or up to the target), repeating.
+//     Every recharge succeeds, at topUpAmountCents(its credits, price) each;
 //  5. starts a new period (count 0) at each renewal: the instants given in `renewals`, and any
 //     plan_renewal entry not at one of them. An entry at a renewal's instant belongs to the new period.
+import { rechargeCreditsFor, type AutoRechargeSettings } from './autoRecharge';
 import { splitDebit, type Pools } from './pools';
 import { topUpAmountCents } from './pricing';
 import type { LedgerKind, Pool } from './ledger';
@@ -30,6 +32,8 @@ export interface SimulationPolicy {
   thresholdCredits: number;
   rechargeCredits: number;
   maxRechargesPerMonth: number;
+  mode?: AutoRechargeSettings['mode'];
+  targetCredits?: number;
 }
 
 export interface SimulationEntry {
@@ -46,6 +50,8 @@ export interface SimulationInput {
   startPools: Pools;
   policy: SimulationPolicy;
   pricePer1000CreditsCents: number;
+  /** The price book's minimum top-up: the least a to_target recharge buys. */
+  minTopUpCredits: number;
   /** Epoch ms; the window is [from, to). */
   from: number;
   to: number;
@@ -82,7 +88,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function createPolicySimulation(input: SimulationInput): PolicySimulation {
   const { policy, from, to } = input;
-  const centsPerRecharge = topUpAmountCents(policy.rechargeCredits, input.pricePer1000CreditsCents);
   const renewals = [...new Set(input.renewals ?? [])].filter((t) => t > from && t < to).sort((a, b) => a - b);
   let nextRenewal = 0;
 
@@ -91,6 +96,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   let wallet = input.startPools.wallet;
   let recordedPlan = plan;
   let recharges = 0;
+  let chargedCents = 0;
   let minAvailable: number | null = null;
   const periods: Array<{ start: number; recharges: number; capReachedAt: number | null }> = [{ start: from, recharges: 0, capReachedAt: null }];
   let period = periods[0];
@@ -125,8 +131,10 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
   const recharge = (at: number) => {
     let availableNow = plan + grants + wallet;
     while (availableNow < policy.thresholdCredits && period.recharges < policy.maxRechargesPerMonth) {
-      wallet += policy.rechargeCredits;
-      availableNow += policy.rechargeCredits;
+      const credits = rechargeCreditsFor(policy, availableNow, input.minTopUpCredits);
+      wallet += credits;
+      availableNow += credits;
+      chargedCents += topUpAmountCents(credits, input.pricePer1000CreditsCents);
       period.recharges++;
       recharges++;
       if (period.recharges === policy.maxRechargesPerMonth && period.capReachedAt === null) period.capReachedAt = at;
@@ -184,7 +192,7 @@ export function createPolicySimulation(input: SimulationInput): PolicySimulation
       const firstCap = periods.find((p) => p.capReachedAt !== null)?.capReachedAt ?? null;
       return {
         recharges,
-        chargedCents: recharges * centsPerRecharge,
+        chargedCents,
         capReachedAt: firstCap === null ? null : iso(firstCap),
         minAvailableCredits: minAvailable,
         finalAvailableCredits: plan + grants + wallet,

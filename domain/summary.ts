@@ -1,4 +1,5 @@
 // The billing summary (GET /billing), derived from the workflow's record, the pools and the agents.
+import { rechargeMode, type RechargeMode } from './autoRecharge';
 import { allowance, NEW_AGENT, type AgentState, type Allowance, type WhenPlanExhausted } from './agents';
 import type { CardView } from './cards';
 import type { OrgBillingRecord } from './orgBilling';
@@ -47,6 +48,9 @@ export interface BillingSummary {
     thresholdCredits: number;
     rechargeCredits: number;
     maxRechargesPerMonth: number;
+    mode: RechargeMode;
+    /** null: never set (fixed settings saved without one). */
+    targetCredits: number | null;
     rechargesUsedThisMonth: number;
     lastRechargedAt: string | null;
     pricePer1000CreditsCents: number;
@@ -90,6 +94,8 @@ export function billingSummary(state: BillingSummarySource, pricePer1000CreditsC
       : null,
     autoRecharge: {
       ...settings,
+      mode: rechargeMode(settings),
+      targetCredits: settings.targetCredits ?? null,
       rechargesUsedThisMonth: counters.rechargesUsedThisMonth,
       lastRechargedAt: counters.lastRechargedAt,
       pricePer1000CreditsCents,

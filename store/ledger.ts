@@ -53,6 +53,7 @@ export interface SimulationWindow {
   orgId: string;
   policy: SimulationPolicy;
   pricePer1000CreditsCents: number;
+  minTopUpCredits: number;
   from: number;
   to: number;
 }
@@ -89,6 +90,7 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       startPools: { planRemaining: sums.rows[0].plan, grants: sums.rows[0].grants, wallet: sums.rows[0].wallet },
       policy: window.policy,
       pricePer1000CreditsCents: window.pricePer1000CreditsCents,
+      minTopUpCredits: window.minTopUpCredits,
       from: window.from,
       to: window.to,
       renewals: renewals.rows.map((r) => r.at),

@@ -52,7 +52,9 @@ export function billingRoutes({ db, orgs, workflows, payments, cards, schemas, h
   router.put('/v1/orgs/:org/auto-recharge', async (req, res) => {
     const { org } = await authorizeOwner(req, orgs, req.params.org, AUTO_RECHARGE_REFUSALS);
     const body = parse(schemas.autoRecharge, req.body);
-    await workflows.update(org.id, configureAutoRechargeUpdate, body);
+    // to_target may leave rechargeCredits out: the saved amount is kept for a switch back to fixed.
+    const rechargeCredits = body.rechargeCredits ?? (await billing(org.id)).autoRecharge.rechargeCredits;
+    await workflows.update(org.id, configureAutoRechargeUpdate, { ...body, rechargeCredits });
     res.json({ message: SETTINGS_UPDATED, autoRecharge: (await billing(org.id)).autoRecharge });
   });
 

@@ -21,8 +21,11 @@ export function projectionRoutes({ orgs, heavyReads, schemas, settings }: ApiCon
     const from = body.from !== undefined ? Date.parse(body.from) : to - DEFAULT_SIMULATION_DAYS * DAY_MS;
     if (!(from < to)) throw new ApiError(422, 'validation_failed', 'from: must be before to (to defaults to now)');
     if (to - from > MAX_SIMULATION_WINDOW_DAYS * DAY_MS) throw new ApiError(422, 'validation_failed', `from: the window is at most ${MAX_SIMULATION_WINDOW_DAYS} days`);
-    const policy = { thresholdCredits: body.thresholdCredits, rechargeCredits: body.rechargeCredits, maxRechargesPerMonth: body.maxRechargesPerMonth };
-    const result = await heavyReads.run(org.id, (db) => simulateFromLedger(db, { orgId: org.id, policy, pricePer1000CreditsCents: settings.rules.creditPricePer1000Cents, from, to }));
+    // rechargeCredits is only left out with to_target, which does not use it.
+    const { thresholdCredits, rechargeCredits = 0, maxRechargesPerMonth, mode, targetCredits } = body;
+    const policy = { thresholdCredits, rechargeCredits, maxRechargesPerMonth, mode, targetCredits };
+    const { creditPricePer1000Cents, minTopUpCredits } = settings.rules;
+    const result = await heavyReads.run(org.id, (db) => simulateFromLedger(db, { orgId: org.id, policy, pricePer1000CreditsCents: creditPricePer1000Cents, minTopUpCredits, from, to }));
     const { periods, ...totals } = result;
     res.json({ ...totals, from: new Date(from).toISOString(), to: new Date(to).toISOString(), periods });
   });
@@ -38,6 +41,7 @@ export function projectionRoutes({ orgs, heavyReads, schemas, settings }: ApiCon
       usageCredits: source.usageCredits,
       basis: burnBasis(now, source.firstUsageAt),
       settings: source.autoRecharge,
+      minTopUpCredits: settings.rules.minTopUpCredits,
       rechargesUsedThisMonth: source.counters.rechargesUsedThisMonth,
       nextRenewalAt: source.subscription ? Date.parse(source.subscription.currentPeriodEnd) : null,
       expiries: source.expiries,

@@ -99,7 +99,7 @@ export class BillingPortal extends LightElement {
       </header>
       ${alert}
       <usage-section .billing=${d.billing} .usage=${d.usage} .forecast=${d.forecast}></usage-section>
-      <auto-recharge-section .org=${this.session.org} .billing=${d.billing} .owner=${owner}></auto-recharge-section>
+      <auto-recharge-section .org=${this.session.org} .billing=${d.billing} .priceBook=${this.priceBook} .owner=${owner}></auto-recharge-section>
       <top-up-section .org=${this.session.org} .billing=${d.billing} .priceBook=${this.priceBook} .owner=${owner} .stripeKey=${this.session.stripePublishableKey}></top-up-section>
       <agents-section .org=${this.session.org} .agents=${d.billing.agents} .agentCount=${d.billing.agentCount} .owner=${owner}></agents-section>
       <activity-section .org=${this.session.org} .latest=${d.events} .latestCursor=${d.eventsCursor}></activity-section>

@@ -136,7 +136,7 @@ test('the billing summary has the fields of spec §10 at each level', async () =
   expect(sortedKeys(s.autoRecharge)).toEqual(
     [
       'enabled', 'thresholdCredits', 'rechargeCredits', 'maxRechargesPerMonth', 'rechargesUsedThisMonth', 'lastRechargedAt',
-      'pricePer1000CreditsCents', 'consecutiveFailures', 'disabledReason',
+      'pricePer1000CreditsCents', 'consecutiveFailures', 'disabledReason', 'mode', 'targetCredits',
     ].sort(),
   );
   expect(s.agents).toHaveLength(1);

@@ -50,8 +50,12 @@ test('request schemas in the document are the ones the routes enforce', async ()
   expect(usage.properties.events.items.properties.meter.enum.sort()).toEqual(Object.keys(stack.settings.priceBook.meters).sort());
   expect(usage.properties.events.items.additionalProperties).toBe(false);
   const autoRecharge = doc.paths['/v1/orgs/{org}/auto-recharge'].put.requestBody.content['application/json'].schema;
-  expect(autoRecharge.required.sort()).toEqual(['enabled', 'maxRechargesPerMonth', 'rechargeCredits', 'thresholdCredits']);
+  // rechargeCredits is required with mode fixed (the default), targetCredits with to_target.
+  expect(autoRecharge.required.sort()).toEqual(['enabled', 'maxRechargesPerMonth', 'thresholdCredits']);
   expect(autoRecharge.properties.rechargeCredits.minimum).toBe(stack.settings.rules.minTopUpCredits);
+  expect(autoRecharge.properties.rechargeCredits.description).toContain('required with mode fixed');
+  expect(autoRecharge.properties.targetCredits).toMatchObject({ type: 'integer', maximum: 1_000_000_000, description: expect.stringContaining('required with mode to_target') });
+  expect(autoRecharge.properties.mode).toMatchObject({ enum: ['fixed', 'to_target'], default: 'fixed' });
   expect(autoRecharge.properties.maxRechargesPerMonth).toMatchObject({ minimum: 1, maximum: 100 });
   const topUp = doc.paths['/v1/orgs/{org}/top-ups'].post;
   expect(topUp.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));

@@ -216,8 +216,10 @@ describe('GET /v1/orgs/:org/forecast', () => {
 test('the OpenAPI document gives the simulate body: the settings without enabled, from and to optional', async () => {
   const doc = await expectStatus(stack.http.get('/openapi.json'), 200);
   const schema = doc.paths['/v1/orgs/{org}/auto-recharge/simulate'].post.requestBody.content['application/json'].schema;
-  expect(schema.required.sort()).toEqual(['maxRechargesPerMonth', 'rechargeCredits', 'thresholdCredits']);
-  expect(Object.keys(schema.properties).sort()).toEqual(['from', 'maxRechargesPerMonth', 'rechargeCredits', 'thresholdCredits', 'to']);
+  // rechargeCredits is required with mode fixed (the default), targetCredits with to_target.
+  expect(schema.required.sort()).toEqual(['maxRechargesPerMonth', 'thresholdCredits']);
+  expect(Object.keys(schema.properties).sort()).toEqual(['from', 'maxRechargesPerMonth', 'mode', 'rechargeCredits', 'targetCredits', 'thresholdCredits', 'to']);
+  expect(schema.properties.mode).toMatchObject({ enum: ['fixed', 'to_target'], default: 'fixed' });
   expect(schema.properties.rechargeCredits.minimum).toBe(stack.settings.rules.minTopUpCredits);
   expect(schema.additionalProperties).toBe(false);
   expect(doc.paths['/v1/orgs/{org}/forecast'].get.responses['200'].description).toContain('burnRateCreditsPerDay');

@@ -5,6 +5,7 @@
 // continue-as-new, a renewal and an allocation. `resumed-payment` terminates the workflow while a
 // payment is in flight, twice, so that seeded runs take the payments up (resume-seeded-payment).
 // `refunds-disputes`: an operator's refund, a dashboard refund, a dispute opened and won.
+// `recharge-to-target`: a to_target crossing, then fixed again.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -129,7 +130,31 @@ async function refundsAndDisputes(name: string) {
   }
 }
 
-const SCENARIOS: Record<string, (name: string) => Promise<void>> = { 'every-path': everyPath, 'resumed-payment': resumedPayment, 'refunds-disputes': refundsAndDisputes };
+/** Recharge to a target (patch recharge-to-target): a crossing, the cap forecast after it, then back to fixed. */
+async function rechargeToTarget(name: string) {
+  const stack = await startStack();
+  try {
+    const orgId = await createOrg(stack, { planCredits: 1000 });
+    const owner = stack.token('owner', orgId);
+    const save = (body: object) => expectStatus(stack.http.put(`/v1/orgs/${orgId}/auto-recharge`, owner, { enabled: true, thresholdCredits: 500, maxRechargesPerMonth: 3, ...body }), 200);
+    await save({ mode: 'to_target', targetCredits: 3000 });
+    await postUsage(stack, orgId, messages(650));
+    await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 1);
+    await save({ mode: 'fixed', rechargeCredits: 600 });
+    for (const count of [1000, 1000, 600]) await postUsage(stack, orgId, messages(count));
+    await settled(stack, orgId, (s) => s.autoRecharge.rechargesUsedThisMonth === 2);
+    await writeHistories(stack, orgId, name);
+  } finally {
+    await stack.stop();
+  }
+}
+
+const SCENARIOS: Record<string, (name: string) => Promise<void>> = {
+  'every-path': everyPath,
+  'resumed-payment': resumedPayment,
+  'refunds-disputes': refundsAndDisputes,
+  'recharge-to-target': rechargeToTarget,
+};
 
 async function main(name: string, scenario: string) {
   const record = SCENARIOS[scenario];

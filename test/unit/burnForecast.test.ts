@@ -16,6 +16,7 @@ function input(overrides: Partial<ForecastInput>): ForecastInput {
     usageCredits: 7000, // over 7 days: 1,000 a day
     basis: burnBasis(NOW, NOW - 30 * DAY_MS),
     settings: ON,
+    minTopUpCredits: 100,
     rechargesUsedThisMonth: 1,
     nextRenewalAt: NOW + 10 * DAY_MS,
     ...overrides,
@@ -80,8 +81,8 @@ test('nothing available: 0 days; no burn: null; auto-recharge off: no threshold 
 
 test('below the threshold now: the recharges due at once count, as the live rule repeats them', () => {
   // 100 available, threshold 1,000: one recharge at once (-> 2,100); threshold 5,000: three (-> 6,100), even with no burn.
-  expect(rechargesNeeded(100, 0, { thresholdCredits: 1000, rechargeCredits: 2000 })).toBe(1);
-  expect(rechargesNeeded(100, 0, { thresholdCredits: 5000, rechargeCredits: 2000 })).toBe(3);
+  expect(rechargesNeeded(100, 0, { thresholdCredits: 1000, rechargeCredits: 2000 }, 100)).toBe(1);
+  expect(rechargesNeeded(100, 0, { thresholdCredits: 5000, rechargeCredits: 2000 }, 100)).toBe(3);
   expect(burnForecast(input({ availableCredits: 100, usageCredits: 0, rechargesUsedThisMonth: 0, settings: { ...ON, thresholdCredits: 5000 } }))).toMatchObject({
     daysUntilThreshold: 0,
     projectedRechargesThisPeriod: 3,
@@ -90,7 +91,7 @@ test('below the threshold now: the recharges due at once count, as the live rule
 });
 
 test('capForecast: the instant the last recharge under the cap is due, if before renewal', () => {
-  const base = { availableCredits: 5000, burnRateCreditsPerDay: 1000, settings: ON, rechargesUsedThisMonth: 1, now: NOW, nextRenewalAt: NOW + 10 * DAY_MS };
+  const base = { availableCredits: 5000, burnRateCreditsPerDay: 1000, settings: ON, minTopUpCredits: 100, rechargesUsedThisMonth: 1, now: NOW, nextRenewalAt: NOW + 10 * DAY_MS };
   // 2 recharges left: the 2nd is due once 5,000 + 2,000 - 1,000 = 6,000 are burned: in 6 days.
   expect(capForecast(base)).toEqual({ capReachedAt: iso(NOW + 6 * DAY_MS) });
   // ISO instants are accepted as well.
@@ -114,7 +115,7 @@ test('the forecast and capForecast agree on whether the cap comes before renewal
   for (const days of [1, 3, 5.5, 6, 6.01, 9, 12]) {
     const renewal = NOW + days * DAY_MS;
     const forecast = burnForecast(input({ nextRenewalAt: renewal }));
-    const cap = capForecast({ availableCredits: 5000, burnRateCreditsPerDay: 1000, settings: ON, rechargesUsedThisMonth: 1, now: NOW, nextRenewalAt: renewal });
+    const cap = capForecast({ availableCredits: 5000, burnRateCreditsPerDay: 1000, settings: ON, minTopUpCredits: 100, rechargesUsedThisMonth: 1, now: NOW, nextRenewalAt: renewal });
     expect([days, forecast.capReachedBeforeRenewal]).toEqual([days, cap.capReachedAt !== null]);
   }
 });

@@ -45,3 +45,8 @@ test('current details read the organization at a glance', () => {
     '**Next renewal**: 2026-12-15T00:00:00.000Z (active, 5000 plan credits)',
   ]);
 });
+
+test('current details show a to_target recharge by its target', () => {
+  const details = currentDetails(record({ autoRecharge: { ...on, mode: 'to_target', targetCredits: 4000 } }), 420, NOW);
+  expect(details.split('\n')[1]).toBe('**Auto-recharge**: on, 0/3 recharges used this month (below 500, up to 4000)');
+});

@@ -18,6 +18,7 @@ function input(overrides: Partial<SimulationInput>): SimulationInput {
     startPools: { planRemaining: 0, wallet: 1000 },
     policy: { thresholdCredits: 500, rechargeCredits: 200, maxRechargesPerMonth: 10 },
     pricePer1000CreditsCents: PRICE,
+    minTopUpCredits: 100,
     from: FROM,
     to: TO,
     ...overrides,

@@ -5,6 +5,7 @@
 import { capReached } from '../../domain/autoRecharge';
 import { capForecast, DAY_MS } from '../../domain/burnForecast';
 import { commit, emit, type Org } from './context';
+import { liveRechargeSettings } from './rechargeMode';
 
 /** Once per period: auto-recharge stops until the next renewal. */
 export function noteCapReached(org: Org): void {
@@ -32,7 +33,8 @@ export async function noteCapForecast(org: Org): Promise<void> {
   const { capReachedAt } = capForecast({
     availableCredits: org.lastAvailableCredits ?? 0,
     burnRateCreditsPerDay,
-    settings,
+    settings: liveRechargeSettings(settings),
+    minTopUpCredits: org.rules.minTopUpCredits,
     rechargesUsedThisMonth: counters.rechargesUsedThisMonth,
     now,
     nextRenewalAt: renewal,
