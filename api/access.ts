@@ -43,6 +43,8 @@ export const RULES = {
   readPayments: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
   /** Money back is an operator's decision. */
   refundPayments: { roles: ['ops'], agency: false, scope: 'billing' },
+  /** Alert ladders: set by the owner (or ops); read by whoever reads the billing (readBilling). */
+  manageAlerts: { roles: ['owner', 'ops'], agency: false, scope: 'billing' },
 } satisfies Record<string, Rule>;
 
 /** A token limited to other scopes is refused with a code that says which one it lacks. */

@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   'payment.refunded',
   'payment.disputed',
   'payment_method.expiring',
+  'alert.triggered',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -44,4 +45,6 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'payment.refunded',
   'payment.disputed',
   'payment_method.expiring',
+  // The owner set the alert to be told.
+  'alert.triggered',
 ];

@@ -94,6 +94,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/payment-methods', allowed: PEOPLE_AGENCY_OPS },
   { method: 'PUT', path: '/v1/orgs/{sub}/payment-methods/pm_unknown/default', allowed: OWNER_OPS },
   { method: 'DELETE', path: '/v1/orgs/{sub}/payment-methods/pm_unknown', allowed: OWNER_OPS },
+  { method: 'PUT', path: '/v1/orgs/{sub}/alerts', allowed: OWNER_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/alerts', allowed: PEOPLE_AGENCY_OPS },
 ];
 
 beforeAll(async () => {

@@ -1,0 +1,2 @@
+-- Reserved for the credit grants' migration, merged in parallel (issue 19): postgres-migrations
+-- needs consecutive numbers, so this branch holds the place. Drop this file when that one lands.
