@@ -93,8 +93,9 @@ BEGIN
          jsonb_build_object(
            'alert', jsonb_strip_nulls(jsonb_build_object('id', f.id, 'type', f.type, 'credits', f.credits, 'percent', f.percent)),
            'availableCredits', avail)
+         -- NULLIF: the planner folds the division with the row's values even where CASE would skip it.
          || CASE WHEN f.type = 'plan_used_percent'
-              THEN jsonb_build_object('planUsedPercent', (used * 100 / NEW.plan_granted), 'planCreditsUsed', used, 'planCreditsGranted', NEW.plan_granted)
+              THEN jsonb_build_object('planUsedPercent', used * 100 / NULLIF(NEW.plan_granted, 0), 'planCreditsUsed', used, 'planCreditsGranted', NEW.plan_granted)
               ELSE '{}'::jsonb END
   FROM fires f ORDER BY f.n;
   GET DIAGNOSTICS fired = ROW_COUNT;
