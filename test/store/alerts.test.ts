@@ -87,6 +87,13 @@ describe('available_below', () => {
     expect(await fired(orgId)).toEqual(['l500', 'l300', 'l100', 'debt']);
   });
 
+  test('16 concurrent usage requests across a ladder fire each rung exactly once, numbered without gaps', async () => {
+    const orgId = await orgWithBalance(db, { planRemaining: 0, wallet: 1600 });
+    await saveAlerts(db, orgId, [below('l1200', 1200), below('l800', 800), below('l400', 400)]);
+    await Promise.all(Array.from({ length: 16 }, () => spend(orgId, 100)));
+    expect(await fired(orgId)).toEqual(['l1200', 'l800', 'l400']);
+  });
+
   test("in a workflow commit too, numbered after the commit's own events", async () => {
     const orgId = await orgWithBalance(db, { planRemaining: 1000, wallet: 0 });
     await saveAlerts(db, orgId, [below('low', 800)]);
