@@ -39,12 +39,13 @@ CREATE TABLE alerts (
 
 -- Whether a balance is past an alert's line: available below its credits, or plan credits used
 -- this period (plan_granted - plan_remaining, migration 9) at or above its percent of what the
--- period granted (never with nothing granted).
+-- period granted (never with nothing granted, nor while the subscription is not active: a lapsed
+-- subscription empties the plan pool, which is not usage reaching the percent).
 CREATE FUNCTION alert_crossed(p_type text, p_credits bigint, p_percent smallint, b balances) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT CASE p_type
     WHEN 'available_below' THEN available_credits(b) < p_credits
-    ELSE b.plan_granted > 0 AND (b.plan_granted - b.plan_remaining) * 100 >= p_percent::bigint * b.plan_granted
+    ELSE b.subscription_active AND b.plan_granted > 0 AND (b.plan_granted - b.plan_remaining) * 100 >= p_percent::bigint * b.plan_granted
   END
 $$;
 

@@ -20,16 +20,23 @@ let usageId = 0;
 const spend = (orgId: string, credits: number) =>
   recordUsage(db, orgId, [{ id: `u${++usageId}`, agentId: 'a', meter: 'message', quantity: 1, credits, occurredAt: new Date().toISOString() }]);
 
+/** An organization with an active subscription whose period granted `plan` plan credits. */
+async function withPlan(plan: number): Promise<string> {
+  const orgId = await orgWithBalance(db, { planRemaining: plan, wallet: 0 });
+  await db.query('UPDATE balances SET subscription_active = true WHERE org_id = $1', [orgId]);
+  return orgId;
+}
+
 const versions = new Map<string, number>();
 /** A workflow commit of these ledger changes and events (the threshold at 0: no balance.low). */
-function commit(orgId: string, ledger: LedgerChange[], events: NewEvent[] = []) {
+function commit(orgId: string, ledger: LedgerChange[], events: NewEvent[] = [], subscriptionActive = true) {
   const version = (versions.get(orgId) ?? 0) + 1;
   versions.set(orgId, version);
   return commitBilling(db, {
     orgId,
     version,
     record: initialOrgBilling(),
-    settings: { thresholdCredits: 0, autoRechargeEnabled: false, subscriptionActive: true },
+    settings: { thresholdCredits: 0, autoRechargeEnabled: false, subscriptionActive },
     ledger,
     events,
     topUps: [],
@@ -38,7 +45,8 @@ function commit(orgId: string, ledger: LedgerChange[], events: NewEvent[] = []) 
 }
 const topUp = (orgId: string, credits: number) => commit(orgId, [{ type: 'credit', kind: 'top_up', credits, ref: `pay_${++usageId}` }]);
 const renew = (orgId: string, planCredits: number) => commit(orgId, [{ type: 'startPeriod', planCredits, ref: `renewal-${++usageId}` }]);
-const changePlan = (orgId: string, planCredits: number) => commit(orgId, [{ type: 'adjustPlan', planCredits, ref: `plan-change-${++usageId}` }]);
+const changePlan = (orgId: string, planCredits: number, subscriptionActive = true) =>
+  commit(orgId, [{ type: 'adjustPlan', planCredits, ref: `plan-change-${++usageId}` }], [], subscriptionActive);
 
 /** The alert.triggered events, oldest first, as `alert id @ seq`, and whether seq has no gap. */
 async function fired(orgId: string): Promise<string[]> {
@@ -108,7 +116,7 @@ describe('available_below', () => {
 
 describe('plan_used_percent', () => {
   test('fires once a period when the plan credits used reach the percent, and re-arms at renewal', async () => {
-    const orgId = await orgWithBalance(db, { planRemaining: 1000, wallet: 0 });
+    const orgId = await withPlan(1000);
     await saveAlerts(db, orgId, [used('half', 50), used('most', 90)]);
     await spend(orgId, 499);
     expect(await fired(orgId)).toEqual([]);
@@ -128,7 +136,7 @@ describe('plan_used_percent', () => {
   });
 
   test('a plan change within the period neither re-arms nor re-fires; a lowered plan may cross for the first time', async () => {
-    const orgId = await orgWithBalance(db, { planRemaining: 1000, wallet: 0 });
+    const orgId = await withPlan(1000);
     await saveAlerts(db, orgId, [used('half', 50), used('most', 90)]);
     await spend(orgId, 600);
     expect(await fired(orgId)).toEqual(['half']);
@@ -140,8 +148,20 @@ describe('plan_used_percent', () => {
     expect(await fired(orgId)).toEqual(['half', 'most']);
   });
 
+  test('a subscription that lapses mid-period empties the plan pool without firing; active again, usage does', async () => {
+    const orgId = await withPlan(1000);
+    await saveAlerts(db, orgId, [used('most', 90)]);
+    await spend(orgId, 300);
+    await changePlan(orgId, 0, false); // past due: no plan credits, 300 of 300 "used"
+    expect(await fired(orgId)).toEqual([]);
+    await changePlan(orgId, 1000); // 300 of 1000 used
+    await spend(orgId, 600);
+    expect(await fired(orgId)).toEqual(['most']);
+  });
+
   test('never fires with no plan credits granted', async () => {
     const orgId = await orgWithBalance(db, { planRemaining: 0, wallet: 100 });
+    await db.query('UPDATE balances SET subscription_active = true WHERE org_id = $1', [orgId]);
     await saveAlerts(db, orgId, [used('any', 1)]);
     await spend(orgId, 50);
     expect(await fired(orgId)).toEqual([]);
