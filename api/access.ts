@@ -46,6 +46,8 @@ export const RULES = {
   /** Credit grants are given and voided by operators; whoever reads the billing sees them. */
   manageGrants: { roles: ['ops'], agency: false, scope: 'billing' },
   readGrants: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
+  /** Alert ladders: set by the owner (or ops); read by whoever reads the billing (readBilling). */
+  manageAlerts: { roles: ['owner', 'ops'], agency: false, scope: 'billing' },
 } satisfies Record<string, Rule>;
 
 /** A token limited to other scopes is refused with a code that says which one it lacks. */

@@ -8,6 +8,7 @@ import type { ApiContext } from './context';
 import { ApiError, errorHandler } from './errors';
 import { jsonBody } from './jsonBody';
 import { agencyRoutes } from './routes/agencies';
+import { alertRoutes } from './routes/alerts';
 import { billingRoutes } from './routes/billing';
 import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
@@ -48,6 +49,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(projectionRoutes(ctx), priceBookRoutes(ctx), portalRoutes(ctx));
   app.use(paymentHistoryRoutes(ctx), sandboxRefundRoutes(ctx));
   app.use(grantRoutes(ctx));
+  app.use(alertRoutes(ctx));
   app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such route.')));
   app.use(errorHandler(ctx.logger));
   return app;

@@ -99,6 +99,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     ...paymentOperations(s, org),
     ...grantOperations(org),
+    ...alertOperations(s, org),
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics (with METRICS_TOKEN set: only with it as the bearer token)', who: ['anyone'], responses: { 200: 'text exposition format', 401: 'METRICS_TOKEN is set and the bearer token is not it' } },
@@ -271,5 +272,21 @@ function paymentOperations(s: RequestSchemas, org: string): Operation[] {
     { method: 'post', path: `${sandbox}/refund`, params: sandboxParams, summary: "Sandbox: a refund made in the provider's dashboard (amountCents, default the rest); delivers charge.refunded and refund.updated", who: ['ops for every organization (org *)'], body: s.sandboxRefund, responses: { 201: '{refund: {id, amountCents}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'refund_refused: not succeeded, disputed, or more than is left' } },
     { method: 'post', path: `${sandbox}/dispute`, params: sandboxParams, summary: 'Sandbox: the cardholder disputes the charge; delivers charge.dispute.created', who: ['ops for every organization (org *)'], body: s.sandboxDisputeOpen, responses: { 201: '{dispute: {id, status}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'dispute_not_possible: not succeeded, or disputed already' } },
     { method: 'post', path: `${sandbox}/dispute/close`, params: sandboxParams, summary: 'Sandbox: the dispute is decided; delivers charge.dispute.closed', who: ['ops for every organization (org *)'], body: s.sandboxDisputeClose, responses: { 200: '{dispute: {id, status}, webhookDelivered}', 404: 'not the sandbox, or no such intent', 409: 'dispute_not_open' } },
+  ];
+}
+
+function alertOperations(s: RequestSchemas, org: string): Operation[] {
+  const alert = '{id, type, credits | percent, armed, lastTriggeredAt}';
+  return [
+    {
+      method: 'put',
+      path: `${org}/alerts`,
+      summary:
+        "Replace the organization's alerts (at most 10, ids unique): available_below {credits} fires alert.triggered once when available credits go below credits and re-arms when they are back at or above it; plan_used_percent {percent} fires once when the plan credits used this period reach percent% of the period's plan credits and re-arms at renewal. Evaluated in the transaction of every balance change. A new alert already crossed is saved disarmed (it does not fire); one kept with the same id, type and line keeps its state",
+      who: ['owner', 'ops'],
+      body: s.alerts,
+      responses: { 200: `{alerts: [${alert}]}`, 422: 'invalid body (more than 10 alerts, a duplicate id, percent outside 1..100, negative credits, an unknown type): nothing changes' },
+    },
+    { method: 'get', path: `${org}/alerts`, summary: "The organization's alerts, in the order saved; armed: it fires at its next crossing", who: ['owner', 'member', 'agency people', 'ops'], responses: { 200: `{alerts: [${alert}]}` } },
   ];
 }

@@ -7,6 +7,7 @@ import { AUTO_RECHARGE_STATES, PAYMENT_STATUSES, type AutoRechargeState, type Pa
 import { occurredAtAccepted } from '../domain/usage';
 import { MAX_CREDITS, MAX_PERIOD_END_MS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription';
 import { PAYMENT_STATUSES as PAYMENT_LIST_STATUSES } from '../domain/paymentRecords';
+import { MAX_ALERTS } from '../domain/alerts';
 import { ApiError } from './errors';
 
 export const idSchema = z
@@ -132,6 +133,19 @@ export const agentBody = z.strictObject({
   whenPlanExhausted: z.enum(['stop', 'use_balance']),
 });
 
+/** An organization's alerts, replaced whole: at most MAX_ALERTS, each id once. */
+export const alertsBody = z.strictObject({
+  alerts: z
+    .array(
+      z.discriminatedUnion('type', [
+        z.strictObject({ id: idSchema, type: z.literal('available_below'), credits: z.int().min(0).max(MAX_CREDITS) }),
+        z.strictObject({ id: idSchema, type: z.literal('plan_used_percent'), percent: z.int().min(1).max(100) }),
+      ]),
+    )
+    .max(MAX_ALERTS)
+    .refine((alerts) => new Set(alerts.map((a) => a.id)).size === alerts.length, 'ids must be unique'),
+});
+
 export const portalSessionBody = z.strictObject({
   role: z.enum(['owner', 'member']).optional(),
   /** Who the session is for, as the JWT's sub would say (logged, never trusted for access). */
@@ -246,6 +260,7 @@ export function requestSchemas(minTopUpCredits: number, meters: readonly string[
     simulate: simulateBody(minTopUpCredits),
     usage: usageBody(meters),
     agent: agentBody,
+    alerts: alertsBody,
     topUp: topUpBody(minTopUpCredits),
     allocation: allocationBody,
     portalSession: portalSessionBody,

@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'credits.granted',
   'credits.expired',
   'credits.voided',
+  'alert.triggered',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -48,4 +49,6 @@ export const DEFAULT_EMAIL_EVENT_TYPES: EventType[] = [
   'payment.disputed',
   'payment_method.expiring',
   'credits.expired',
+  // The owner set the alert to be told.
+  'alert.triggered',
 ];

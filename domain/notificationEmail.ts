@@ -17,6 +17,7 @@ const WHAT_TO_DO: Record<string, string> = {
   'payment.disputed': 'A payment is disputed with the card issuer. Auto-recharge stays off until you turn it on again under Billing.',
   'payment_method.expiring': 'Add a new card under Billing and make it the default before this one expires, so that charges keep working.',
   'credits.expired': 'Expired credits are gone for good; check Billing for what is left and the next expiry.',
+  'alert.triggered': 'Check usage under Billing; top up credits or adjust auto-recharge if you need more before the renewal. The alert fires again once it re-arms.',
 };
 
 /** `receiptUrl`: a successful payment's receipt, linked from its e-mail. */

@@ -97,6 +97,8 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/orgs/{sub}/credit-grants', allowed: ['ops', 'scopedOps'] },
   { method: 'GET', path: '/v1/orgs/{sub}/credit-grants', allowed: PEOPLE_AGENCY_OPS },
   { method: 'POST', path: '/v1/orgs/{sub}/credit-grants/grant_00000000-0000-0000-0000-000000000000/void', allowed: ['ops', 'scopedOps'] },
+  { method: 'PUT', path: '/v1/orgs/{sub}/alerts', allowed: OWNER_OPS },
+  { method: 'GET', path: '/v1/orgs/{sub}/alerts', allowed: PEOPLE_AGENCY_OPS },
 ];
 
 beforeAll(async () => {
