@@ -1,8 +1,6 @@
 // The credit grant routes in the OpenAPI document (api/openapi.ts), from the schemas they validate with.
 import { grantBody, grantIdSchema, grantListQuery } from './grantSchemas';
-import type { operations } from './openapi';
-
-type Operation = ReturnType<typeof operations>[number];
+import type { Operation } from './openapiOperation';
 
 const GRANT = '{id, name, category, priority, credits, remaining, expired, voided, expiresAt, createdAt, expiredAt, voidedAt, status: active|expired|voided}';
 

@@ -1,25 +1,9 @@
 // GET /openapi.json, generated from the same zod schemas the routes validate with.
 import { z } from 'zod';
-import { SCOPES, type Scope } from './caller';
+import { SCOPES } from './caller';
 import type { RequestSchemas } from './schemas';
 import { grantOperations } from './grantOperations';
-
-type Role = 'owner' | 'member' | 'service' | 'ops' | 'any authenticated caller' | 'the portal page (one-time code or session cookie)' | 'ops for every organization (org *)' | 'agency people' | 'agency owner' | 'Stripe (signature)' | 'anyone' | 'the customer (the session url is the proof)';
-
-interface Operation {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  /** Path parameters that are not organization-style ids. */
-  params?: Record<string, z.ZodType>;
-  summary: string;
-  who: Role[];
-  body?: z.ZodType;
-  query?: z.ZodType;
-  headers?: Record<string, z.ZodType>;
-  responses: Record<number, string>;
-  /** The token scope a bearer token limited by a scope claim needs (access.ts RULES); default billing. */
-  scope?: Scope | 'any';
-}
+import type { Operation, Role } from './openapiOperation';
 
 const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: "not allowed for this caller; scope_required: the token's scope claim lacks the scope this needs", 404: 'unknown organization', 503: 'database_unavailable, or temporal_unavailable (a command Temporal did not accept within TEMPORAL_COMMAND_TIMEOUT_MS): retry after Retry-After seconds' };
 
