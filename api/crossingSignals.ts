@@ -13,21 +13,22 @@ import { thresholdSignals } from '../observability/metrics';
 import { clearPendingSignal, pendingSignals, type PendingSignal } from '../store/balances';
 import type { BalanceLow } from '../workflows/messages';
 import type { OrgWorkflows } from './orgWorkflows';
+import { RepeatingSweep } from './repeatingSweep';
 
-export class CrossingSignals {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+export class CrossingSignals extends RepeatingSweep {
   private readonly inFlight = new Set<Promise<void>>();
   /** What the last sweep found pending, by organization: the generation. */
   private lastSeen = new Map<string, number>();
-  private closed = false;
+  private swept = false;
 
   constructor(
     private readonly db: Pool,
     private readonly workflows: OrgWorkflows,
     private readonly logger: Logger,
     private readonly sweepIntervalMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Sends in the background; a failure stays pending for a later sweep. */
   send(orgId: string, crossing: BalanceLow, generation: number): void {
@@ -43,41 +44,28 @@ export class CrossingSignals {
   }
 
   /**
-   * Sends every pending signal now (at start: what a process that died left), then sweeps every
-   * interval. A periodic sweep sends only crossings it found pending, with the same generation, at
-   * the sweep before: pending a whole interval, no process is sending them (a live API sends within
-   * milliseconds of its commit), so the sweep does not race the API that committed them.
+   * The first sweep (at start: what a process that died left) sends every pending signal; each
+   * later one, an interval apart, sends only crossings it found pending, with the same generation,
+   * at the sweep before: pending a whole interval, no process is sending them (a live API sends
+   * within milliseconds of its commit), so the sweep does not race the API that committed them.
    */
-  start(): Promise<void> {
-    const first = this.sweep(() => true);
-    void first.finally(() => this.schedule());
-    return first;
+  protected async sweepAndWait(): Promise<number> {
+    const previous = this.lastSeen;
+    const first = !this.swept;
+    this.swept = true;
+    await this.sweepOnce((pending) => first || previous.get(pending.orgId) === pending.generation);
+    return this.sweepIntervalMs;
   }
 
-  /** Waits for the signals under way; no sweep starts after this. */
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await Promise.all([...this.inFlight, this.sweeping]);
+  /** Waits for the sweep and the signals under way; no sweep starts after this. */
+  override async close(): Promise<void> {
+    await super.close();
+    await Promise.all([...this.inFlight]);
   }
 
   private async deliver(orgId: string, crossing: BalanceLow, generation: number): Promise<void> {
     await this.workflows.signalBalanceLow(orgId, crossing);
     await clearPendingSignal(this.db, orgId, generation);
-  }
-
-  private schedule(): void {
-    if (this.closed) return;
-    this.timer = setTimeout(() => {
-      const previous = this.lastSeen;
-      void this.sweep((pending) => previous.get(pending.orgId) === pending.generation).finally(() => this.schedule());
-    }, this.sweepIntervalMs);
-    this.timer.unref();
-  }
-
-  private sweep(due: (pending: PendingSignal) => boolean): Promise<void> {
-    this.sweeping = this.sweepOnce(due).finally(() => (this.sweeping = undefined));
-    return this.sweeping;
   }
 
   private async sweepOnce(due: (pending: PendingSignal) => boolean): Promise<void> {

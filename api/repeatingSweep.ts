@@ -1,5 +1,6 @@
-// A sweep each API process runs at start and then again and again until closed: the card expiry
-// sweep (every interval) and the grant expiry sweep (at the soonest expiry it knows of).
+// A sweep each API process runs at start and then again and again until closed: the crossing
+// signals' sweep and the card expiry sweep (every interval), the grant expiry sweep (at the
+// soonest expiry it knows of).
 export abstract class RepeatingSweep {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
@@ -8,8 +9,10 @@ export abstract class RepeatingSweep {
   /** Sweeps once (never throwing); answers how long to wait before the next sweep, in ms. */
   protected abstract sweepAndWait(): Promise<number>;
 
-  start(): void {
+  /** Starts sweeping; answers when the first sweep is done. */
+  start(): Promise<void> {
     this.run();
+    return this.sweeping!.then(() => undefined);
   }
 
   /** Waits for a sweep under way; none starts after this. */
