@@ -1,9 +1,8 @@
 // A receipt as a printable HTML page or a PDF (pdfkit), from one model (domain/receipt.ts).
 import PDFDocument from 'pdfkit';
 import type { Receipt } from '../domain/receipt';
+import { escapeHtml as escape } from './html';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 /** The rows both forms show, in order. */
 function rows(r: Receipt): Array<[string, string]> {

@@ -1,8 +1,8 @@
 // The sandbox checkout page: what a hosted checkout looks like, as static HTML (no script, so the
 // portal's CSP holds). It never shows a number typed: a refused form comes back empty.
 import { SANDBOX_CARDS } from '../payments/sandboxCards';
+import { escapeHtml as escape } from './html';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const spaced = (digits: string) => digits.replace(/(\d{4})(?=\d)/g, '$1 ');
 

@@ -29,6 +29,11 @@ export async function appendEvents(tx: PoolClient, orgId: string, lastSeq: numbe
 /** One event of an organization, inside the caller's transaction (under the balance row's lock). */
 export async function recordEventIn(tx: PoolClient, orgId: string, event: NewEvent): Promise<void> {
   const { eventSeq } = await lockBalance(tx, orgId);
+  await appendEventAfter(tx, orgId, eventSeq, event);
+}
+
+/** Numbers the event after `eventSeq` (read under the balance row's lock) and moves the row's seq on. */
+async function appendEventAfter(tx: PoolClient, orgId: string, eventSeq: number, event: NewEvent): Promise<void> {
   await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, await appendEvents(tx, orgId, eventSeq, [event])]);
 }
 
@@ -58,7 +63,7 @@ export async function recordEventOnce(db: Pool, orgId: string, event: NewEvent &
     const { eventSeq } = await lockBalance(tx, orgId);
     const { rowCount } = await tx.query('SELECT 1 FROM events WHERE org_id = $1 AND key = $2', [orgId, event.key]);
     if (rowCount) return false;
-    await tx.query('UPDATE balances SET event_seq = $2 WHERE org_id = $1', [orgId, await appendEvents(tx, orgId, eventSeq, [event])]);
+    await appendEventAfter(tx, orgId, eventSeq, event);
     return true;
   });
 }

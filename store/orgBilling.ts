@@ -91,9 +91,3 @@ export async function readBillingSummary(db: Pool, orgId: string, pricePer1000Cr
   if (!row) return undefined;
   return billingSummary({ orgId, pools: { planRemaining: row.plan_remaining, grants: row.grant_credits, wallet: row.wallet }, nextExpiry: row.next_expiry, ...toRecord(row), agents, agentCount, card: row.card }, pricePer1000CreditsCents);
 }
-
-/** The payment method the organization's record holds (undefined without a record). */
-export async function readPaymentMethodId(db: Pool, orgId: string): Promise<string | null | undefined> {
-  const { rows } = await db.query<{ payment_method_id: string | null }>('SELECT payment_method_id FROM org_billing WHERE org_id = $1', [orgId]);
-  return rows[0]?.payment_method_id;
-}
