@@ -20,7 +20,10 @@ export interface Rule {
 export const RULES = {
   readBilling: { roles: [...PEOPLE, 'ops'], agency: true, scope: 'billing' },
   readAllowance: { roles: [...PEOPLE, 'service', 'ops'], agency: false, scope: 'usage' },
+  /** Who reports usage also voids it (POST …/usage/:id/void). */
   reportUsage: { roles: ['service', 'ops'], agency: false, scope: 'usage' },
+  /** The usage events themselves, with their split: whoever reads the billing, and the backend that reports them. */
+  readUsageEvents: { roles: [...PEOPLE, 'service', 'ops'], agency: true, scope: 'usage' },
   manageSubscription: { roles: ['ops'], agency: false, scope: 'billing' },
   managePaymentMethod: { roles: ['owner', 'ops'], agency: false, scope: 'billing' },
   manageAgents: { roles: ['owner'], agency: false, scope: 'billing' },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SCOPES } from './caller';
 import type { RequestSchemas } from './schemas';
 import { grantOperations } from './grantOperations';
+import { usageOperations } from './usageOperations';
 import type { Operation, Role } from './openapiOperation';
 
 const ERRORS = { 400: 'malformed request', 401: 'no valid bearer token or portal session cookie', 403: "not allowed for this caller; scope_required: the token's scope claim lacks the scope this needs", 404: 'unknown organization', 503: 'database_unavailable, or temporal_unavailable (a command Temporal did not accept within TEMPORAL_COMMAND_TIMEOUT_MS): retry after Retry-After seconds' };
@@ -52,7 +53,7 @@ export function operations(s: RequestSchemas): Operation[] {
         200: '{burnRateCreditsPerDay (0.1 credit), daysUntilThreshold (null: auto-recharge off or no burn), daysUntilEmpty (0: nothing available; null: no burn), projectedRechargesThisPeriod (used ones included, bounded by the cap), capReachedBeforeRenewal, basis: {from, to}}; days are rounded down to 0.1',
       },
     },
-    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries), plan, grants and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, grantCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD from 1970-01-01 on, at most 366 days apart)' } },
+    { method: 'get', path: `${org}/usage/daily`, summary: 'Credits used per UTC day (usage ledger entries, less the events voided since: a void takes its event out of the day it was recorded on), plan, grants and wallet apart, every day of the range', who: ['owner', 'member', 'agency people', 'ops'], query: s.dailyUsage, responses: { 200: '{days: [{date, planCredits, grantCredits, walletCredits}]}', 422: 'invalid query (from and to are YYYY-MM-DD from 1970-01-01 on, at most 366 days apart)' } },
     { method: 'get', path: '/v1/price-book', summary: 'The price book: credit price, minimum top-up, meters and the allocation rates', who: ['any authenticated caller'], scope: 'any', responses: { 200: '{currency, creditPricePer1000Cents, minTopUpCredits, meters, allocationRates: {basic, premium}}' } },
     {
       method: 'post',
@@ -65,7 +66,7 @@ export function operations(s: RequestSchemas): Operation[] {
     },
     { method: 'post', path: '/portal/session', summary: "Exchange a portal link's one-time code for an HttpOnly, SameSite=Strict session cookie", who: ['the portal page (one-time code or session cookie)'], body: s.portalCode, responses: { 201: '{org, role, stripePublishableKey (null: the sandbox)}; Set-Cookie: portal_session', 401: 'portal_link_invalid: tampered, expired or used', 422: 'malformed code' } },
     { method: 'get', path: '/portal/session', summary: "The portal session's organization and role", who: ['the portal page (one-time code or session cookie)'], responses: { 200: '{org, role, stripePublishableKey}', 401: 'portal_link_invalid: no session, or expired' } },
-    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref, grantId}, pool `plan`, `grant` or `wallet` (grantId: the grant a `grant` entry moves, else null; kinds grant, expiry and grant_void move grants). With Accept: text/csv the same rows as CSV (columns id, orgId, at, kind, pool, credits, ref, grantId): without limit, every entry from the cursor on; with limit, that page, the next one\'s cursor in the Next-Cursor header', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
+    { method: 'get', path: `${org}/ledger`, summary: 'Ledger entries, newest first; each {id, orgId, at, kind, pool, credits, ref, grantId}, pool `plan`, `grant` or `wallet` (grantId: the grant a `grant` entry moves, else null; kinds grant, expiry and grant_void move grants; usage_void gives back, pool by pool, what a voided usage event took, ref the event id). With Accept: text/csv the same rows as CSV (columns id, orgId, at, kind, pool, credits, ref, grantId): without limit, every entry from the cursor on; with limit, that page, the next one\'s cursor in the Next-Cursor header', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{entries, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/events`, summary: 'Events, newest first', who: ['owner', 'member', 'agency people', 'ops'], query: s.page, responses: { 200: '{events, nextCursor}', 422: 'invalid query' } },
     { method: 'get', path: `${org}/sub-accounts`, summary: "An agency's sub-accounts", who: ['owner', 'member', 'ops'], responses: { 200: '{subAccounts}' } },
     {
@@ -83,6 +84,7 @@ export function operations(s: RequestSchemas): Operation[] {
     { method: 'post', path: '/v1/sandbox/payment-intents/{id}/authenticate', summary: "Sandbox: the customer's browser completes 3-D Secure with the intent's client secret (as Stripe.js would)", who: ['owner', 'member', 'ops'], body: s.sandboxAuthenticate, responses: { 200: 'confirmed; webhook delivered', 404: 'not the sandbox, or no such intent with this client secret', 409: 'not waiting for authentication' } },
     ...paymentOperations(s, org),
     ...grantOperations(org),
+    ...usageOperations(org),
     ...alertOperations(s, org),
     { method: 'get', path: '/healthz', summary: 'Liveness', who: ['anyone'], responses: { 200: 'alive' } },
     { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', who: ['anyone'], responses: { 200: 'ready', 503: 'a dependency is down' } },

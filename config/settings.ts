@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BillingRules } from '../domain/billingRules';
+import { DEFAULT_USAGE_CORRECTION_WINDOW_DAYS } from '../domain/usageCorrection';
 import type { PriceBook } from '../domain/pricing';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './databaseTimeouts';
 import { loadNotificationSettings, type NotificationSettings } from './notificationSettings';
@@ -53,6 +54,8 @@ export interface Settings {
     /** The CSP frame-ancestors of /portal: who may embed the page. */
     frameAncestors: string;
   };
+  /** USAGE_CORRECTION_WINDOW_DAYS: how long after its occurredAt a usage event may be voided. */
+  usageCorrectionWindowDays: number;
   /** Who receipts name as the seller. */
   receipts: { sellerName: string; sellerAddress: string };
 }
@@ -144,6 +147,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       sessionTtlMs: int(env, 'PORTAL_SESSION_TTL_MS', 60 * 60 * 1000),
       frameAncestors: env.PORTAL_FRAME_ANCESTORS || "'self'",
     },
+    usageCorrectionWindowDays: positiveInt(env, 'USAGE_CORRECTION_WINDOW_DAYS', DEFAULT_USAGE_CORRECTION_WINDOW_DAYS),
     receipts: {
       sellerName: env.RECEIPT_SELLER_NAME || 'Credits billing',
       // Lines separated by "\n" in the variable, or by real newlines.

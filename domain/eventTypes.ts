@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'credits.expired',
   'credits.voided',
   'alert.triggered',
+  'usage.voided',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -5,16 +5,15 @@
 // each grant is its remaining and the grant pool's is grant_credits. Not a workflow commit: grants
 // are none of the workflow's state, and the workflow's commits (commitBilling.ts) carry
 // grant_credits over as they read it under the same lock. A change that lowers available goes
-// through the crossing rule (balances.ts withLowBalanceNoted) and, with auto-recharge on, marks the
-// workflow's signal pending as a usage debit does (the API sends it: crossingSignals.ts).
+// through the crossing rule and, with auto-recharge on, marks the workflow's signal pending as a
+// usage debit does (poolChange.ts; the API sends it: crossingSignals.ts).
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DEFAULT_GRANT_PRIORITY, grantStatus, type CreditGrant, type GrantCategory, type GrantStatus } from '../domain/grants';
 import { paidGrantId, type NewEvent } from '../domain/orgBilling';
-import { available } from '../domain/pools';
-import { lockBalance, withLowBalanceNoted, writeBalance, type BalanceRow } from './balances';
-import { appendEvents } from './events';
+import { lockBalance, type BalanceRow } from './balances';
 import { insertLedgerEntry } from './ledger';
+import { commitPoolChange, type PoolCrossing } from './poolChange';
 import { inTransaction } from './transaction';
 
 /** The live grants' soonest expiry as json {credits, at} (null: none), for a query over balances `b`. */
@@ -70,12 +69,9 @@ export interface NewGrant {
   idempotencyKey: string | null;
 }
 
-/** A crossing a grant change made: the workflow must hear of it (its generation, as pendingSignals gives it). */
-export interface GrantCrossing {
-  orgId: string;
-  availableCredits: number;
-  generation: number;
-}
+/** The balance after a grant change of `delta` credits (poolChange.ts). */
+const commitGrantChange = (tx: PoolClient, orgId: string, balance: BalanceRow, delta: number, events: NewEvent[], at: string) =>
+  commitPoolChange(tx, orgId, balance, { ...balance.pools, grants: (balance.pools.grants ?? 0) + delta }, events, at);
 
 /**
  * Creates a grant: its credits go to the grant pool with a 'grant' entry and a credits.granted
@@ -128,7 +124,7 @@ export async function listGrants(db: Pool, orgId: string, status: GrantStatus | 
   return rows.map((row) => toGrant(row));
 }
 
-export type VoidOutcome = { grant: CreditGrant; crossing: GrantCrossing | null } | 'not_found' | 'expired';
+export type VoidOutcome = { grant: CreditGrant; crossing: PoolCrossing | null } | 'not_found' | 'expired';
 
 /**
  * Voids a grant: what remains leaves the grant pool with a 'grant_void' entry and a credits.voided
@@ -176,7 +172,7 @@ export async function dueGrantOrgs(db: Pool, now: Date): Promise<{ orgIds: strin
  * balance lock, so a second sweep (in this process or another) finds nothing due. What remains
  * leaves the grant pool with an 'expiry' entry and a credits.expired event.
  */
-export async function expireDueGrants(db: Pool, orgId: string, now: Date): Promise<{ expired: number; crossing: GrantCrossing | null }> {
+export async function expireDueGrants(db: Pool, orgId: string, now: Date): Promise<{ expired: number; crossing: PoolCrossing | null }> {
   const at = now.toISOString();
   return inTransaction(db, async (tx) => {
     const balance = await lockBalance(tx, orgId);
@@ -202,23 +198,6 @@ export async function expireDueGrants(db: Pool, orgId: string, now: Date): Promi
     const crossing = await commitGrantChange(tx, orgId, balance, -total, events, at);
     return { expired: rows.length, crossing };
   });
-}
-
-/**
- * The balance after a grant change of `delta` credits, its events, and the crossing rule; a crossing
- * with auto-recharge on is marked for the workflow under a new generation, as record_usage marks one.
- */
-async function commitGrantChange(tx: PoolClient, orgId: string, balance: BalanceRow, delta: number, events: NewEvent[], at: string): Promise<GrantCrossing | null> {
-  const pools = { ...balance.pools, grants: (balance.pools.grants ?? 0) + delta };
-  const eventSeq = await appendEvents(tx, orgId, balance.eventSeq, events);
-  const next = await withLowBalanceNoted(tx, orgId, { ...balance, pools, eventSeq }, at);
-  await writeBalance(tx, orgId, next);
-  if (!next.lowNotified || balance.lowNotified || !next.autoRechargeEnabled) return null;
-  const { rows } = await tx.query<{ signal_gen: number }>(
-    'UPDATE balances SET signal_pending = true, signal_gen = signal_gen + 1 WHERE org_id = $1 RETURNING signal_gen',
-    [orgId],
-  );
-  return { orgId, availableCredits: available(pools), generation: rows[0].signal_gen };
 }
 
 const PAID_GRANT_NAMES = { top_up: 'Top-up', auto_recharge: 'Auto-recharge', allocation: 'Allocation' } as const;

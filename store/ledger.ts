@@ -1,9 +1,9 @@
 // The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
 // (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
 // Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
-// entry other than usage is unique per (org, kind, pool, ref), which makes the workflow's commits
-// idempotent; a usage entry is unique by its event's id (record_usage writes entries only for the
-// events it inserts). Read here: the ledger pages, and the policy simulation
+// entry other than usage and usage_void is unique per (org, kind, pool, ref), which makes the
+// workflow's commits idempotent; a usage entry is unique by its event's id (record_usage writes
+// entries only for the events it inserts), a usage_void entry by its event's voided_at (usageEvents.ts). Read here: the ledger pages, and the policy simulation
 // and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
@@ -12,11 +12,12 @@ import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
 import type { ScheduledExpiry } from '../domain/burnForecast';
 import { inTransaction } from './transaction';
 
-/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's alone). */
+/** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's
+ * alone); a usage_void entry is not checked (a void writes its entries once, under the balance lock: usageEvents.ts). */
 export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref, grant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (org_id, kind, pool, ref) WHERE kind <> 'usage' DO NOTHING`,
+     ON CONFLICT (org_id, kind, pool, ref) WHERE kind NOT IN ('usage', 'usage_void') DO NOTHING`,
     [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref, entry.grantId ?? null],
   );
   return rowCount === 1;
@@ -136,8 +137,9 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
     expiries: Array<{ credits: number; at: number }>;
   }>(
     `SELECT available_credits(b) AS available, r.auto_recharge, r.counters, r.subscription,
+            -- A void counts as negative usage when it is made.
             (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
-             WHERE l.org_id = $1 AND l.kind = 'usage' AND l.at >= $2 AND l.at <= $3) AS usage,
+             WHERE l.org_id = $1 AND l.kind IN ('usage', 'usage_void') AND l.at >= $2 AND l.at <= $3) AS usage,
             (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
              WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at,
             ARRAY(SELECT json_build_object('credits', g.remaining, 'at', (date_part('epoch', g.expires_at) * 1000)::bigint) FROM credit_grants g

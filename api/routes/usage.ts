@@ -1,14 +1,16 @@
-// Usage reporting (one PostgreSQL transaction per request), agent settings and the allowance check.
+// Usage reporting (one PostgreSQL transaction per request), listing and voiding, agent settings and the allowance check.
 import { Router } from 'express';
 import { usageCredits } from '../../domain/pricing';
 import type { PricedUsageEvent } from '../../domain/usage';
 import { readAgent, saveAgentSettings } from '../../store/agents';
 import { recordUsage } from '../../store/usage';
+import { listUsageEvents, voidUsageEvent } from '../../store/usageEvents';
 import { usageEventsAccepted } from '../../observability/metrics';
 import { authorizeOrg, RULES } from '../access';
 import type { ApiContext } from '../context';
-import { notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { parse } from '../schemas';
+import { usageListQuery, usageVoidBody } from '../usageSchemas';
 
 export function usageRoutes({ orgs, settings, schemas, db, usageWrites, hotReads, crossings }: ApiContext): Router {
   const router = Router();
@@ -31,6 +33,23 @@ export function usageRoutes({ orgs, settings, schemas, db, usageWrites, hotReads
     usageEventsAccepted.inc(recorded.recorded);
     // An id twice in one batch is one event; an id recorded before is accepted again, and changes nothing.
     res.status(202).json({ accepted: new Set(priced.map((e) => e.id)).size });
+  });
+
+  router.get('/v1/orgs/:org/usage', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.readUsageEvents);
+    const { limit, cursor, ...filter } = parse(usageListQuery, req.query, 'query');
+    res.json(await listUsageEvents(db, org.id, filter, limit, cursor));
+  });
+
+  router.post('/v1/orgs/:org/usage/:id/void', async (req, res) => {
+    const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.reportUsage);
+    const id = parse(schemas.id, req.params.id, 'id');
+    const { reason } = parse(usageVoidBody, req.body);
+    const windowDays = settings.usageCorrectionWindowDays;
+    const outcome = await voidUsageEvent(db, org.id, id, reason, windowDays, new Date());
+    if (outcome === 'not_found') throw new ApiError(404, 'usage_event_not_found', 'Usage event not found.');
+    if (outcome === 'window_closed') throw new ApiError(409, 'correction_window_closed', `Usage can be voided within ${windowDays} days of its occurredAt.`);
+    res.json(outcome);
   });
 
   router.get('/v1/orgs/:org/agents/:agent/allowance', async (req, res) => {

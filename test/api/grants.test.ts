@@ -2,8 +2,7 @@
 // after plan credits inside the usage transaction; expired at their expiry without any request,
 // once, and an expiry that takes available below the threshold recharges. The ledger sum of each
 // pool, each grant included, equals its balance in every committed state.
-import { Client } from 'pg';
-import { createOrg, enableAutoRecharge, eventsOf, expectLedgerMatches, expectStatus, grantLedgerSums, messages, postUsage, settled, summary } from '../helpers/billing';
+import { createOrg, enableAutoRecharge, eventsOf, expectLedgerMatches, expectSnapshotsMatch, expectStatus, messages, poolSnapshotsDuring, postUsage, settled, summary } from '../helpers/billing';
 import { expireDueGrants } from '../../store/grants';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
@@ -93,45 +92,18 @@ test('16 concurrent usage requests while grants expire: the ledger sum of every 
   await grant(orgId, { credits: 800, priority: 50, expiresAt: inMs(400) });
   await grant(orgId, { credits: 700, priority: 10, expiresAt: inMs(900) });
   await grant(orgId, { credits: 900, priority: 70 });
-  const reader = new Client({ connectionString: stack.settings.databaseUrl });
-  await reader.connect();
-  let writing = true;
-  const snapshots: Array<Record<string, unknown>> = [];
-  const watching = (async () => {
-    while (writing) {
-      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const { rows } = await reader.query(
-        `SELECT b.plan_remaining AS plan, b.grant_credits AS grants, b.wallet,
-           (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'plan')::bigint AS plan_ledger,
-           (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'wallet')::bigint AS wallet_ledger
-         FROM balances b WHERE b.org_id = $1`,
-        [orgId],
-      );
-      const perGrant = await grantLedgerSums(reader as never, orgId);
-      await reader.query('COMMIT');
-      snapshots.push({ ...rows[0], grantLedger: perGrant.total, mismatched: perGrant.mismatched });
-    }
-  })();
-  const rounds = Array.from({ length: 4 }, async (_, r) => {
-    await new Promise((resolve) => setTimeout(resolve, r * 300)); // spread the requests across the expiries
-    await Promise.all(Array.from({ length: 4 }, (_, i) => postUsage(stack, orgId, messages(150, `agent-${i}`))));
+  const snapshots = await poolSnapshotsDuring(stack, orgId, async () => {
+    const rounds = Array.from({ length: 4 }, async (_, r) => {
+      await new Promise((resolve) => setTimeout(resolve, r * 300)); // spread the requests across the expiries
+      await Promise.all(Array.from({ length: 4 }, (_, i) => postUsage(stack, orgId, messages(150, `agent-${i}`))));
+    });
+    await Promise.all(rounds);
+    await eventually(async () => {
+      const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM credit_grants WHERE org_id = $1 AND expired_at IS NOT NULL', [orgId]);
+      if (rows[0].n !== 2) throw new Error('not expired yet');
+    });
   });
-  await Promise.all(rounds);
-  await eventually(async () => {
-    const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM credit_grants WHERE org_id = $1 AND expired_at IS NOT NULL', [orgId]);
-    if (rows[0].n !== 2) throw new Error('not expired yet');
-  });
-  writing = false;
-  await watching;
-  await reader.end();
-
-  expect(snapshots.length).toBeGreaterThan(1);
-  for (const s of snapshots) {
-    expect(s.plan).toBe(s.plan_ledger);
-    expect(s.wallet).toBe(s.wallet_ledger);
-    expect(s.grants).toBe(s.grantLedger);
-    expect(s.mismatched).toEqual([]);
-  }
+  expectSnapshotsMatch(snapshots);
   const s = await expectLedgerMatches(stack, orgId);
   const expired = await stack.db.query("SELECT COALESCE(-SUM(credits), 0)::bigint AS n FROM ledger_entries WHERE org_id = $1 AND kind = 'expiry'", [orgId]);
   expect(s.availableCredits).toBe(1000 + 2400 - 16 * 150 - expired.rows[0].n);

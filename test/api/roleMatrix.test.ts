@@ -65,6 +65,9 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/orgs/{sub}/forecast', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/ledger', allowed: PEOPLE_AGENCY_OPS },
   { method: 'GET', path: '/v1/orgs/{sub}/usage/daily', allowed: PEOPLE_AGENCY_OPS },
+  // The usage events themselves: whoever reads the billing, and the backend that reports them; voided by who reports them.
+  { method: 'GET', path: '/v1/orgs/{sub}/usage', allowed: [...PEOPLE_AGENCY_OPS, 'service', 'scopedService', 'usageService', 'usageOps'] },
+  { method: 'POST', path: '/v1/orgs/{sub}/usage/never-sent/void', allowed: ['service', 'ops', 'scopedService', 'scopedOps', 'usageService', 'usageOps'] },
   { method: 'GET', path: '/v1/price-book', allowed: CALLERS },
   // People open their own organization's portal; a backend (service, ops) any it may act for.
   { method: 'POST', path: '/v1/orgs/{sub}/portal-sessions', allowed: ['owner', 'member', 'service', 'ops', 'scopedService', 'scopedOps', 'portalService'] },

@@ -1,5 +1,5 @@
 // Scenario steps through the REST API, and checks of the ledger against the billing summary.
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { BillingSummary } from '../../domain/summary';
 import type { Stack } from './stack';
 import { eventually, uniqueOrgId } from './stack';
@@ -88,6 +88,63 @@ export async function grantLedgerSums(db: Pool | PoolClient, orgId: string): Pro
     [orgId],
   );
   return rows[0];
+}
+
+export interface PoolSnapshot {
+  plan: number;
+  planLedger: number;
+  grants: number;
+  grantLedger: number;
+  wallet: number;
+  walletLedger: number;
+  /** Grants whose own ledger sum is not their remaining. */
+  mismatched: string[];
+}
+
+/**
+ * Every committed state it can see while `work` runs: each pool of the balance beside its ledger
+ * sum, each grant's remaining beside its own, read in one REPEATABLE READ snapshot at a time.
+ */
+export async function poolSnapshotsDuring(stack: Stack, orgId: string, work: () => Promise<unknown>): Promise<PoolSnapshot[]> {
+  const reader = new Client({ connectionString: stack.settings.databaseUrl });
+  await reader.connect();
+  let writing = true;
+  const snapshots: PoolSnapshot[] = [];
+  const watching = (async () => {
+    while (writing) {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const { rows } = await reader.query(
+        `SELECT b.plan_remaining AS plan, b.grant_credits AS grants, b.wallet,
+           (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'plan')::bigint AS plan_ledger,
+           (SELECT COALESCE(SUM(credits), 0) FROM ledger_entries WHERE org_id = $1 AND pool = 'wallet')::bigint AS wallet_ledger
+         FROM balances b WHERE b.org_id = $1`,
+        [orgId],
+      );
+      const perGrant = await grantLedgerSums(reader as never, orgId);
+      await reader.query('COMMIT');
+      const r = rows[0];
+      snapshots.push({ plan: r.plan, planLedger: r.plan_ledger, grants: r.grants, grantLedger: perGrant.total, wallet: r.wallet, walletLedger: r.wallet_ledger, mismatched: perGrant.mismatched });
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    writing = false;
+    await watching;
+    await reader.end();
+  }
+  return snapshots;
+}
+
+/** More than one state seen, and in each the ledger sum of every pool and grant equals its balance. */
+export function expectSnapshotsMatch(snapshots: PoolSnapshot[]): void {
+  expect(snapshots.length).toBeGreaterThan(1);
+  for (const s of snapshots) {
+    expect(s.plan).toBe(s.planLedger);
+    expect(s.wallet).toBe(s.walletLedger);
+    expect(s.grants).toBe(s.grantLedger);
+    expect(s.mismatched).toEqual([]);
+  }
 }
 
 /** The ledger sum of each pool (each grant too) equals that pool's balance. */

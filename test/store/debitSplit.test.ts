@@ -1,5 +1,6 @@
 // PostgreSQL owns the debit split (record_usage); the policy simulation uses its TypeScript mirror,
-// splitDebit. The same cases run through both: each event's ledger entries must be the mirror's split.
+// splitDebit. The same cases run through both: each event's ledger entries, and the split on its
+// usage_events row, must be the mirror's split.
 // An agent at or over its monthly limit spends grants and the wallet only (spec §6), so cases include
 // agents with limits and spend this period; grants are spent after the plan in their spend order
 // (domain/grants.ts spendOrder: priority, then soonest expiry, then creation), so cases include
@@ -69,11 +70,22 @@ async function recorded(start: Pools, agents: Agents, debits: Debits, grantCases
     [orgId],
   );
   const debited = (id: string, pool: string) => 0 - (rows.find((r) => r.ref === id && r.pool === pool)?.credits ?? 0);
-  return events.map(({ id }) => ({
+  const fromLedger = events.map(({ id }) => ({
     plan: debited(id, 'plan'),
     grants: Object.fromEntries(rows.filter((r) => r.ref === id && r.pool === 'grant').map((r) => [names.get(r.grant_id!)!, -r.credits])),
     wallet: debited(id, 'wallet'),
   }));
+  // The event's row carries the same split (GET /usage and the void read it there).
+  const onRows = await db.query<{ id: string; plan_credits: number; wallet_credits: number; grant_parts: Array<{ grantId: string; credits: number }> | null }>(
+    'SELECT id, plan_credits, wallet_credits, grant_parts FROM usage_events WHERE org_id = $1',
+    [orgId],
+  );
+  const rowSplit = (id: string) => {
+    const row = onRows.rows.find((r) => r.id === id)!;
+    return { plan: row.plan_credits, grants: Object.fromEntries((row.grant_parts ?? []).map((p) => [names.get(p.grantId)!, p.credits])), wallet: row.wallet_credits };
+  };
+  expect(events.map(({ id }) => rowSplit(id))).toEqual(fromLedger);
+  return fromLedger;
 }
 
 async function withAgents(orgId: string, agents: Agents): Promise<void> {

@@ -1,0 +1,150 @@
+// Usage events as recorded (usage_events, written by record_usage: usage.ts), listed with their
+// split, and voided. A void is one transaction under the organization's balance lock, like every
+// pool change: the event is marked voided, each pool gets back what domain/usageCorrection.ts
+// voidReturn says with a 'usage_void' entry (ref: the event's id), the grants' remaining, the
+// agent's spend of the event's period and the day's usage (daily_usage) lose the event, and the
+// balance moves by the same amounts (poolChange.ts), so the ledger sum of each pool stays its
+// balance. The row stays: its id is used for good (record_usage skips ids it has).
+import type { Pool } from 'pg';
+import type { NewEvent } from '../domain/orgBilling';
+import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type GrantPart, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
+import { lockBalance } from './balances';
+import { insertLedgerEntry } from './ledger';
+import { commitPoolChange } from './poolChange';
+import { inTransaction } from './transaction';
+
+interface Row {
+  id: string;
+  agent_id: string;
+  meter: string;
+  quantity: number;
+  credits: number;
+  occurred_at: Date;
+  recorded_at: Date;
+  period: number | null;
+  plan_credits: number;
+  wallet_credits: number;
+  grant_parts: GrantPart[] | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  /** occurred_at in microseconds since the epoch: the page cursor's first half. */
+  occurred_us: string;
+}
+
+const COLUMNS = `id, agent_id, meter, quantity, credits, occurred_at, recorded_at, period, plan_credits, wallet_credits, grant_parts,
+  voided_at, void_reason, (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS occurred_us`;
+
+const toEvent = (row: Row): UsageEvent => ({
+  id: row.id,
+  agentId: row.agent_id,
+  meter: row.meter,
+  quantity: row.quantity,
+  credits: row.credits,
+  occurredAt: row.occurred_at.toISOString(),
+  recordedAt: row.recorded_at.toISOString(),
+  split: { plan: row.plan_credits, grants: row.grant_parts ?? [], wallet: row.wallet_credits },
+  status: row.voided_at === null ? 'recorded' : 'voided',
+  voidedAt: row.voided_at === null ? null : row.voided_at.toISOString(),
+  voidReason: row.void_reason,
+});
+
+/** Where a page ends: the last event's occurredAt (µs) and id, newest first. */
+export interface UsageCursor {
+  occurredUs: string;
+  id: string;
+}
+
+export const encodeUsageCursor = (c: UsageCursor): string => Buffer.from(`${c.occurredUs} ${c.id}`).toString('base64url');
+
+/** The cursor a page gave, or undefined when `text` is none. */
+export function decodeUsageCursor(text: string): UsageCursor | undefined {
+  const match = /^(-?\d{1,17}) (\S{1,128})$/.exec(Buffer.from(text, 'base64url').toString());
+  return match ? { occurredUs: match[1], id: match[2] } : undefined;
+}
+
+export interface UsageFilter {
+  agentId?: string;
+  meter?: string;
+  /** occurredAt at or after. */
+  from?: string;
+  /** occurredAt before. */
+  to?: string;
+}
+
+/** A page of the organization's usage events, newest occurredAt first (ties: id, descending). */
+export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilter, limit: number, cursor: UsageCursor | undefined): Promise<{ usageEvents: UsageEvent[]; nextCursor: string | null }> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM usage_events
+     WHERE org_id = $1 AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR meter = $3)
+       AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
+       AND ($6::bigint IS NULL OR (occurred_at, id) < (to_timestamp($6::bigint / 1000000.0), $7::text))
+     ORDER BY occurred_at DESC, id DESC LIMIT $8`,
+    [orgId, filter.agentId ?? null, filter.meter ?? null, filter.from ?? null, filter.to ?? null, cursor?.occurredUs ?? null, cursor?.id ?? null, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { usageEvents: page.map(toEvent), nextCursor: rows.length > limit ? encodeUsageCursor({ occurredUs: last.occurred_us, id: last.id }) : null };
+}
+
+export type UsageVoidOutcome = { usageEvent: UsageEvent; returned: VoidReturn | null } | 'not_found' | 'window_closed';
+
+/**
+ * Voids a usage event (see the file's head). A voided event answers as it is, with `returned` null:
+ * nothing changes twice. Past the correction window (`windowDays` after occurredAt) it is refused.
+ */
+export async function voidUsageEvent(db: Pool, orgId: string, id: string, reason: string, windowDays: number, now: Date): Promise<UsageVoidOutcome> {
+  const at = now.toISOString();
+  return inTransaction(db, async (tx) => {
+    const balance = await lockBalance(tx, orgId);
+    const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM usage_events WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    if (!rows[0]) return 'not_found';
+    const event = toEvent(rows[0]);
+    if (event.status === 'voided') return { usageEvent: event, returned: null };
+    if (!correctionWindowOpen(event.occurredAt, now.getTime(), windowDays)) return 'window_closed';
+
+    const grantIds = event.split.grants.map((part) => part.grantId);
+    const live = await tx.query<{ id: string }>(
+      `SELECT id FROM credit_grants WHERE org_id = $1 AND id = ANY ($2::text[])
+         AND expired_at IS NULL AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+      [orgId, grantIds, at],
+    );
+    const returned = voidReturn(event.split, {
+      samePeriod: rows[0].period === balance.period,
+      planRoom: balance.subscriptionActive ? balance.planGranted - balance.pools.planRemaining : 0,
+      liveGrantIds: new Set(live.rows.map((g) => g.id)),
+    });
+
+    if (returned.plan > 0) await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'plan', credits: returned.plan, ref: id }, at);
+    for (const part of returned.grants) {
+      await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'grant', credits: part.credits, ref: id, grantId: part.grantId }, at);
+      await tx.query('UPDATE credit_grants SET remaining = remaining + $3 WHERE org_id = $1 AND id = $2', [orgId, part.grantId, part.credits]);
+    }
+    if (returned.wallet > 0) await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'wallet', credits: returned.wallet, ref: id }, at);
+    if (rows[0].period !== null) {
+      await tx.query('UPDATE agent_spend SET spent = spent - $4 WHERE org_id = $1 AND period = $2 AND agent_id = $3', [orgId, rows[0].period, event.agentId, event.credits]);
+    }
+    // The day's usage loses what the event showed on the day it was recorded (its entries' day).
+    await tx.query(
+      `UPDATE daily_usage SET plan_credits = plan_credits - $3, grant_credits = grant_credits - $4, wallet_credits = wallet_credits - $5
+       WHERE org_id = $1 AND day = ($2::timestamptz AT TIME ZONE 'UTC')::date`,
+      [orgId, event.recordedAt, event.split.plan, grantCredits(event.split.grants), event.split.wallet],
+    );
+    const voided = await tx.query<Row>(`UPDATE usage_events SET voided_at = $3, void_reason = $4 WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`, [orgId, id, at, reason]);
+
+    const credits = returnedCredits(returned);
+    const usageVoided: NewEvent = {
+      type: 'usage.voided',
+      at,
+      message: `Usage event ${id} voided: ${credits} credits back (${reason}).`,
+      data: { usageEventId: id, agentId: event.agentId, meter: event.meter, credits: event.credits, reason, returned, returnedCredits: credits },
+    };
+    const pools = {
+      planRemaining: balance.pools.planRemaining + returned.plan,
+      grants: (balance.pools.grants ?? 0) + grantCredits(returned.grants),
+      wallet: balance.pools.wallet + returned.wallet,
+    };
+    // Available only rises: the crossing can re-arm, never fire.
+    await commitPoolChange(tx, orgId, balance, pools, [usageVoided], at);
+    return { usageEvent: toEvent(voided.rows[0]), returned };
+  });
+}
