@@ -39,6 +39,9 @@ export interface Settings {
     /** How long a command (a workflow start, update or signal) may take to reach Temporal and be
      * accepted before it answers 503 temporal_unavailable. */
     commandTimeoutMs: number;
+    /** WORKER_MAX_CACHED_WORKFLOWS: workflow runs the worker keeps in memory between tasks (most of
+     * its memory with many organizations); unset: the SDK's default, derived from the heap limit. */
+    maxCachedWorkflows: number | undefined;
   };
   authJwtSecret: string;
   stripe: { secretKey: string | undefined; webhookSecret: string; apiBase: string | undefined; publishableKey: string | undefined };
@@ -112,6 +115,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       dataDir: env.DATA_DIR || path.join(PROJECT_ROOT, '.data'),
       livenessGraceMs: int(env, 'TEMPORAL_LIVENESS_GRACE_MS', 60_000),
       commandTimeoutMs: positiveInt(env, 'TEMPORAL_COMMAND_TIMEOUT_MS', 5_000),
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS ? int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0) : undefined,
     },
     authJwtSecret,
     stripe: {

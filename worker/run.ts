@@ -29,5 +29,7 @@ export async function createBillingWorker({ settings, db, connection, workflowBu
     }),
     // Ledger writes are local activities, one per organization at a time: let many organizations write at once.
     maxConcurrentLocalActivityExecutions: 64,
+    // A run evicted from the cache is replayed from its history at its next task: memory for CPU.
+    ...(settings.temporal.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.temporal.maxCachedWorkflows } : {}),
   });
 }
