@@ -11,7 +11,7 @@ import './sections/agents-section';
 import './sections/activity-section';
 import './sections/account-manager-section';
 import './sections/billing-history-section';
-import { CHANGED, type BillingEvent, type BillingSummary, type Forecast, type Payment, type PriceBook, type Session, type SubAccount, type UsageDay } from './types';
+import { CHANGED, type BillingEvent, type BillingSummary, type CreditGrant, type Forecast, type Payment, type PriceBook, type Session, type SubAccount, type UsageDay } from './types';
 
 const POLL_MS = 2_000;
 const DAY_MS = 86_400_000;
@@ -21,6 +21,7 @@ interface Data {
   billing: BillingSummary;
   forecast: Forecast | null;
   usage: UsageDay[];
+  grants: CreditGrant[];
   events: BillingEvent[];
   eventsCursor: string | null;
   subAccounts: SubAccount[];
@@ -70,15 +71,16 @@ export class BillingPortal extends LightElement {
       this.priceBook ??= await get<PriceBook>('/v1/price-book');
       const billing = await get<BillingSummary>(orgPath(org, '/billing'));
       const { from, to } = usageRange(billing.nextRenewalAt);
-      const [record, forecast, usage, events, subAccounts, payments] = await Promise.all([
+      const [record, forecast, usage, grants, events, subAccounts, payments] = await Promise.all([
         get<{ name: string }>(orgPath(org)),
         get<Forecast>(orgPath(org, '/forecast')).catch(() => null),
         get<{ days: UsageDay[] }>(orgPath(org, `/usage/daily?from=${from}&to=${to}`)),
+        get<{ grants: CreditGrant[] }>(orgPath(org, '/credit-grants?status=active')),
         get<{ events: BillingEvent[]; nextCursor: string | null }>(orgPath(org, '/events?limit=20')),
         get<{ subAccounts: SubAccount[] }>(orgPath(org, '/sub-accounts')),
         get<{ payments: Payment[] }>(orgPath(org, '/payments?limit=20')),
       ]);
-      this.data = { name: record.name, billing, forecast, usage: usage.days, events: events.events, eventsCursor: events.nextCursor, subAccounts: subAccounts.subAccounts, payments: payments.payments };
+      this.data = { name: record.name, billing, forecast, usage: usage.days, grants: grants.grants, events: events.events, eventsCursor: events.nextCursor, subAccounts: subAccounts.subAccounts, payments: payments.payments };
       this.failure = undefined;
     } catch (err) {
       this.failure = (err as Error).message;
@@ -98,7 +100,7 @@ export class BillingPortal extends LightElement {
         <p class="muted">${d.name} · ${owner ? 'Owner' : 'Member'}</p>
       </header>
       ${alert}
-      <usage-section .billing=${d.billing} .usage=${d.usage} .forecast=${d.forecast}></usage-section>
+      <usage-section .billing=${d.billing} .usage=${d.usage} .grants=${d.grants} .forecast=${d.forecast}></usage-section>
       <auto-recharge-section .org=${this.session.org} .billing=${d.billing} .priceBook=${this.priceBook} .owner=${owner}></auto-recharge-section>
       <top-up-section .org=${this.session.org} .billing=${d.billing} .priceBook=${this.priceBook} .owner=${owner} .stripeKey=${this.session.stripePublishableKey}></top-up-section>
       <agents-section .org=${this.session.org} .agents=${d.billing.agents} .agentCount=${d.billing.agentCount} .owner=${owner}></agents-section>

@@ -1,8 +1,9 @@
 // The API's answers the page reads (the billing summary's type is the service's own).
 import type { BillingSummary } from '../../domain/summary';
 import type { AllocationRates } from '../../domain/allocation';
+import type { CreditGrant } from '../../domain/grants';
 
-export type { BillingSummary };
+export type { BillingSummary, CreditGrant };
 export type Agent = BillingSummary['agents'][number];
 
 export interface Session {

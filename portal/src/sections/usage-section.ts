@@ -1,9 +1,34 @@
-// "Billing and usage": balances (credit grants and their next expiry when there are any), renewal, the usage chart and the burn-rate forecast.
+// "Billing and usage": balances (credit grants, their next expiry and each active grant when there
+// are any), renewal, the usage chart and the burn-rate forecast.
 import { html } from 'lit';
 import { credits, date } from '../format';
 import { LightElement } from '../light';
-import type { BillingSummary, Forecast, UsageDay } from '../types';
+import type { BillingSummary, CreditGrant, Forecast, UsageDay } from '../types';
 import { usageChart } from './usage-chart';
+
+const CATEGORY: Record<CreditGrant['category'], string> = { promotional: 'Promotional', paid: 'Paid', goodwill: 'Goodwill' };
+
+function grantsTable(grants: CreditGrant[]) {
+  if (grants.length === 0) return '';
+  return html`<div class="table-wrap">
+    <table class="grants">
+      <caption>Credit grants</caption>
+      <thead>
+        <tr><th scope="col">Name</th><th scope="col">Category</th><th scope="col">Remaining</th><th scope="col">Expires</th></tr>
+      </thead>
+      <tbody>
+        ${grants.map(
+          (g) => html`<tr>
+            <th scope="row">${g.name}</th>
+            <td>${CATEGORY[g.category]}</td>
+            <td>${credits(g.remaining)} of ${credits(g.credits)}</td>
+            <td>${g.expiresAt ? date(g.expiresAt) : 'Never'}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
 
 const days = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'day' : 'days'}`;
 
@@ -19,9 +44,11 @@ function forecastText(f: Forecast): string {
 }
 
 export class UsageSection extends LightElement {
-  static override properties = { billing: { attribute: false }, usage: { attribute: false }, forecast: { attribute: false } };
+  static override properties = { billing: { attribute: false }, usage: { attribute: false }, grants: { attribute: false }, forecast: { attribute: false } };
   declare billing: BillingSummary;
   declare usage: UsageDay[];
+  /** The active grants, newest first. */
+  declare grants: CreditGrant[];
   declare forecast: Forecast | null;
 
   override render() {
@@ -41,6 +68,7 @@ export class UsageSection extends LightElement {
           <div><dt>Wallet</dt><dd>${credits(b.topUpCredits)}</dd></div>
           <div><dt>Next cycle renewal</dt><dd>${date(b.nextRenewalAt)}</dd></div>
         </dl>
+        ${grantsTable(this.grants ?? [])}
         ${usageChart(this.usage)}
         ${this.forecast ? html`<p class="forecast">${forecastText(this.forecast)}</p>` : ''}
       </section>
