@@ -5,14 +5,14 @@ import { idSchema } from './schemas';
 import { usageListQuery, usageVoidBody } from './usageSchemas';
 
 const USAGE_EVENT =
-  '{id, agentId, meter, quantity, credits, occurredAt, recordedAt, split: {plan, grants: [{grantId, credits}], wallet}, status: recorded|voided, voidedAt, voidReason}';
+  '{id, agentId, meter, quantity, credits, occurredAt, recordedAt, split: {plan, grants, wallet}, status: recorded|voided, voidedAt, voidReason}';
 
 export function usageOperations(org: string): Operation[] {
   return [
     {
       method: 'get',
       path: `${org}/usage`,
-      summary: 'Usage events as recorded, newest occurredAt first, each with how its credits were split across plan, grants (in spend order) and wallet; voided ones included (status voided). cursor is the previous page\'s nextCursor',
+      summary: 'Usage events as recorded, newest occurredAt first, each with how its credits were split across plan, grants and wallet (the grants each took from: its ledger entries, ref the event id); voided ones included (status voided). cursor is the previous page\'s nextCursor',
       who: ['owner', 'member', 'agency people', 'service', 'ops'],
       scope: 'usage',
       query: usageListQuery,

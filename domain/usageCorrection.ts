@@ -12,8 +12,15 @@ export interface GrantPart {
   credits: number;
 }
 
-/** How an event's credits were taken: plan first, then grants in spend order, then the wallet. */
+/** How an event's credits were taken, pool by pool: plan first, then grants, then the wallet. */
 export interface UsageSplit {
+  plan: number;
+  grants: number;
+  wallet: number;
+}
+
+/** The split with the grants it took from, in spend order: the event's usage ledger entries. */
+export interface EventDebit {
   plan: number;
   grants: GrantPart[];
   wallet: number;
@@ -58,7 +65,7 @@ export interface VoidContext {
  *   takes nothing back and the part is forfeited (it would have expired or been voided with it);
  * - wallet credits to the wallet.
  */
-export function voidReturn(split: UsageSplit, ctx: VoidContext): VoidReturn {
+export function voidReturn(split: EventDebit, ctx: VoidContext): VoidReturn {
   const plan = ctx.samePeriod ? Math.min(split.plan, Math.max(ctx.planRoom, 0)) : 0;
   const grants = split.grants.filter((part) => ctx.liveGrantIds.has(part.grantId));
   const forfeited = split.grants.filter((part) => !ctx.liveGrantIds.has(part.grantId));

@@ -1,6 +1,7 @@
 -- Usage events listed and corrected (issue 19 §3): each event carries how it was split across the
--- pools and the period it was recorded in, so the list reads one table and a void knows what to
--- give back without reading the ledger; a voided event keeps its row (its id stays used).
+-- pools, the period it was recorded in, and where its batch's ledger entries lie, so the list reads
+-- one table and a void finds the event's entries in a bounded range; a voided event keeps its row
+-- (its id stays used).
 
 ALTER TABLE usage_events
   -- The balance's period when it was recorded (balances.period): plan credits come back to the
@@ -9,20 +10,23 @@ ALTER TABLE usage_events
   ADD COLUMN plan_credits bigint,
   ADD COLUMN grant_credits bigint,
   ADD COLUMN wallet_credits bigint,
-  -- [{grantId, credits}] in spend order: the grants the event took from (NULL: none).
-  ADD COLUMN grant_parts jsonb,
+  -- The first and last ledger entry ids of the request that recorded it: the event's usage entries
+  -- (which grants it took from) lie between, so a void reads them without an index on ref, and the
+  -- request pays one aggregate rather than a per-event record of its grants (NULL: no entries).
+  ADD COLUMN ledger_from bigint,
+  ADD COLUMN ledger_to bigint,
   ADD COLUMN voided_at timestamptz,
   ADD COLUMN void_reason text;
 
 -- The splits of events recorded before this migration, from their ledger entries.
 UPDATE usage_events u SET
-  plan_credits = l.plan, grant_credits = l.grants, wallet_credits = l.wallet, grant_parts = l.parts
+  plan_credits = l.plan, grant_credits = l.grants, wallet_credits = l.wallet, ledger_from = l.first, ledger_to = l.last
 FROM (
   SELECT e.org_id, e.ref,
          -SUM(e.credits) FILTER (WHERE e.pool = 'plan') AS plan,
          -SUM(e.credits) FILTER (WHERE e.pool = 'grant') AS grants,
          -SUM(e.credits) FILTER (WHERE e.pool = 'wallet') AS wallet,
-         jsonb_agg(jsonb_build_object('grantId', e.grant_id, 'credits', -e.credits) ORDER BY e.id) FILTER (WHERE e.pool = 'grant') AS parts
+         MIN(e.id) AS first, MAX(e.id) AS last
   FROM ledger_entries e WHERE e.kind = 'usage' GROUP BY e.org_id, e.ref
 ) l
 WHERE u.org_id = l.org_id AND u.id = l.ref;
@@ -48,7 +52,8 @@ ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_kind_check
 DROP INDEX ledger_entries_org_kind_pool_ref;
 CREATE UNIQUE INDEX ledger_entries_org_kind_pool_ref ON ledger_entries (org_id, kind, pool, ref) WHERE kind NOT IN ('usage', 'usage_void');
 
--- record_usage as in the credit grants' migration, with each event's split and period on its row.
+-- record_usage as in the credit grants' migration, with each event's split, period and ledger range
+-- on its row.
 -- The events not seen before are found first (every insert into usage_events is record_usage's,
 -- under the organization's balance lock, so none can appear in between), split, then inserted with
 -- their split: no ON CONFLICT, a duplicate here would be a broken invariant, not a retry.
@@ -67,20 +72,26 @@ DECLARE
   after_credits bigint;
   low record;
   signal boolean;
+  seen_before boolean;
 BEGIN
   SELECT * INTO b FROM balances WHERE balances.org_id = p_org FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'organization % has no balance row', p_org USING ERRCODE = 'BL001';
   END IF;
   before_credits := available_credits(b);
+  -- One index scan for the whole batch: usually none of its ids is known.
+  seen_before := EXISTS (SELECT 1 FROM usage_events u WHERE u.org_id = p_org AND u.id = ANY (p_ids));
 
   WITH input AS (
     SELECT DISTINCT ON (t.id) t.* FROM unnest(p_ids, p_agents, p_meters, p_quantities, p_credits, p_occurred)
       WITH ORDINALITY AS t(id, agent_id, meter, quantity, credits, occurred_at, ord)
     ORDER BY t.id, t.ord
   ), applied AS (
+    -- Only when the batch has ids seen before (a retry) is each id looked up again. A scalar
+    -- subquery, not NOT EXISTS: one primary-key probe per event, where an anti-join may be planned
+    -- as a scan of the organization's events (a plan cached while the table was small).
     SELECT i.* FROM input i
-    WHERE NOT EXISTS (SELECT 1 FROM usage_events u WHERE u.org_id = p_org AND u.id = i.id)
+    WHERE NOT seen_before OR (SELECT true FROM usage_events u WHERE u.org_id = p_org AND u.id = i.id) IS NULL
   ), limited AS (
     -- The batch's agents that have a limit, and what they may still take from the plan before the batch.
     SELECT s.agent_id, s.monthly_limit_credits - COALESCE(sp.spent, 0) AS headroom
@@ -115,13 +126,6 @@ BEGIN
   ), split AS (
     -- The wallet takes the part of each rest beyond the grants' total.
     SELECT r.*, GREATEST(r.rest_end - GREATEST(r.rest_end - r.rest, (SELECT COALESCE(MAX(g.upto), 0) FROM grants g)), 0) AS wallet FROM rest r
-  ), inserted AS (
-    INSERT INTO usage_events (org_id, id, agent_id, meter, quantity, credits, occurred_at, recorded_at,
-                              period, plan_credits, grant_credits, wallet_credits, grant_parts)
-    SELECT p_org, s.id, s.agent_id, s.meter, s.quantity, s.credits, s.occurred_at, now(),
-           b.period, s.plan, s.rest - s.wallet, s.wallet,
-           (SELECT jsonb_agg(jsonb_build_object('grantId', t.grant_id, 'credits', t.credits) ORDER BY t.upto) FROM taken t WHERE t.event_id = s.id)
-    FROM split s
   ), grant_use AS (
     UPDATE credit_grants g SET remaining = g.remaining - t.credits
     FROM (SELECT taken.grant_id, SUM(taken.credits) AS credits FROM taken GROUP BY taken.grant_id) t
@@ -135,6 +139,13 @@ BEGIN
       UNION ALL
       SELECT 'wallet', -s.wallet, s.id, NULL, s.ord, 'Infinity'::numeric FROM split s WHERE s.wallet > 0
     ) e ORDER BY e.ord, e.k
+    RETURNING ledger_entries.id
+  ), inserted AS (
+    INSERT INTO usage_events (org_id, id, agent_id, meter, quantity, credits, occurred_at, recorded_at,
+                              period, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to)
+    SELECT p_org, s.id, s.agent_id, s.meter, s.quantity, s.credits, s.occurred_at, now(),
+           b.period, s.plan, s.rest - s.wallet, s.wallet, (SELECT MIN(l.id) FROM ledger l), (SELECT MAX(l.id) FROM ledger l)
+    FROM split s
   ), spend AS (
     INSERT INTO agent_spend (org_id, period, agent_id, spent)
     SELECT p_org, b.period, s.agent_id, SUM(s.credits) FROM split s GROUP BY s.agent_id

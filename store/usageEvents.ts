@@ -1,13 +1,14 @@
 // Usage events as recorded (usage_events, written by record_usage: usage.ts), listed with their
 // split, and voided. A void is one transaction under the organization's balance lock, like every
-// pool change: the event is marked voided, each pool gets back what domain/usageCorrection.ts
-// voidReturn says with a 'usage_void' entry (ref: the event's id), the grants' remaining, the
+// pool change: the event's usage entries are read (between its request's first and last ledger
+// ids: no index on ref needed), the event is marked voided, each pool gets back what
+// domain/usageCorrection.ts voidReturn says with a 'usage_void' entry (ref: the event's id), the grants' remaining, the
 // agent's spend of the event's period and the day's usage (daily_usage) lose the event, and the
 // balance moves by the same amounts (poolChange.ts), so the ledger sum of each pool stays its
 // balance. The row stays: its id is used for good (record_usage skips ids it has).
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
-import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type GrantPart, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
+import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type EventDebit, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
 import { lockBalance } from './balances';
 import { insertLedgerEntry } from './ledger';
 import { commitPoolChange } from './poolChange';
@@ -23,15 +24,17 @@ interface Row {
   recorded_at: Date;
   period: number | null;
   plan_credits: number;
+  grant_credits: number;
   wallet_credits: number;
-  grant_parts: GrantPart[] | null;
+  ledger_from: number | null;
+  ledger_to: number | null;
   voided_at: Date | null;
   void_reason: string | null;
   /** occurred_at in microseconds since the epoch: the page cursor's first half. */
   occurred_us: string;
 }
 
-const COLUMNS = `id, agent_id, meter, quantity, credits, occurred_at, recorded_at, period, plan_credits, wallet_credits, grant_parts,
+const COLUMNS = `id, agent_id, meter, quantity, credits, occurred_at, recorded_at, period, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to,
   voided_at, void_reason, (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS occurred_us`;
 
 const toEvent = (row: Row): UsageEvent => ({
@@ -42,7 +45,7 @@ const toEvent = (row: Row): UsageEvent => ({
   credits: row.credits,
   occurredAt: row.occurred_at.toISOString(),
   recordedAt: row.recorded_at.toISOString(),
-  split: { plan: row.plan_credits, grants: row.grant_parts ?? [], wallet: row.wallet_credits },
+  split: { plan: row.plan_credits, grants: row.grant_credits, wallet: row.wallet_credits },
   status: row.voided_at === null ? 'recorded' : 'voided',
   voidedAt: row.voided_at === null ? null : row.voided_at.toISOString(),
   voidReason: row.void_reason,
@@ -86,6 +89,17 @@ export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilt
   return { usageEvents: page.map(toEvent), nextCursor: rows.length > limit ? encodeUsageCursor({ occurredUs: last.occurred_us, id: last.id }) : null };
 }
 
+/** The event's usage entries, pool by pool (grants in spend order): in its request's ledger id range. */
+async function readEventDebit(tx: PoolClient, orgId: string, row: Row): Promise<EventDebit> {
+  const { rows } = await tx.query<{ pool: 'plan' | 'grant' | 'wallet'; grant_id: string | null; credits: number }>(
+    `SELECT pool, grant_id, -credits AS credits FROM ledger_entries
+     WHERE org_id = $1 AND id BETWEEN $2 AND $3 AND kind = 'usage' AND ref = $4 ORDER BY id`,
+    [orgId, row.ledger_from, row.ledger_to, row.id],
+  );
+  const sum = (pool: string) => rows.filter((r) => r.pool === pool).reduce((total, r) => total + r.credits, 0);
+  return { plan: sum('plan'), grants: rows.filter((r) => r.pool === 'grant').map((r) => ({ grantId: r.grant_id!, credits: r.credits })), wallet: sum('wallet') };
+}
+
 export type UsageVoidOutcome = { usageEvent: UsageEvent; returned: VoidReturn | null } | 'not_found' | 'window_closed';
 
 /**
@@ -102,13 +116,14 @@ export async function voidUsageEvent(db: Pool, orgId: string, id: string, reason
     if (event.status === 'voided') return { usageEvent: event, returned: null };
     if (!correctionWindowOpen(event.occurredAt, now.getTime(), windowDays)) return 'window_closed';
 
-    const grantIds = event.split.grants.map((part) => part.grantId);
+    const debit = await readEventDebit(tx, orgId, rows[0]);
+    const grantIds = debit.grants.map((part) => part.grantId);
     const live = await tx.query<{ id: string }>(
       `SELECT id FROM credit_grants WHERE org_id = $1 AND id = ANY ($2::text[])
          AND expired_at IS NULL AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
       [orgId, grantIds, at],
     );
-    const returned = voidReturn(event.split, {
+    const returned = voidReturn(debit, {
       samePeriod: rows[0].period === balance.period,
       planRoom: balance.subscriptionActive ? balance.planGranted - balance.pools.planRemaining : 0,
       liveGrantIds: new Set(live.rows.map((g) => g.id)),
@@ -127,7 +142,7 @@ export async function voidUsageEvent(db: Pool, orgId: string, id: string, reason
     await tx.query(
       `UPDATE daily_usage SET plan_credits = plan_credits - $3, grant_credits = grant_credits - $4, wallet_credits = wallet_credits - $5
        WHERE org_id = $1 AND day = ($2::timestamptz AT TIME ZONE 'UTC')::date`,
-      [orgId, event.recordedAt, event.split.plan, grantCredits(event.split.grants), event.split.wallet],
+      [orgId, event.recordedAt, event.split.plan, event.split.grants, event.split.wallet],
     );
     const voided = await tx.query<Row>(`UPDATE usage_events SET voided_at = $3, void_reason = $4 WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`, [orgId, id, at, reason]);
 

@@ -25,7 +25,7 @@ const ledgerCount = async (orgId: string) => (await stack.db.query('SELECT count
 
 test('usage events are listed newest first with their split, filtered by agent, meter and time, a page at a time', async () => {
   const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: null });
-  const g = await grant(orgId, { credits: 50, priority: 10 });
+  await grant(orgId, { credits: 50, priority: 10 });
   await postUsage(stack, orgId, [
     { id: 'e1', agentId: 'a', meter: 'message', quantity: 80, occurredAt: at(30 * MINUTE) },
     { id: 'e2', agentId: 'b', meter: 'message', quantity: 40, occurredAt: at(20 * MINUTE) },
@@ -35,9 +35,9 @@ test('usage events are listed newest first with their split, filtered by agent, 
   expect(all.nextCursor).toBeNull();
   expect(all.usageEvents.map((e: { id: string }) => e.id)).toEqual(['e3', 'e2', 'e1']);
   expect(all.usageEvents.map((e: { split: unknown }) => e.split)).toEqual([
-    { plan: 0, grants: [{ grantId: g.id, credits: 30 }], wallet: 20 },
-    { plan: 20, grants: [{ grantId: g.id, credits: 20 }], wallet: 0 },
-    { plan: 80, grants: [], wallet: 0 },
+    { plan: 0, grants: 30, wallet: 20 },
+    { plan: 20, grants: 20, wallet: 0 },
+    { plan: 80, grants: 0, wallet: 0 },
   ]);
   expect(all.usageEvents[2]).toMatchObject({ agentId: 'a', meter: 'message', quantity: 80, credits: 80, status: 'recorded', voidedAt: null, voidReason: null });
 
@@ -83,7 +83,7 @@ test('a void gives each pool back what the event took, once; the agent, the day 
 
   const voided = await expectStatus(voidUsage(orgId, 'big'), 200);
   expect(voided.returned).toEqual({ plan: 100, grants: [{ grantId: g.id, credits: 50 }], wallet: 20, forfeited: [] });
-  expect(voided.usageEvent).toMatchObject({ id: 'big', credits: 170, status: 'voided', voidReason: 'reported twice by the agent', split: { plan: 100, grants: [{ grantId: g.id, credits: 50 }], wallet: 20 } });
+  expect(voided.usageEvent).toMatchObject({ id: 'big', credits: 170, status: 'voided', voidReason: 'reported twice by the agent', split: { plan: 100, grants: 50, wallet: 20 } });
   s = await summary(stack, orgId);
   expect(s).toMatchObject({ availableCredits: 145, planCredits: { remaining: 100 }, grantCredits: 50, topUpCredits: -5 }); // small's 5 stay taken from the wallet
   expect(s.agents).toEqual([expect.objectContaining({ id: 'a', spentThisMonth: 5 })]);
@@ -116,7 +116,7 @@ test('a void after renewal goes to the wallet; a grant that has expired since ta
   const orgId = await createOrg(stack, { planCredits: 100, paymentMethodId: null, periodEnd });
   const g = await grant(orgId, { credits: 40, expiresAt: new Date(Date.now() + 3_000).toISOString() });
   await postUsage(stack, orgId, [{ id: 'before-renewal', agentId: 'a', meter: 'message', quantity: 130 }]);
-  expect((await list(orgId)).usageEvents[0].split).toEqual({ plan: 100, grants: [{ grantId: g.id, credits: 30 }], wallet: 0 });
+  expect((await list(orgId)).usageEvents[0].split).toEqual({ plan: 100, grants: 30, wallet: 0 });
 
   // The grant expires (its 10 left), then the workflow renews the plan: a new period.
   await eventually(async () => expect((await summary(stack, orgId)).nextRenewalAt).not.toBe(periodEnd), 60_000);

@@ -1,5 +1,5 @@
 // PostgreSQL owns the debit split (record_usage); the policy simulation uses its TypeScript mirror,
-// splitDebit. The same cases run through both: each event's ledger entries, and the split on its
+// splitDebit. The same cases run through both: each event's ledger entries, and the totals on its
 // usage_events row, must be the mirror's split.
 // An agent at or over its monthly limit spends grants and the wallet only (spec §6), so cases include
 // agents with limits and spend this period; grants are spent after the plan in their spend order
@@ -75,16 +75,18 @@ async function recorded(start: Pools, agents: Agents, debits: Debits, grantCases
     grants: Object.fromEntries(rows.filter((r) => r.ref === id && r.pool === 'grant').map((r) => [names.get(r.grant_id!)!, -r.credits])),
     wallet: debited(id, 'wallet'),
   }));
-  // The event's row carries the same split (GET /usage and the void read it there).
-  const onRows = await db.query<{ id: string; plan_credits: number; wallet_credits: number; grant_parts: Array<{ grantId: string; credits: number }> | null }>(
-    'SELECT id, plan_credits, wallet_credits, grant_parts FROM usage_events WHERE org_id = $1',
+  // The event's row carries the same totals (GET /usage reads them), and its request's ledger id
+  // range holds its entries (a void reads them there).
+  const onRows = await db.query<{ id: string; plan_credits: number; grant_credits: number; wallet_credits: number; ledger_from: number | null; ledger_to: number | null }>(
+    'SELECT id, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to FROM usage_events WHERE org_id = $1',
     [orgId],
   );
-  const rowSplit = (id: string) => {
-    const row = onRows.rows.find((r) => r.id === id)!;
-    return { plan: row.plan_credits, grants: Object.fromEntries((row.grant_parts ?? []).map((p) => [names.get(p.grantId)!, p.credits])), wallet: row.wallet_credits };
-  };
-  expect(events.map(({ id }) => rowSplit(id))).toEqual(fromLedger);
+  const total = (grants: Record<string, number>) => Object.values(grants).reduce((sum, c) => sum + c, 0);
+  expect(events.map(({ id }) => onRows.rows.find((r) => r.id === id)).map((r) => ({ plan: r!.plan_credits, grants: r!.grant_credits, wallet: r!.wallet_credits }))).toEqual(
+    fromLedger.map((f) => ({ plan: f.plan, grants: total(f.grants), wallet: f.wallet })),
+  );
+  const ids = await db.query<{ id: number }>("SELECT id FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'", [orgId]);
+  for (const row of onRows.rows) for (const { id } of ids.rows) expect(id >= row.ledger_from! && id <= row.ledger_to!).toBe(true);
   return fromLedger;
 }
 

@@ -1,7 +1,7 @@
 // The void rules: where each part of a voided usage event goes back, and the correction window.
-import { correctionWindowOpen, returnedCredits, voidReturn, type UsageSplit } from '../../domain/usageCorrection';
+import { correctionWindowOpen, returnedCredits, voidReturn, type EventDebit } from '../../domain/usageCorrection';
 
-const split: UsageSplit = { plan: 30, grants: [{ grantId: 'g1', credits: 20 }, { grantId: 'g2', credits: 15 }], wallet: 5 };
+const split: EventDebit = { plan: 30, grants: [{ grantId: 'g1', credits: 20 }, { grantId: 'g2', credits: 15 }], wallet: 5 };
 const live = (...ids: string[]) => new Set(ids);
 
 test('in the same period every part goes back to the pool it came from', () => {
