@@ -1,4 +1,4 @@
-// PURCHASED_CREDITS_EXPIRE_AFTER_DAYS: each top-up and auto-recharge becomes a paid grant expiring
+// PURCHASED_CREDITS_EXPIRE_AFTER_DAYS: each top-up, auto-recharge and allocation becomes a paid grant expiring
 // that many days after payment instead of going to the wallet; a refund takes from that grant
 // first, then the wallet; the ledger sum of every pool and grant stays its balance.
 import { createOrg, enableAutoRecharge, expectLedgerMatches, expectStatus, messages, postUsage, settled, summary } from '../helpers/billing';
@@ -50,4 +50,23 @@ test('an auto-recharge is a paid grant too', async () => {
   const { rows } = await stack.db.query("SELECT pool, credits FROM ledger_entries WHERE org_id = $1 AND kind = 'auto_recharge'", [orgId]);
   expect(rows).toEqual([{ pool: 'grant', credits: 1000 }]);
   await expectLedgerMatches(stack, orgId);
+});
+
+test("an allocation is a paid grant of the sub-account's, expiring like a purchase", async () => {
+  const agency = await createOrg(stack, { planCredits: 0 });
+  const sub = await createOrg(stack, { planCredits: 0, paymentMethodId: null, parentId: agency });
+  const before = Date.now();
+  // 100 basic minutes: 450 credits, paid by the agency's card.
+  await expectStatus(stack.http.put(`/v1/orgs/${agency}/sub-accounts/${sub}/auto-allocation`, stack.token('owner', agency), { basicMinutes: 100, premiumMinutes: 0 }), 200);
+  const s = await settled(stack, sub, (x) => x.grantCredits === 450);
+  expect(s).toMatchObject({ availableCredits: 450, topUpCredits: 0 });
+  const { grants } = await expectStatus(stack.http.get(`/v1/orgs/${sub}/credit-grants`, ops()), 200);
+  expect(grants).toEqual([expect.objectContaining({ category: 'paid', credits: 450, remaining: 450, status: 'active' })]);
+  expect(grants[0].id).toMatch(/^grant_pay_/);
+  expect(Date.parse(grants[0].expiresAt)).toBeGreaterThanOrEqual(before + 30 * DAY - 60_000);
+  const { rows } = await stack.db.query("SELECT pool, credits, grant_id FROM ledger_entries WHERE org_id = $1 AND kind = 'allocation'", [sub]);
+  expect(rows).toEqual([{ pool: 'grant', credits: 450, grant_id: grants[0].id }]);
+  // The agency's own credits are untouched.
+  expect(await summary(stack, agency)).toMatchObject({ availableCredits: 0, grantCredits: 0 });
+  await expectLedgerMatches(stack, sub);
 });
