@@ -2,6 +2,8 @@
 // event took from it (to amend, void and send a new event). PostgreSQL stores the event's split
 // (record_usage) and writes the void (store/usageEvents.ts); these are the rules it applies.
 
+import type { PricedUsageEvent } from './usage';
+
 const DAY_MS = 86_400_000;
 
 /** USAGE_CORRECTION_WINDOW_DAYS unset: as long as a late event may be reported (domain/usage.ts). */
@@ -26,13 +28,8 @@ export interface EventDebit {
   wallet: number;
 }
 
-export interface UsageEvent {
-  id: string;
-  agentId: string;
-  meter: string;
-  quantity: number;
-  credits: number;
-  occurredAt: string;
+/** A usage event as recorded: priced, split across the pools, maybe voided since. */
+export interface UsageEvent extends PricedUsageEvent {
   recordedAt: string;
   split: UsageSplit;
   status: 'recorded' | 'voided';
