@@ -2,11 +2,12 @@
 // verification on every request (jsonwebtoken with a KeyObject, as api/auth.ts does, same secret as
 // the service), the service's own zod schema of the body (usageBody over the price book's meters),
 // then one PostgreSQL transaction per batch: an insert deduplicated by primary key and one UPDATE
-// of the organization's balance. No workflow, no auto-recharge, no agents, no ledger.
+// of the organization's balance. No workflow, no auto-recharge, no agents, no ledger. Its allowance
+// check is the same verification and one indexed read of the balance.
 import { createSecretKey } from 'node:crypto';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { usageBody } from '../api/schemas';
+import { idSchema, usageBody } from '../api/schemas';
 import { loadSettings } from '../config/settings';
 import { usageCredits } from '../domain/pricing';
 import { createPool } from '../store/pool';
@@ -21,18 +22,41 @@ app.use(express.json({ limit: '1mb' }));
 
 const refuse = (res: express.Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
 
-app.post('/v1/orgs/:org/usage', async (req, res) => {
+/** The caller's token verified and its role and organization checked; false when refused (answered). */
+function authorized(req: express.Request<{ org: string }>, res: express.Response, roles: readonly string[]): boolean {
   const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) return refuse(res, 401, 'unauthorized', 'A bearer token is required.');
+  if (!token) {
+    refuse(res, 401, 'unauthorized', 'A bearer token is required.');
+    return false;
+  }
   let claims: jwt.JwtPayload;
   try {
     claims = jwt.verify(token, key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
   } catch {
-    return refuse(res, 401, 'unauthorized', 'The token is invalid.');
+    refuse(res, 401, 'unauthorized', 'The token is invalid.');
+    return false;
   }
-  if ((claims.org !== '*' && claims.org !== req.params.org) || (claims.role !== 'service' && claims.role !== 'ops')) {
-    return refuse(res, 403, 'forbidden', 'You may not do this for this organization.');
+  if ((claims.org !== '*' && claims.org !== req.params.org) || !roles.includes(claims.role)) {
+    refuse(res, 403, 'forbidden', 'You may not do this for this organization.');
+    return false;
   }
+  return true;
+}
+
+app.get('/v1/orgs/:org/agents/:agent/allowance', async (req, res) => {
+  if (!authorized(req, res, ['service', 'ops', 'owner', 'member'])) return;
+  if (!idSchema.safeParse(req.params.agent).success) return refuse(res, 422, 'validation_failed', 'agent: invalid id');
+  try {
+    const { rows } = await db.query<{ credits: number }>('SELECT credits FROM bench_baseline_balances WHERE org_id = $1', [req.params.org]);
+    const allowed = (rows[0]?.credits ?? 0) > Number.MIN_SAFE_INTEGER;
+    res.json({ allowed, reason: allowed ? null : 'credits_exhausted' });
+  } catch (err) {
+    refuse(res, 503, 'database_unavailable', String(err));
+  }
+});
+
+app.post('/v1/orgs/:org/usage', async (req, res) => {
+  if (!authorized(req, res, ['service', 'ops'])) return;
   const body = schema.safeParse(req.body ?? {});
   if (!body.success) return refuse(res, 422, 'validation_failed', body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const { events } = body.data;

@@ -10,6 +10,7 @@ export const { values: options } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     'memory-orgs': { type: 'string', default: '1000' },
+    'scale-orgs': { type: 'string', default: '10000' },
     'allowance-rate': { type: 'string', default: '200' },
     'threshold-samples': { type: 'string', default: '20' },
     phases: { type: 'string', default: 'many,hot,threshold,allowance,memory,simulate' },
@@ -27,6 +28,7 @@ export const ROUNDS = Math.max(1, Number(options.rounds));
 export const WARM_UP_SECONDS = Math.min(1, SECONDS);
 export const ALLOWANCE_RATE = Number(options['allowance-rate']);
 export const MEMORY_ORGS = Number(options['memory-orgs']);
+export const SCALE_ORGS = Number(options['scale-orgs']);
 export const THRESHOLD_SAMPLES = Number(options['threshold-samples']);
 export const SIMULATE_ENTRIES = Number(options['simulate-entries']);
 
@@ -42,7 +44,7 @@ export const service = signToken({ sub: 'bench', role: 'service', org: '*' }, SE
 /** An organization owner's token. */
 export const ownerOf = (orgId: string) => signToken({ sub: 'bench', role: 'owner', org: orgId }, SECRET, 86400);
 
-export const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory', 'simulate'] as const;
+export const PHASES = ['many', 'hot', 'threshold', 'allowance', 'memory', 'simulate', 'scale'] as const;
 export type Phase = (typeof PHASES)[number];
 export const LAYOUTS = ['single', 'split'] as const;
 export type Layout = (typeof LAYOUTS)[number];

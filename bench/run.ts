@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/paths';
-import { ALLOWANCE_RATE, BATCH, chosen, CONCURRENCY, LAYOUTS, MEMORY_ORGS, options, ORGS, PHASES, ROUNDS, SECONDS, SIMULATE_ENTRIES, THRESHOLD_SAMPLES, type Layout, type Phase } from './config';
+import { ALLOWANCE_RATE, BATCH, chosen, CONCURRENCY, LAYOUTS, MEMORY_ORGS, options, ORGS, PHASES, ROUNDS, SCALE_ORGS, SECONDS, SIMULATE_ENTRIES, THRESHOLD_SAMPLES, type Layout, type Phase } from './config';
 import { checkExactlyOnce } from './exactlyOnce';
 import { LayoutRun, type LayoutFigures } from './layoutRun';
 import { prepareStack } from './layoutStack';
@@ -18,6 +18,7 @@ import { measureHotOrg } from './phases/hotOrg';
 import { measureManyOrgs } from './phases/manyOrgs';
 import { measureMemory, recordPeakRss } from './phases/memory';
 import { measureSimulation } from './phases/simulate';
+import { measureScale } from './phases/scale';
 import { measureThreshold } from './phases/threshold';
 import { table } from './table';
 
@@ -29,6 +30,7 @@ const MEASURE: Record<Phase, (run: LayoutRun) => Promise<void>> = {
   allowance: measureAllowance,
   memory: measureMemory,
   simulate: measureSimulation,
+  scale: measureScale,
 };
 
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
@@ -70,7 +72,7 @@ async function main() {
   const results = {
     at,
     machine,
-    config: { layouts, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, rounds: ROUNDS, memoryOrgs: MEMORY_ORGS, thresholdSamples: THRESHOLD_SAMPLES, allowanceRate: ALLOWANCE_RATE, simulateEntries: SIMULATE_ENTRIES },
+    config: { layouts, phases: [...phases], orgs: ORGS, concurrency: CONCURRENCY, batch: BATCH, seconds: SECONDS, rounds: ROUNDS, memoryOrgs: MEMORY_ORGS, scaleOrgs: SCALE_ORGS, thresholdSamples: THRESHOLD_SAMPLES, allowanceRate: ALLOWANCE_RATE, simulateEntries: SIMULATE_ENTRIES },
     durationSeconds: round((performance.now() - started) / 1000),
     layouts: Object.fromEntries(all.map((f) => [f.layout, f])),
     ...(profileDir ? { profileDir: path.relative(PROJECT_ROOT, profileDir) } : {}),

@@ -53,12 +53,18 @@ DROP INDEX ledger_entries_org_kind_pool_ref;
 CREATE UNIQUE INDEX ledger_entries_org_kind_pool_ref ON ledger_entries (org_id, kind, pool, ref) WHERE kind NOT IN ('usage', 'usage_void');
 
 -- record_usage as in the credit grants' migration, with each event's split, period and ledger range
--- on its row.
--- The events not seen before are found first (every insert into usage_events is record_usage's,
--- under the organization's balance lock, so none can appear in between), split, then inserted with
--- their split: no ON CONFLICT, a duplicate here would be a broken invariant, not a retry.
-CREATE OR REPLACE FUNCTION record_usage(
-  p_org text, p_ids text[], p_agents text[], p_meters text[], p_quantities bigint[], p_credits bigint[], p_occurred timestamptz[]
+-- on its row. The split must be of the events not seen before, and the row is written with it, so
+-- the ids seen before must be known first. Looking them up costs a probe per event (and a plan of
+-- that lookup cached while the table was small can scan the organization's events), so the usual
+-- case, a batch of new ids, is taken on trust: every event is split and inserted ON CONFLICT DO
+-- NOTHING (the primary key's own check, whatever the plan), and a batch in which any id was seen
+-- before raises BL002, undoing the statement; the caller then calls again with p_seen_before, which
+-- looks each id up under the balance lock (every insert into usage_events is record_usage's, under
+-- that lock, so none can appear in between).
+DROP FUNCTION record_usage(text, text[], text[], text[], bigint[], bigint[], timestamptz[]);
+CREATE FUNCTION record_usage(
+  p_org text, p_ids text[], p_agents text[], p_meters text[], p_quantities bigint[], p_credits bigint[], p_occurred timestamptz[],
+  p_seen_before boolean DEFAULT false
 ) RETURNS TABLE (recorded integer, available_after bigint, crossed_by text, signal_workflow boolean, signal_generation bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -72,26 +78,23 @@ DECLARE
   after_credits bigint;
   low record;
   signal boolean;
-  seen_before boolean;
+  inserted_count integer;
 BEGIN
   SELECT * INTO b FROM balances WHERE balances.org_id = p_org FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'organization % has no balance row', p_org USING ERRCODE = 'BL001';
   END IF;
   before_credits := available_credits(b);
-  -- One index scan for the whole batch: usually none of its ids is known.
-  seen_before := EXISTS (SELECT 1 FROM usage_events u WHERE u.org_id = p_org AND u.id = ANY (p_ids));
 
   WITH input AS (
     SELECT DISTINCT ON (t.id) t.* FROM unnest(p_ids, p_agents, p_meters, p_quantities, p_credits, p_occurred)
       WITH ORDINALITY AS t(id, agent_id, meter, quantity, credits, occurred_at, ord)
     ORDER BY t.id, t.ord
   ), applied AS (
-    -- Only when the batch has ids seen before (a retry) is each id looked up again. A scalar
-    -- subquery, not NOT EXISTS: one primary-key probe per event, where an anti-join may be planned
-    -- as a scan of the organization's events (a plan cached while the table was small).
+    -- Only when the caller knows the batch has ids seen before is each id looked up: a scalar
+    -- subquery, one primary-key probe per event, never an anti-join planned as a scan.
     SELECT i.* FROM input i
-    WHERE NOT seen_before OR (SELECT true FROM usage_events u WHERE u.org_id = p_org AND u.id = i.id) IS NULL
+    WHERE NOT p_seen_before OR (SELECT true FROM usage_events u WHERE u.org_id = p_org AND u.id = i.id) IS NULL
   ), limited AS (
     -- The batch's agents that have a limit, and what they may still take from the plan before the batch.
     SELECT s.agent_id, s.monthly_limit_credits - COALESCE(sp.spent, 0) AS headroom
@@ -146,15 +149,21 @@ BEGIN
     SELECT p_org, s.id, s.agent_id, s.meter, s.quantity, s.credits, s.occurred_at, now(),
            b.period, s.plan, s.rest - s.wallet, s.wallet, (SELECT MIN(l.id) FROM ledger l), (SELECT MAX(l.id) FROM ledger l)
     FROM split s
+    ON CONFLICT (org_id, id) DO NOTHING
+    RETURNING usage_events.id
   ), spend AS (
     INSERT INTO agent_spend (org_id, period, agent_id, spent)
     SELECT p_org, b.period, s.agent_id, SUM(s.credits) FROM split s GROUP BY s.agent_id
     ON CONFLICT (org_id, period, agent_id) DO UPDATE SET spent = agent_spend.spent + EXCLUDED.spent
   )
   SELECT count(*)::integer, COALESCE(SUM(s.plan), 0), COALESCE(SUM(s.rest - s.wallet), 0), COALESCE(SUM(s.credits), 0),
-         (SELECT s2.id FROM split s2 WHERE before_credits - s2.cum < b.threshold_credits ORDER BY s2.ord LIMIT 1)
-    INTO n, plan_total, grant_total, credit_total, first_below
+         (SELECT s2.id FROM split s2 WHERE before_credits - s2.cum < b.threshold_credits ORDER BY s2.ord LIMIT 1),
+         (SELECT count(*)::integer FROM inserted)
+    INTO n, plan_total, grant_total, credit_total, first_below, inserted_count
   FROM split s;
+  IF inserted_count <> n THEN
+    RAISE EXCEPTION 'a usage batch of organization % has ids recorded before', p_org USING ERRCODE = 'BL002';
+  END IF;
 
   after_credits := before_credits - credit_total;
   IF n = 0 THEN

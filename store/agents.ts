@@ -51,14 +51,16 @@ function toAgentView(id: string, row: AgentViewRow): AgentView {
 
 /** The allowance check, one indexed read: the pools, the subscription, and this agent's settings and spend this period. */
 export async function readAgent(db: Pool, orgId: string, agentId: string): Promise<AgentView | undefined> {
-  const { rows } = await db.query<AgentViewRow>(
-    `SELECT b.plan_remaining, b.grant_credits, b.wallet, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
+  // A named statement: each connection parses and plans it once, not at every allowance check.
+  const { rows } = await db.query<AgentViewRow>({
+    name: 'read-agent',
+    text: `SELECT b.plan_remaining, b.grant_credits, b.wallet, b.subscription_active, a.monthly_limit_credits, a.when_plan_exhausted, s.spent
      FROM balances b
      LEFT JOIN agent_settings a ON a.org_id = b.org_id AND a.agent_id = $2
      LEFT JOIN agent_spend s ON s.org_id = b.org_id AND s.period = b.period AND s.agent_id = $2
      WHERE b.org_id = $1`,
-    [orgId, agentId],
-  );
+    values: [orgId, agentId],
+  });
   const row = rows[0];
   return row && toAgentView(agentId, row);
 }

@@ -1,9 +1,10 @@
-// Usage events (usage_events): the usage hot path, one request, one PostgreSQL statement. The
-// record_usage function (migrations 7, 11 and the credit grants') guarantees, in one transaction:
+// Usage events (usage_events): the usage hot path, one request, one PostgreSQL statement (two when
+// the batch has ids recorded before: the first, taking them all as new, is undone and says so). The
+// record_usage function (migrations 7, 11, 14 and 16) guarantees, in one transaction:
 // - the organization's balance row is locked first (FOR UPDATE): requests for one organization
 //   serialize there, and a missing row is an error (BL001);
-// - events are deduplicated by (org, id), within the batch and against every earlier batch; only
-//   the events inserted now are debited;
+// - events are deduplicated by (org, id), within the batch and against every earlier batch (voided
+//   ones included); only the events inserted now are debited;
 // - each new event is split plan first, as far as its agent is under its monthly limit (an agent
 //   at its limit spends the wallet only; an event crossing it takes the part up to it from the
 //   plan), then the live credit grants in spend order (priority, soonest expiry, creation; one
@@ -33,9 +34,24 @@ export interface RecordedUsage {
 }
 
 export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEvent[]): Promise<RecordedUsage> {
-  const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean; signal_generation: number }>(
-    'SELECT * FROM record_usage($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[])',
-    [
+  try {
+    return await callRecordUsage(db, orgId, events, false);
+  } catch (err) {
+    // Some ids were recorded before (a retry): nothing was written; the batch again, each id looked up.
+    if ((err as { code?: string }).code !== SEEN_BEFORE) throw err;
+    return callRecordUsage(db, orgId, events, true);
+  }
+}
+
+/** record_usage's answer when a batch taken as new has ids recorded before. */
+const SEEN_BEFORE = 'BL002';
+
+async function callRecordUsage(db: Pool, orgId: string, events: PricedUsageEvent[], seenBefore: boolean): Promise<RecordedUsage> {
+  // A named statement: each connection parses and plans the call once.
+  const { rows } = await db.query<{ recorded: number; available_after: number; crossed_by: string | null; signal_workflow: boolean; signal_generation: number }>({
+    name: 'record-usage',
+    text: 'SELECT * FROM record_usage($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8)',
+    values: [
       orgId,
       events.map((e) => e.id),
       events.map((e) => e.agentId),
@@ -43,8 +59,9 @@ export async function recordUsage(db: Pool, orgId: string, events: PricedUsageEv
       events.map((e) => e.quantity),
       events.map((e) => e.credits),
       events.map((e) => e.occurredAt),
+      seenBefore,
     ],
-  );
+  });
   const row = rows[0];
   return { recorded: row.recorded, availableCredits: row.available_after, crossedBy: row.crossed_by, signalWorkflow: row.signal_workflow, signalGeneration: row.signal_generation };
 }
