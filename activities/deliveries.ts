@@ -76,15 +76,17 @@ export function deliveryActivities({ db, notifications, logger, receiptLinks }: 
     const error = answer.error ?? `HTTP ${statusCode}`;
     if (statusCode === 410) {
       deliveriesTotal.inc({ channel: 'webhook', outcome: 'gone' });
-      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
+      // The endpoint first, then the attempt: whoever sees the delivery failed sees the endpoint
+      // disabled, and a crash between the two leaves the retried attempt to close the delivery.
       await disableEndpoint(db, target.orgId, endpoint, 'The endpoint answered 410 Gone.');
+      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
       return DONE;
     }
     deliveriesTotal.inc({ channel: 'webhook', outcome: 'failed' });
     const failingSince = await noteEndpointHealth(db, endpoint.id, false);
     if (failingSince && Date.now() - failingSince.getTime() >= notifications.disableAfterMs) {
-      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
       await disableEndpoint(db, target.orgId, endpoint, `Every delivery failed since ${failingSince.toISOString()}.`);
+      await recordAttempt(db, input.deliveryId, { status: 'failed', statusCode, error, nextAttemptInMs: null });
       return DONE;
     }
     return failed(input, statusCode, error, answer.retryAfterMs);
