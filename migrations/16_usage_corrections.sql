@@ -38,8 +38,10 @@ ALTER TABLE usage_events
   ADD CONSTRAINT usage_events_split CHECK (plan_credits + grant_credits + wallet_credits = credits),
   ADD CONSTRAINT usage_events_void_reason CHECK ((voided_at IS NULL) = (void_reason IS NULL));
 
--- GET /usage: an organization's events newest first by occurredAt (a scan backwards).
-CREATE INDEX usage_events_by_occurred ON usage_events (org_id, occurred_at, id);
+-- GET /usage: an organization's events newest first by occurredAt (a scan backwards; ties, sorted
+-- by id, are a batch's at most). Without the id in the key: with it, the index cost the usage
+-- request 13% (paired pgbench), without it 2-3%.
+CREATE INDEX usage_events_by_occurred ON usage_events (org_id, occurred_at);
 
 -- A void gives each pool back what the event took from it: 'usage_void' entries, named by the
 -- event's id like its usage entries. Like those, they are unique by construction (written once,

@@ -74,13 +74,15 @@ export interface UsageFilter {
   to?: string;
 }
 
-/** A page of the organization's usage events, newest occurredAt first (ties: id, descending). */
+/** A page of the organization's usage events, newest occurredAt first (ties: id, descending). The
+ * cursor's bare `occurred_at <=` is what the (org, occurred_at) index can start from. */
 export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilter, limit: number, cursor: UsageCursor | undefined): Promise<{ usageEvents: UsageEvent[]; nextCursor: string | null }> {
   const { rows } = await db.query<Row>(
     `SELECT ${COLUMNS} FROM usage_events
      WHERE org_id = $1 AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR meter = $3)
        AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
-       AND ($6::bigint IS NULL OR (occurred_at, id) < (to_timestamp($6::bigint / 1000000.0), $7::text))
+       AND ($6::bigint IS NULL OR (occurred_at <= to_timestamp($6::bigint / 1000000.0)
+                                   AND (occurred_at, id) < (to_timestamp($6::bigint / 1000000.0), $7::text)))
      ORDER BY occurred_at DESC, id DESC LIMIT $8`,
     [orgId, filter.agentId ?? null, filter.meter ?? null, filter.from ?? null, filter.to ?? null, cursor?.occurredUs ?? null, cursor?.id ?? null, limit + 1],
   );
