@@ -1,6 +1,7 @@
 // Agents (agent_settings, agent_spend): an agent's own settings, written by the API with their
-// event (no workflow holds agents), and its spend per period, written by record_usage (usage.ts).
-import type { Pool } from 'pg';
+// event (no workflow holds agents), and its spend per period, written by record_usage (usage.ts)
+// and lowered by a usage void (takeBackSpend).
+import type { Pool, PoolClient } from 'pg';
 import { allowance, NEW_AGENT, type AgentSettings, type AgentState, type Allowance, type WhenPlanExhausted } from '../domain/agents';
 import type { AgentEntry } from '../domain/summary';
 import { recordEventIn } from './events';
@@ -47,6 +48,11 @@ type AgentViewRow = Omit<AgentRow, 'agent_id'> & { plan_remaining: number; grant
 function toAgentView(id: string, row: AgentViewRow): AgentView {
   const agent = toAgent(row);
   return { id, ...agent, ...allowance(agent, { planRemaining: row.plan_remaining, grants: row.grant_credits, wallet: row.wallet }, row.subscription_active) };
+}
+
+/** A voided event's credits out of its agent's spend in the period it was recorded in. */
+export async function takeBackSpend(tx: PoolClient, orgId: string, period: number, agentId: string, credits: number): Promise<void> {
+  await tx.query('UPDATE agent_spend SET spent = spent - $4 WHERE org_id = $1 AND period = $2 AND agent_id = $3', [orgId, period, agentId, credits]);
 }
 
 /** The allowance check, one indexed read: the pools, the subscription, and this agent's settings and spend this period. */

@@ -1,5 +1,6 @@
 // Credit grants (credit_grants): created and voided by ops through the API, expired by the sweep
-// (api/grantExpirySweep.ts), spent by record_usage (usage.ts). Each change is one transaction under
+// (api/grantExpirySweep.ts), spent by record_usage (usage.ts), given back by a usage void
+// (usageEvents.ts). Each change is one transaction under
 // the organization's balance lock, like every pool change: the grant's remaining, its ledger entry
 // (pool 'grant', naming the grant) and balances.grant_credits move together, so the ledger sum of
 // each grant is its remaining and the grant pool's is grant_credits. Not a workflow commit: grants
@@ -201,6 +202,21 @@ export async function expireDueGrants(db: Pool, orgId: string, now: Date): Promi
 }
 
 const PAID_GRANT_NAMES = { top_up: 'Top-up', auto_recharge: 'Auto-recharge', allocation: 'Allocation' } as const;
+
+/** A voided usage event's part back to its live grant; the caller holds the balance row, writes the entry and moves grant_credits. */
+export async function returnToGrant(tx: PoolClient, orgId: string, grantId: string, credits: number): Promise<void> {
+  await tx.query('UPDATE credit_grants SET remaining = remaining + $3 WHERE org_id = $1 AND id = $2', [orgId, grantId, credits]);
+}
+
+/** The grants of `grantIds` still live at `at` (not expired, voided or past their expiry): those a void may give back to. */
+export async function liveGrantIds(tx: PoolClient, orgId: string, grantIds: string[], at: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM credit_grants WHERE org_id = $1 AND id = ANY ($2::text[])
+       AND expired_at IS NULL AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+    [orgId, grantIds, at],
+  );
+  return new Set(rows.map((g) => g.id));
+}
 
 /**
  * A paid grant: a payment's credits when purchased credits expire (PURCHASED_CREDITS_EXPIRE_AFTER_DAYS),

@@ -3,13 +3,15 @@
 // Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
 // entry other than usage and usage_void is unique per (org, kind, pool, ref), which makes the
 // workflow's commits idempotent; a usage entry is unique by its event's id (record_usage writes
-// entries only for the events it inserts), a usage_void entry by its event's voided_at (usageEvents.ts). Read here: the ledger pages, and the policy simulation
-// and the forecast (the ledger replayed in pages, never held whole).
+// // entries only for the events it inserts), a usage_void entry by its event's voided_at
+// (usageEvents.ts). Read here: the ledger pages, a usage event's entries (for its void), and the
+// policy simulation and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
 import type { ScheduledExpiry } from '../domain/burnForecast';
+import type { EventDebit } from '../domain/usageCorrection';
 import { inTransaction } from './transaction';
 
 /** Inserts the entry unless its (kind, pool, ref) exists; the pools move only with an inserted entry. Never usage (record_usage's
@@ -21,6 +23,17 @@ export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: Le
     [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref, entry.grantId ?? null],
   );
   return rowCount === 1;
+}
+
+/** A usage event's entries, pool by pool (grants in spend order), read in its request's ledger id range: no index on ref needed. */
+export async function readUsageDebit(tx: PoolClient, orgId: string, eventId: string, range: { from: number | null; to: number | null }): Promise<EventDebit> {
+  const { rows } = await tx.query<{ pool: LedgerPool; grant_id: string | null; credits: number }>(
+    `SELECT pool, grant_id, -credits AS credits FROM ledger_entries
+     WHERE org_id = $1 AND id BETWEEN $2 AND $3 AND kind = 'usage' AND ref = $4 ORDER BY id`,
+    [orgId, range.from, range.to, eventId],
+  );
+  const sum = (pool: LedgerPool) => rows.filter((r) => r.pool === pool).reduce((total, r) => total + r.credits, 0);
+  return { plan: sum('plan'), grants: rows.filter((r) => r.pool === 'grant').map((r) => ({ grantId: r.grant_id!, credits: r.credits })), wallet: sum('wallet') };
 }
 
 export interface ListedLedgerEntry {

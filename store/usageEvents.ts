@@ -1,16 +1,19 @@
 // Usage events as recorded (usage_events, written by record_usage: usage.ts), listed with their
 // split, and voided. A void is one transaction under the organization's balance lock, like every
-// pool change: the event's usage entries are read (between its request's first and last ledger
-// ids: no index on ref needed), the event is marked voided, each pool gets back what
-// domain/usageCorrection.ts voidReturn says with a 'usage_void' entry (ref: the event's id), the grants' remaining, the
-// agent's spend of the event's period and the day's usage (daily_usage) lose the event, and the
-// balance moves by the same amounts (poolChange.ts), so the ledger sum of each pool stays its
-// balance. The row stays: its id is used for good (record_usage skips ids it has).
-import type { Pool, PoolClient } from 'pg';
+// pool change: the event's usage entries are read (ledger.ts, in its request's ledger id range),
+// each pool gets back what domain/usageCorrection.ts voidReturn says with a 'usage_void' entry
+// (ref: the event's id) and, for a grant, its remaining (grants.ts); the agent's spend of the
+// event's period (agents.ts) and the day's usage (dailyUsage.ts) lose the event; the event is
+// marked voided; and the balance moves by the same amounts (poolChange.ts), so the ledger sum of
+// each pool stays its balance. The row stays: its id is used for good (record_usage skips ids it has).
+import type { Pool } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
-import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type EventDebit, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
+import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
+import { takeBackSpend } from './agents';
 import { lockBalance } from './balances';
-import { insertLedgerEntry } from './ledger';
+import { takeOutOfDay } from './dailyUsage';
+import { liveGrantIds, returnToGrant } from './grants';
+import { insertLedgerEntry, readUsageDebit } from './ledger';
 import { commitPoolChange } from './poolChange';
 import { inTransaction } from './transaction';
 
@@ -91,17 +94,6 @@ export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilt
   return { usageEvents: page.map(toEvent), nextCursor: rows.length > limit ? encodeUsageCursor({ occurredUs: last.occurred_us, id: last.id }) : null };
 }
 
-/** The event's usage entries, pool by pool (grants in spend order): in its request's ledger id range. */
-async function readEventDebit(tx: PoolClient, orgId: string, row: Row): Promise<EventDebit> {
-  const { rows } = await tx.query<{ pool: 'plan' | 'grant' | 'wallet'; grant_id: string | null; credits: number }>(
-    `SELECT pool, grant_id, -credits AS credits FROM ledger_entries
-     WHERE org_id = $1 AND id BETWEEN $2 AND $3 AND kind = 'usage' AND ref = $4 ORDER BY id`,
-    [orgId, row.ledger_from, row.ledger_to, row.id],
-  );
-  const sum = (pool: string) => rows.filter((r) => r.pool === pool).reduce((total, r) => total + r.credits, 0);
-  return { plan: sum('plan'), grants: rows.filter((r) => r.pool === 'grant').map((r) => ({ grantId: r.grant_id!, credits: r.credits })), wallet: sum('wallet') };
-}
-
 export type UsageVoidOutcome = { usageEvent: UsageEvent; returned: VoidReturn | null } | 'not_found' | 'window_closed';
 
 /**
@@ -118,34 +110,21 @@ export async function voidUsageEvent(db: Pool, orgId: string, id: string, reason
     if (event.status === 'voided') return { usageEvent: event, returned: null };
     if (!correctionWindowOpen(event.occurredAt, now.getTime(), windowDays)) return 'window_closed';
 
-    const debit = await readEventDebit(tx, orgId, rows[0]);
-    const grantIds = debit.grants.map((part) => part.grantId);
-    const live = await tx.query<{ id: string }>(
-      `SELECT id FROM credit_grants WHERE org_id = $1 AND id = ANY ($2::text[])
-         AND expired_at IS NULL AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-      [orgId, grantIds, at],
-    );
+    const debit = await readUsageDebit(tx, orgId, id, { from: rows[0].ledger_from, to: rows[0].ledger_to });
     const returned = voidReturn(debit, {
       samePeriod: rows[0].period === balance.period,
       planRoom: balance.subscriptionActive ? balance.planGranted - balance.pools.planRemaining : 0,
-      liveGrantIds: new Set(live.rows.map((g) => g.id)),
+      liveGrantIds: await liveGrantIds(tx, orgId, debit.grants.map((part) => part.grantId), at),
     });
 
     if (returned.plan > 0) await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'plan', credits: returned.plan, ref: id }, at);
     for (const part of returned.grants) {
       await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'grant', credits: part.credits, ref: id, grantId: part.grantId }, at);
-      await tx.query('UPDATE credit_grants SET remaining = remaining + $3 WHERE org_id = $1 AND id = $2', [orgId, part.grantId, part.credits]);
+      await returnToGrant(tx, orgId, part.grantId, part.credits);
     }
     if (returned.wallet > 0) await insertLedgerEntry(tx, orgId, { kind: 'usage_void', pool: 'wallet', credits: returned.wallet, ref: id }, at);
-    if (rows[0].period !== null) {
-      await tx.query('UPDATE agent_spend SET spent = spent - $4 WHERE org_id = $1 AND period = $2 AND agent_id = $3', [orgId, rows[0].period, event.agentId, event.credits]);
-    }
-    // The day's usage loses what the event showed on the day it was recorded (its entries' day).
-    await tx.query(
-      `UPDATE daily_usage SET plan_credits = plan_credits - $3, grant_credits = grant_credits - $4, wallet_credits = wallet_credits - $5
-       WHERE org_id = $1 AND day = ($2::timestamptz AT TIME ZONE 'UTC')::date`,
-      [orgId, event.recordedAt, event.split.plan, event.split.grants, event.split.wallet],
-    );
+    if (rows[0].period !== null) await takeBackSpend(tx, orgId, rows[0].period, event.agentId, event.credits);
+    await takeOutOfDay(tx, orgId, event.recordedAt, event.split);
     const voided = await tx.query<Row>(`UPDATE usage_events SET voided_at = $3, void_reason = $4 WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`, [orgId, id, at, reason]);
 
     const credits = returnedCredits(returned);
