@@ -1,7 +1,7 @@
 // The table `npm run bench` prints.
 import { ALLOWANCE_RATE, ORGS } from './config';
 import type { LayoutFigures } from './layoutRun';
-import { coreList, round, thousands } from './numbers';
+import { coreList, round, rssList, thousands } from './numbers';
 
 type Row = [string, (f: LayoutFigures) => string, string];
 
@@ -84,7 +84,7 @@ export function table(all: LayoutFigures[]): string {
       'scale: peak RSS; restart to serving usage',
       (f) =>
         f.service.scale
-          ? `${Object.entries(f.service.scale.peakRssMb as Record<string, number>).map(([name, mb]) => `${name} ${mb} MiB`).join(', ')}; restart ${f.service.scale.restartSeconds} s (${met(f.service.scale.restartSeconds <= 10)})`
+          ? `${rssList(f.service.scale.peakRssMb)}; restart ${f.service.scale.restartSeconds} s (${met(f.service.scale.restartSeconds <= 10)})`
           : '',
       'reported; restart ≤ 10 s',
     ],

@@ -2,7 +2,7 @@
 import { MEMORY_ORGS, RUN, service } from '../config';
 import { call, expectOk, inParallel } from '../http';
 import type { LayoutRun } from '../layoutRun';
-import { round } from '../numbers';
+import { round, rssList } from '../numbers';
 
 export async function measureMemory(run: LayoutRun): Promise<void> {
   const memoryStarted = performance.now();
@@ -22,5 +22,5 @@ export function recordPeakRss(run: LayoutRun): void {
   const { peer: peerFigures, service: serviceFigures } = run.figures;
   serviceFigures.peakRssMb = run.stack.peakRss();
   peerFigures.peakRssMb = round(run.stack.peer.peakRssMb());
-  console.log(`  peak RSS: ${Object.entries(serviceFigures.peakRssMb).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} with ${run.created.length} orgs; the peer ${peerFigures.peakRssMb} MiB`);
+  console.log(`  peak RSS: ${rssList(serviceFigures.peakRssMb)} with ${run.created.length} orgs; the peer ${peerFigures.peakRssMb} MiB`);
 }

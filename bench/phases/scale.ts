@@ -5,7 +5,7 @@ import { ROUNDS, SCALE_ORGS, SECONDS, service, WARM_UP_SECONDS } from '../config
 import { call, expectOk } from '../http';
 import { ingestLine, merged, type IngestRun } from '../ingest';
 import type { LayoutRun } from '../layoutRun';
-import { round, thousands } from '../numbers';
+import { round, rssList, thousands } from '../numbers';
 
 export async function measureScale(run: LayoutRun): Promise<void> {
   const { stack } = run;
@@ -29,7 +29,7 @@ export async function measureScale(run: LayoutRun): Promise<void> {
   console.log(`    over 50 of them:  ${ingestLine(overFifty)}`);
   console.log(`    over all of them: ${ingestLine(overAll)}: ${allToFifty} x the 50`);
   const peakRssMb = stack.peakRss();
-  console.log(`    peak RSS: ${Object.entries(peakRssMb).map(([name, mb]) => `${name} ${mb} MiB`).join(', ')}`);
+  console.log(`    peak RSS: ${rssList(peakRssMb)}`);
 
   // A restart: SIGTERM, start again, and time until a usage request is accepted.
   await Promise.all([stack.app.stop(), stack.worker?.stop()]);
