@@ -26,3 +26,15 @@ test('a charge attempt times out after 10 s by default: a worker dying mid-charg
   expect(loadSettings({}).rules.chargeTimeoutMs).toBe(10_000);
   expect(loadSettings({ CHARGE_TIMEOUT_MS: '30000' }).rules.chargeTimeoutMs).toBe(30_000);
 });
+
+test("the worker's workflow cache is the SDK's unless WORKER_MAX_CACHED_WORKFLOWS says how many runs", () => {
+  expect(loadSettings({}).temporal.maxCachedWorkflows).toBeUndefined();
+  expect(loadSettings({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).temporal.maxCachedWorkflows).toBe(500);
+  expect(() => loadSettings({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toThrow('WORKER_MAX_CACHED_WORKFLOWS');
+});
+
+test('usage may be voided for 35 days after it occurred unless USAGE_CORRECTION_WINDOW_DAYS says otherwise', () => {
+  expect(loadSettings({}).usageCorrectionWindowDays).toBe(35);
+  expect(loadSettings({ USAGE_CORRECTION_WINDOW_DAYS: '7' }).usageCorrectionWindowDays).toBe(7);
+  expect(() => loadSettings({ USAGE_CORRECTION_WINDOW_DAYS: '0' })).toThrow('USAGE_CORRECTION_WINDOW_DAYS');
+});
