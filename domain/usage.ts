@@ -1,7 +1,7 @@
 // A usage event as the API records it: already priced from the price book.
 
 const MINUTE_MS = 60_000;
-export const DAY_MS = 24 * 60 * MINUTE_MS;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * How far from the moment it is received a usage event's occurredAt may be, as Stripe's meter

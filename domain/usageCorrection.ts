@@ -2,7 +2,8 @@
 // event took from it (to amend, void and send a new event). PostgreSQL stores the event's split
 // (record_usage) and writes the void (store/usageEvents.ts); these are the rules it applies.
 
-import { DAY_MS, OCCURRED_AT_WINDOW, type PricedUsageEvent } from './usage';
+import { DAY_MS } from './burnForecast';
+import { OCCURRED_AT_WINDOW, type PricedUsageEvent } from './usage';
 
 /** USAGE_CORRECTION_WINDOW_DAYS unset: as long as a late event may be reported (35 days). */
 export const DEFAULT_USAGE_CORRECTION_WINDOW_DAYS = OCCURRED_AT_WINDOW.pastMs / DAY_MS;
