@@ -19,5 +19,6 @@ export interface PricedUsageEvent {
   meter: string;
   quantity: number;
   credits: number;
-  occurredAt: string;
+  /** Null: it occurred when recorded (the request's transaction time, record_usage). */
+  occurredAt: string | null;
 }

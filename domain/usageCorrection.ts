@@ -29,6 +29,7 @@ export interface EventDebit {
 
 /** A usage event as recorded: priced, split across the pools, maybe voided since. */
 export interface UsageEvent extends PricedUsageEvent {
+  occurredAt: string;
   recordedAt: string;
   split: UsageSplit;
   status: 'recorded' | 'voided';

@@ -1,12 +1,14 @@
-// The ledger (ledger_entries): every pool change, written in the transaction that moves the pool
-// (record_usage in usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance.
-// Append-only: a trigger of migration 1 (ledger_is_append_only) refuses UPDATE and DELETE. An
-// entry other than usage and usage_void is unique per (org, kind, pool, ref), which makes the
-// workflow's commits idempotent; a usage entry is unique by its event's id (record_usage writes
-// // entries only for the events it inserts), a usage_void entry by its event's voided_at
-// (usageEvents.ts). Read here: the ledger pages, a usage event's entries (for its void), and the
-// policy simulation and the forecast (the ledger replayed in pages, never held whole).
-import type { Pool, PoolClient } from 'pg';
+// The ledger: every pool change, written in the transaction that moves the pool (record_usage in
+// usage.ts, commitBilling.ts), so the ledger sum of each pool is its balance. Usage entries are
+// derived from what a usage request wrote, its usage_requests row and its events' splits
+// (migration 17: usage_request_entries); every other entry is a row of ledger_postings; the view
+// ledger_entries is both, in one id order. Append-only: a trigger (ledger_is_append_only) refuses
+// UPDATE and DELETE on both tables. A posting other than usage_void is unique per (org, kind, pool,
+// ref), which makes the workflow's commits idempotent; a usage entry is unique by its event's id
+// (record_usage records each id once), a usage_void entry by its event's voided_at (usageEvents.ts).
+// Read here: the ledger pages (ledger_page), a usage event's entries (for its void), and the policy
+// simulation and the forecast (the ledger replayed in pages, never held whole).
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
 import type { LedgerKind, Pool as LedgerPool } from '../domain/ledger';
@@ -18,19 +20,32 @@ import { inTransaction } from './transaction';
  * alone); a usage_void entry is not checked (a void writes its entries once, under the balance lock: usageEvents.ts). */
 export async function insertLedgerEntry(tx: PoolClient, orgId: string, entry: LedgerEntry, at: string): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref, grant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO ledger_postings (org_id, at, kind, pool, credits, ref, grant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (org_id, kind, pool, ref) WHERE kind NOT IN ('usage', 'usage_void') DO NOTHING`,
     [orgId, at, entry.kind, entry.pool, entry.credits, entry.ref, entry.grantId ?? null],
   );
   return rowCount === 1;
 }
 
-/** A usage event's entries, pool by pool (grants in spend order), read in its request's ledger id range: no index on ref needed. */
-export async function readUsageDebit(tx: PoolClient, orgId: string, eventId: string, range: { from: number | null; to: number | null }): Promise<EventDebit> {
+/** Where a usage event's entries are: its request's (migration 17 on), or postings in a ledger id range (before). */
+export interface UsageEntriesSource {
+  requestSeq: number | null;
+  from: number | null;
+  to: number | null;
+}
+
+/** A usage event's entries, pool by pool (grants in spend order), from its request, or in its postings' range: no index on ref needed. */
+export async function readUsageDebit(tx: PoolClient, orgId: string, eventId: string, source: UsageEntriesSource): Promise<EventDebit> {
   const { rows } = await tx.query<{ pool: LedgerPool; grant_id: string | null; credits: number }>(
-    `SELECT pool, grant_id, -credits AS credits FROM ledger_entries
-     WHERE org_id = $1 AND id BETWEEN $2 AND $3 AND kind = 'usage' AND ref = $4 ORDER BY id`,
-    [orgId, range.from, range.to, eventId],
+    `SELECT pool, grant_id, credits FROM (
+       SELECT x.id, x.pool, x.grant_id, -x.credits AS credits
+       FROM usage_requests r CROSS JOIN LATERAL usage_request_entries(r) x
+       WHERE r.org_id = $1 AND r.seq = $5 AND x.ref = $4
+       UNION ALL
+       SELECT id, pool, grant_id, -credits FROM ledger_postings
+       WHERE org_id = $1 AND id BETWEEN $2 AND $3 AND kind = 'usage' AND ref = $4
+     ) e ORDER BY id`,
+    [orgId, source.from, source.to, eventId, source.requestSeq],
   );
   const sum = (pool: LedgerPool) => rows.filter((r) => r.pool === pool).reduce((total, r) => total + r.credits, 0);
   return { plan: sum('plan'), grants: rows.filter((r) => r.pool === 'grant').map((r) => ({ grantId: r.grant_id!, credits: r.credits })), wallet: sum('wallet') };
@@ -52,13 +67,16 @@ export interface ListedLedgerEntry {
 export async function listLedgerEntries(db: Pool, orgId: string, limit: number, cursor: string | undefined): Promise<{ entries: ListedLedgerEntry[]; nextCursor: string | null }> {
   // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
   const { rows } = await db.query<ListedLedgerEntry>(
-    `SELECT id::text, org_id AS "orgId", at, kind, pool, credits, ref, grant_id AS "grantId" FROM ledger_entries
-     WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger_entries.id DESC LIMIT $3`,
+    `SELECT id::text, $1 AS "orgId", at, kind, pool, credits, ref, grant_id AS "grantId"
+     FROM ledger_page($1, true, $2::bigint, NULL, NULL, $3) ORDER BY ledger_page.id DESC`,
     [orgId, cursor ?? null, limit + 1],
   );
   const entries = rows.slice(0, limit);
   return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1].id : null };
 }
+
+/** A row of the simulation's pages: id (text), kind, pool, credits, at (epoch ms), ref. */
+type SimulatedRow = [string, LedgerKind, LedgerPool, number, number, string];
 
 /** Rows fetched per page of the window: bounds the memory of one simulation. */
 export const SIMULATION_PAGE_ROWS = 50_000;
@@ -76,7 +94,7 @@ export interface SimulationWindow {
  * Replays the window through the simulation, in one read-only snapshot: the pools' sums before
  * `from`, the instants a new period started (a plan.renewed event, or a subscription.updated whose
  * period end differs from the one before it), then the window's entries in ledger order, by pages
- * of SIMULATION_PAGE_ROWS (keyset on ledger_entries.id).
+ * of SIMULATION_PAGE_ROWS (ledger_page, keyset on the entry id).
  */
 export async function simulateFromLedger(db: Pool, window: SimulationWindow, pageRows = SIMULATION_PAGE_ROWS): Promise<SimulationResult> {
   const { orgId } = window;
@@ -84,11 +102,15 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
   const to = new Date(window.to);
   return inTransaction(db, async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    // The postings' sums and the usage requests' totals (what their entries sum to).
     const sums = await tx.query<{ plan: number; grants: number; wallet: number }>(
-      `SELECT COALESCE(SUM(credits) FILTER (WHERE pool = 'plan'), 0)::bigint AS plan,
-              COALESCE(SUM(credits) FILTER (WHERE pool = 'grant'), 0)::bigint AS grants,
-              COALESCE(SUM(credits) FILTER (WHERE pool = 'wallet'), 0)::bigint AS wallet
-       FROM ledger_entries WHERE org_id = $1 AND at < $2`,
+      `SELECT (p.plan - r.plan)::bigint AS plan, (p.grants - r.grants)::bigint AS grants, (p.wallet - r.wallet)::bigint AS wallet
+       FROM (SELECT COALESCE(SUM(credits) FILTER (WHERE pool = 'plan'), 0) AS plan,
+                    COALESCE(SUM(credits) FILTER (WHERE pool = 'grant'), 0) AS grants,
+                    COALESCE(SUM(credits) FILTER (WHERE pool = 'wallet'), 0) AS wallet
+             FROM ledger_postings WHERE org_id = $1 AND at < $2) p,
+            (SELECT COALESCE(SUM(plan_credits), 0) AS plan, COALESCE(SUM(grant_credits), 0) AS grants, COALESCE(SUM(wallet_credits), 0) AS wallet
+             FROM usage_requests WHERE org_id = $1 AND at < $2) r`,
       [orgId, from],
     );
     const renewals = await tx.query<{ at: number }>(
@@ -109,11 +131,12 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       to: window.to,
       renewals: renewals.rows.map((r) => r.at),
     });
-    let after = 0;
+    // The cursor as text: entry ids go past 2^53 (ledger_page).
+    let after: string | null = null;
     for (;;) {
-      const page = await tx.query<[number, LedgerKind, LedgerPool, number, number, string]>({
-        text: `SELECT id, kind, pool, credits, (date_part('epoch', at) * 1000)::bigint, ref FROM ledger_entries
-               WHERE org_id = $1 AND id > $2 AND at >= $3 AND at < $4 ORDER BY ledger_entries.id LIMIT $5`,
+      const page: QueryResult<SimulatedRow> = await tx.query<SimulatedRow>({
+        text: `SELECT id::text, kind, pool, credits, (date_part('epoch', at) * 1000)::bigint, ref
+               FROM ledger_page($1, false, $2::bigint, $3, $4, $5) ORDER BY ledger_page.id`,
         values: [orgId, after, from, to, pageRows],
         rowMode: 'array',
       });
@@ -150,11 +173,15 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
     expiries: Array<{ credits: number; at: number }>;
   }>(
     `SELECT available_credits(b) AS available, r.auto_recharge, r.counters, r.subscription,
-            -- A void counts as negative usage when it is made.
-            (SELECT COALESCE(-SUM(l.credits), 0)::bigint FROM ledger_entries l
-             WHERE l.org_id = $1 AND l.kind IN ('usage', 'usage_void') AND l.at >= $2 AND l.at <= $3) AS usage,
-            (SELECT (date_part('epoch', l.at) * 1000)::bigint FROM ledger_entries l
-             WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1) AS first_usage_at,
+            -- The usage requests' totals and the usage postings (before migration 17); a void counts as
+            -- negative usage when it is made.
+            ((SELECT COALESCE(SUM(q.plan_credits + q.grant_credits + q.wallet_credits), 0) FROM usage_requests q
+              WHERE q.org_id = $1 AND q.at >= $2 AND q.at <= $3)
+             - (SELECT COALESCE(SUM(l.credits), 0) FROM ledger_postings l
+                WHERE l.org_id = $1 AND l.kind IN ('usage', 'usage_void') AND l.at >= $2 AND l.at <= $3))::bigint AS usage,
+            (SELECT (date_part('epoch', LEAST(
+               (SELECT l.at FROM ledger_postings l WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1),
+               (SELECT q.at FROM usage_requests q WHERE q.org_id = $1 ORDER BY q.seq LIMIT 1))) * 1000)::bigint) AS first_usage_at,
             ARRAY(SELECT json_build_object('credits', g.remaining, 'at', (date_part('epoch', g.expires_at) * 1000)::bigint) FROM credit_grants g
                   WHERE g.org_id = $1 AND g.remaining > 0 AND g.expired_at IS NULL AND g.voided_at IS NULL AND g.expires_at > $3
                   ORDER BY g.expires_at) AS expiries

@@ -65,7 +65,7 @@ export interface StoredBilling {
 export async function loadStoredBilling(db: Pool, orgId: string): Promise<StoredBilling | null> {
   const { rows } = await db.query<RecordRow & { version: number; last_ledger_seq: number | null }>(
     `SELECT r.version, r.subscription, r.payment_method_id, r.auto_recharge, r.counters, r.pending_payment,
-       (SELECT max(substring(l.ref FROM '-([0-9]{1,15})$')::bigint) FROM ledger_entries l
+       (SELECT max(substring(l.ref FROM '-([0-9]{1,15})$')::bigint) FROM ledger_postings l
         WHERE l.org_id = r.org_id AND l.kind IN ('plan_renewal', 'adjustment')) AS last_ledger_seq
      FROM org_billing r WHERE r.org_id = $1`,
     [orgId],

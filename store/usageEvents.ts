@@ -1,12 +1,13 @@
 // Usage events as recorded (usage_events, written by record_usage: usage.ts), listed with their
-// split, and voided. A void is one transaction under the organization's balance lock, like every
-// pool change: the event's usage entries are read (ledger.ts, in its request's ledger id range),
+// split (found through their requests, usage_requests), and voided. A void is one transaction under
+// the organization's balance lock, like every pool change: the event's usage entries are read
+// (ledger.ts: its request's, or, recorded before migration 17, postings in a ledger id range),
 // each pool gets back what domain/usageCorrection.ts voidReturn says with a 'usage_void' entry
 // (ref: the event's id) and, for a grant, its remaining (grants.ts); the agent's spend of the
 // event's period (agents.ts) and the day's usage (dailyUsage.ts) lose the event; the event is
 // marked voided; and the balance moves by the same amounts (poolChange.ts), so the ledger sum of
 // each pool stays its balance. The row stays: its id is used for good (record_usage skips ids it has).
-import type { Pool } from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import type { NewEvent } from '../domain/orgBilling';
 import { correctionWindowOpen, grantCredits, returnedCredits, voidReturn, type UsageEvent, type VoidReturn } from '../domain/usageCorrection';
 import { takeBackSpend } from './agents';
@@ -31,13 +32,14 @@ interface Row {
   wallet_credits: number;
   ledger_from: number | null;
   ledger_to: number | null;
+  request_seq: number | null;
   voided_at: Date | null;
   void_reason: string | null;
   /** occurred_at in microseconds since the epoch: the page cursor's first half. */
   occurred_us: string;
 }
 
-const COLUMNS = `id, agent_id, meter, quantity, credits, occurred_at, recorded_at, period, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to,
+const COLUMNS = `id, agent_id, meter, quantity, credits, occurred_at, recorded_at, period, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to, request_seq,
   voided_at, void_reason, (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS occurred_us`;
 
 const toEvent = (row: Row): UsageEvent => ({
@@ -77,18 +79,56 @@ export interface UsageFilter {
   to?: string;
 }
 
-/** A page of the organization's usage events, newest occurredAt first (ties: id, descending). The
- * cursor's bare `occurred_at <=` is what the (org, occurred_at) index can start from. */
+/** The instant `param` (bigint microseconds since the epoch) names, exactly: to_timestamp goes through a double. */
+const AT_US = (param: string) => `('epoch'::timestamptz + ${param}::bigint * interval '1 microsecond')`;
+
+/** A request as a page reads it: its latest occurredAt as text (passed back exactly) and in microseconds. */
+type RequestRow = { seq: number; occurred_max: string; max_us: string };
+
+/** Requests read in the first step of a page; each further step reads twice as many as the one before. */
+const FIRST_STEP_REQUESTS = 4;
+
+/**
+ * A page of the organization's usage events, newest occurredAt first (ties: id, descending). Events
+ * are found through their requests (usage_requests), read newest latest-occurredAt first from where
+ * one could hold an event of the page (the cursor, or `to`, plus the organization's widest request
+ * span): after each step, the page is the best `limit` events of the requests read so far, and it is
+ * final once its last event occurred after every request not read yet could reach.
+ */
 export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilter, limit: number, cursor: UsageCursor | undefined): Promise<{ usageEvents: UsageEvent[]; nextCursor: string | null }> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM usage_events
-     WHERE org_id = $1 AND ($2::text IS NULL OR agent_id = $2) AND ($3::text IS NULL OR meter = $3)
-       AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
-       AND ($6::bigint IS NULL OR (occurred_at <= to_timestamp($6::bigint / 1000000.0)
-                                   AND (occurred_at, id) < (to_timestamp($6::bigint / 1000000.0), $7::text)))
-     ORDER BY occurred_at DESC, id DESC LIMIT $8`,
-    [orgId, filter.agentId ?? null, filter.meter ?? null, filter.from ?? null, filter.to ?? null, cursor?.occurredUs ?? null, cursor?.id ?? null, limit + 1],
-  );
+  const before = cursor?.occurredUs ?? null;
+  const seqs: number[] = [];
+  let after: { occurredMax: string; seq: number } | null = null;
+  let rows: Row[] = [];
+  for (let step = FIRST_STEP_REQUESTS; ; step *= 2) {
+    const requests: QueryResult<RequestRow> = await db.query<RequestRow>(
+      `SELECT seq, occurred_max::text, (extract(epoch FROM occurred_max) * 1000000)::bigint::text AS max_us FROM usage_requests
+       WHERE org_id = $1
+         AND ($2::timestamptz IS NULL OR occurred_max >= $2) AND ($3::timestamptz IS NULL OR occurred_min < $3)
+         AND ($3::timestamptz IS NULL OR occurred_max < $3 + (SELECT usage_spread FROM balances WHERE org_id = $1))
+         AND ($4::bigint IS NULL OR (occurred_min <= ${AT_US('$4')} AND occurred_max <= ${AT_US('$4')} + (SELECT usage_spread FROM balances WHERE org_id = $1)))
+         AND ($5::timestamptz IS NULL OR (occurred_max, seq) < ($5, $6::bigint))
+       ORDER BY occurred_max DESC, seq DESC LIMIT $7`,
+      [orgId, filter.from ?? null, filter.to ?? null, before, after?.occurredMax ?? null, after?.seq ?? null, step + 1],
+    );
+    const read: RequestRow[] = requests.rows.slice(0, step);
+    const next = requests.rows[step];
+    seqs.push(...read.map((r) => r.seq));
+    if (read.length) {
+      ({ rows } = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM usage_events
+         WHERE org_id = $1 AND id IN (SELECT unnest(event_ids) FROM usage_requests WHERE org_id = $1 AND seq = ANY ($2::bigint[]))
+           AND ($3::text IS NULL OR agent_id = $3) AND ($4::text IS NULL OR meter = $4)
+           AND ($5::timestamptz IS NULL OR occurred_at >= $5) AND ($6::timestamptz IS NULL OR occurred_at < $6)
+           AND ($7::bigint IS NULL OR (occurred_at, id) < (${AT_US('$7')}, $8::text))
+         ORDER BY occurred_at DESC, id DESC LIMIT $9`,
+        [orgId, seqs, filter.agentId ?? null, filter.meter ?? null, filter.from ?? null, filter.to ?? null, before, cursor?.id ?? null, limit + 1],
+      ));
+    }
+    if (!next || (rows.length > limit && BigInt(rows[limit].occurred_us) > BigInt(next.max_us))) break;
+    const lastRead = read[read.length - 1];
+    after = { occurredMax: lastRead.occurred_max, seq: lastRead.seq };
+  }
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { usageEvents: page.map(toEvent), nextCursor: rows.length > limit ? encodeUsageCursor({ occurredUs: last.occurred_us, id: last.id }) : null };
@@ -110,7 +150,7 @@ export async function voidUsageEvent(db: Pool, orgId: string, id: string, reason
     if (event.status === 'voided') return { usageEvent: event, returned: null };
     if (!correctionWindowOpen(event.occurredAt, now.getTime(), windowDays)) return 'window_closed';
 
-    const debit = await readUsageDebit(tx, orgId, id, { from: rows[0].ledger_from, to: rows[0].ledger_to });
+    const debit = await readUsageDebit(tx, orgId, id, { requestSeq: rows[0].request_seq, from: rows[0].ledger_from, to: rows[0].ledger_to });
     const returned = voidReturn(debit, {
       samePeriod: rows[0].period === balance.period,
       planRoom: balance.subscriptionActive ? balance.planGranted - balance.pools.planRemaining : 0,

@@ -19,14 +19,13 @@ export function usageRoutes({ orgs, settings, schemas, db, usageWrites, hotReads
   router.post('/v1/orgs/:org/usage', async (req, res) => {
     const { org } = await authorizeOrg(req, orgs, req.params.org, RULES.reportUsage);
     const { events } = parse(schemas.usage, req.body);
-    const receivedAt = new Date().toISOString();
     const priced: PricedUsageEvent[] = events.map((e) => ({
       id: e.id,
       agentId: e.agentId,
       meter: e.meter,
       quantity: e.quantity,
       credits: usageCredits(e.quantity, meters[e.meter]),
-      occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : receivedAt,
+      occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : null,
     }));
     const recorded = await recordUsage(usageWrites, org.id, priced);
     if (recorded.signalWorkflow) crossings.send(org.id, { crossedBy: recorded.crossedBy, availableCredits: recorded.availableCredits }, recorded.signalGeneration);

@@ -8,14 +8,14 @@ import { percentile, round, thousands } from '../numbers';
 async function writeBusyMonth(run: LayoutRun, orgId: string): Promise<number> {
   const insertStarted = performance.now();
   await run.stack.db.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
+    `INSERT INTO ledger_postings (org_id, at, kind, pool, credits, ref)
      SELECT $1, now() - interval '30 days' + g * (interval '30 days' / $2::int), e.kind, 'wallet', e.credits, e.kind || '-' || g
      FROM generate_series(1, $2::int) g,
           LATERAL (SELECT 'usage' AS kind, -3 AS credits UNION ALL SELECT 'auto_recharge', 5000 WHERE g % 1000 = 0) e
      ORDER BY g, e.kind DESC`,
     [orgId, SIMULATE_ENTRIES],
   );
-  await run.stack.db.query('ANALYZE ledger_entries');
+  await run.stack.db.query('ANALYZE ledger_postings');
   return round((performance.now() - insertStarted) / 1000);
 }
 

@@ -30,7 +30,7 @@ const entry = (g: number) => ({
 async function writeBusyMonth(orgId: string): Promise<void> {
   const firstId = await bulkLedgerIdBlock(stack.db);
   await stack.db.query(
-    `INSERT INTO ledger_entries (id, org_id, at, kind, pool, credits, ref)
+    `INSERT INTO ledger_postings (id, org_id, at, kind, pool, credits, ref)
      SELECT $5::bigint + g, $1, to_timestamp($2::bigint / 1000.0) + ($3::int[])[g % cardinality($3::int[]) + 1] * interval '1 day' + ((g::bigint * 7919) % 86400000) * interval '1 millisecond',
             'usage', CASE WHEN g % 3 = 0 THEN 'wallet' ELSE 'plan' END, -((g % 5) + 1), 'bulk-' || g
      FROM generate_series(0, $4::int - 1) g`,
@@ -80,7 +80,7 @@ test('31 days of a 300,000-entry month answer in < 100 ms, each day right, empty
   await writeBusyMonth(neighbour);
   // At the range's edges, and of other kinds: none of these is October's usage.
   await stack.db.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES
+    `INSERT INTO ledger_postings (org_id, at, kind, pool, credits, ref) VALUES
        ($1, '2026-09-30T23:59:59.999Z', 'usage', 'plan', -1000, 'edge-before'),
        ($1, '2026-11-01T00:00:00Z', 'usage', 'wallet', -1000, 'edge-after'),
        ($1, '2026-10-05T12:00:00Z', 'top_up', 'wallet', 5000, 'top-up'),

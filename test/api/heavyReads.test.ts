@@ -21,14 +21,14 @@ afterAll(() => stack.stop());
 /** A month of usage entries over the last 30 days (and a recorded recharge every 1,000), written with SQL. */
 async function busyMonth(orgId: string): Promise<void> {
   await stack.db.query(
-    `INSERT INTO ledger_entries (id, org_id, at, kind, pool, credits, ref)
+    `INSERT INTO ledger_postings (id, org_id, at, kind, pool, credits, ref)
      SELECT $3::bigint + row_number() OVER (ORDER BY g, e.kind DESC), $1, now() - interval '30 days' + g * (interval '30 days' / $2::int),
             e.kind, 'wallet', e.credits, e.kind || '-' || g
      FROM generate_series(1, $2::int) g,
           LATERAL (SELECT 'usage' AS kind, -3 AS credits UNION ALL SELECT 'auto_recharge', 5000 WHERE g % 1000 = 0) e`,
     [orgId, LEDGER_ENTRIES, await bulkLedgerIdBlock(stack.db)],
   );
-  await stack.db.query('ANALYZE ledger_entries');
+  await stack.db.query('ANALYZE ledger_postings');
 }
 
 test(`${SIMULATIONS} concurrent simulations of one organization leave another organization's allowance checks and simulation fast`, async () => {

@@ -8,10 +8,14 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-test('newest first across 99999 -> 100000, every entry exactly once', async () => {
+test('newest first across a power of ten, every entry exactly once', async () => {
   const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
-  // Moving the sequence forward is harmless to other tests: ids only need to be unique and increasing.
-  await stack.db.query("SELECT setval('ledger_entries_id_seq', GREATEST((SELECT last_value FROM ledger_entries_id_seq), 99990))");
+  // The next power of ten above every id drawn so far (a sequence number times 2^20: migration 17);
+  // moving the sequence past it gives the usage entries one digit more than the plan's entry. Harmless
+  // to other tests: ids only need to be unique and increasing.
+  const { rows } = await stack.db.query<{ last: string }>('SELECT last_value::text AS last FROM ledger_seq');
+  const boundary = 10n ** BigInt(((BigInt(rows[0].last) + 2n) * 1_048_576n).toString().length);
+  await stack.db.query("SELECT setval('ledger_seq', $1::bigint)", [(boundary / 1_048_576n).toString()]);
   await postUsage(stack, orgId, messages(25));
   await settled(stack, orgId);
 
@@ -27,8 +31,8 @@ test('newest first across 99999 -> 100000, every entry exactly once', async () =
   } while (cursor);
 
   expect(ids).toHaveLength(26);
-  expect(ids.some((id) => id >= 100_000)).toBe(true);
-  expect(ids.some((id) => id < 100_000)).toBe(true);
+  expect(ids.some((id) => id >= Number(boundary))).toBe(true);
+  expect(ids.some((id) => id < Number(boundary))).toBe(true);
   expect([...ids].sort((a, b) => b - a)).toEqual(ids);
   expect(new Set(ids).size).toBe(ids.length);
 });

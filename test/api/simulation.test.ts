@@ -22,7 +22,7 @@ type Row = [kind: string, pool: string, credits: number, ref: string, at: number
 /** Ledger rows as the service would have written them, at past instants, in this order (ids grow). */
 async function insertLedger(orgId: string, rows: Row[]): Promise<void> {
   for (const [kind, pool, credits, ref, at] of rows) {
-    await stack.db.query('INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)', [orgId, new Date(at), kind, pool, credits, ref]);
+    await stack.db.query('INSERT INTO ledger_postings (org_id, at, kind, pool, credits, ref) VALUES ($1, $2, $3, $4, $5, $6)', [orgId, new Date(at), kind, pool, credits, ref]);
   }
 }
 

@@ -13,7 +13,7 @@ export async function orgWithBalance(db: Pool, balance: { planRemaining: number;
   const orgId = `store-${randomUUID().slice(0, 8)}`;
   await createOrgRows(db, { id: orgId, name: orgId, parentId: null });
   await db.query(
-    `INSERT INTO ledger_entries (org_id, at, kind, pool, credits, ref)
+    `INSERT INTO ledger_postings (org_id, at, kind, pool, credits, ref)
      SELECT $1, now(), 'adjustment', pool, credits, 'setup' FROM (VALUES ('plan', $2::bigint), ('wallet', $3::bigint)) AS p(pool, credits) WHERE credits <> 0`,
     [orgId, balance.planRemaining, balance.wallet],
   );

@@ -75,18 +75,21 @@ async function recorded(start: Pools, agents: Agents, debits: Debits, grantCases
     grants: Object.fromEntries(rows.filter((r) => r.ref === id && r.pool === 'grant').map((r) => [names.get(r.grant_id!)!, -r.credits])),
     wallet: debited(id, 'wallet'),
   }));
-  // The event's row carries the same totals (GET /usage reads them), and its request's ledger id
-  // range holds its entries (a void reads them there).
-  const onRows = await db.query<{ id: string; plan_credits: number; grant_credits: number; wallet_credits: number; ledger_from: number | null; ledger_to: number | null }>(
-    'SELECT id, plan_credits, grant_credits, wallet_credits, ledger_from, ledger_to FROM usage_events WHERE org_id = $1',
+  // The event's row carries the same totals (GET /usage reads them), and its entries are its
+  // request's (ids in the request's block: migration 17), where a void reads them.
+  const onRows = await db.query<{ id: string; plan_credits: number; grant_credits: number; wallet_credits: number; request_seq: number | null }>(
+    'SELECT id, plan_credits, grant_credits, wallet_credits, request_seq FROM usage_events WHERE org_id = $1',
     [orgId],
   );
   const total = (grants: Record<string, number>) => Object.values(grants).reduce((sum, c) => sum + c, 0);
   expect(events.map(({ id }) => onRows.rows.find((r) => r.id === id)).map((r) => ({ plan: r!.plan_credits, grants: r!.grant_credits, wallet: r!.wallet_credits }))).toEqual(
     fromLedger.map((f) => ({ plan: f.plan, grants: total(f.grants), wallet: f.wallet })),
   );
-  const ids = await db.query<{ id: number }>("SELECT id FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'", [orgId]);
-  for (const row of onRows.rows) for (const { id } of ids.rows) expect(id >= row.ledger_from! && id <= row.ledger_to!).toBe(true);
+  const ids = await db.query<{ id: number; ref: string }>("SELECT id, ref FROM ledger_entries WHERE org_id = $1 AND kind = 'usage'", [orgId]);
+  for (const { id, ref } of ids.rows) {
+    const request = onRows.rows.find((r) => r.id === ref)!.request_seq!;
+    expect(id > request * 2 ** 20 && id < (request + 1) * 2 ** 20).toBe(true);
+  }
   return fromLedger;
 }
 
