@@ -43,7 +43,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(sandboxCheckoutRoutes(ctx));
   app.use('/v1', authenticate(ctx.settings.authJwtSecret, ctx.db));
   app.use(jsonBody());
-  app.use(orgRoutes(ctx), billingRoutes(ctx), usageRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
+  app.use(usageRoutes(ctx), orgRoutes(ctx), billingRoutes(ctx), historyRoutes(ctx), paymentRoutes(ctx), agencyRoutes(ctx));
   app.use(webhookEndpointRoutes(ctx), notificationRoutes(ctx));
   app.use(paymentMethodRoutes(ctx));
   app.use(projectionRoutes(ctx), priceBookRoutes(ctx), portalRoutes(ctx));

@@ -1,4 +1,5 @@
-// The request log: one line per request, and never a portal link's one-time code.
+// The request log: one line per request (its id, method, URL, status and time), at error level for
+// a server error, and never a portal link's one-time code.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -6,7 +7,9 @@ import express from 'express';
 import pino from 'pino';
 import { requestLog } from '../../api/requestLog';
 
-async function logLinesFor(paths: string[]): Promise<Array<{ req: { url: string } }>> {
+type Line = { level: number; msg: string; req: { id: string; method: string; url: string }; res: { statusCode: number }; responseTime: number };
+
+async function logLinesFor(paths: string[], headers: Record<string, string> = {}): Promise<Line[]> {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -16,14 +19,14 @@ async function logLinesFor(paths: string[]): Promise<Array<{ req: { url: string 
   });
   const app = express();
   app.use(requestLog(pino({ level: 'info' }, sink)));
-  app.use((_req, res) => {
-    res.send('ok');
+  app.use((req, res) => {
+    res.status(req.path === '/fails' ? 503 : 200).send('ok');
   });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {
     const { port } = server.address() as AddressInfo;
-    for (const path of paths) await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+    for (const path of paths) await (await fetch(`http://127.0.0.1:${port}${path}`, { headers })).text();
   } finally {
     server.close();
   }
@@ -35,4 +38,11 @@ test("a portal link's one-time code is not in the request log; the rest of the U
   const logged = await logLinesFor([`/portal/?code=${code}`, `/portal/?lang=en&code=${code}`, '/v1/orgs/acme/ledger?limit=5', '/healthz']);
   expect(logged.map((line) => line.req.url)).toEqual(['/portal/?code=REDACTED', '/portal/?lang=en&code=REDACTED', '/v1/orgs/acme/ledger?limit=5', '/healthz']);
   expect(JSON.stringify(logged)).not.toContain(code);
+});
+
+test('one line per request with its id, status and time; a server error at error level', async () => {
+  const [ok, failed] = await logLinesFor(['/v1/orgs/acme/usage', '/fails'], { 'x-request-id': 'trace-7' });
+  expect(ok).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'trace-7', method: 'GET', url: '/v1/orgs/acme/usage' }, res: { statusCode: 200 } });
+  expect(failed).toMatchObject({ level: 50, msg: 'request errored', req: { id: 'trace-7' }, res: { statusCode: 503 } });
+  expect(ok.responseTime).toBeGreaterThanOrEqual(0);
 });
