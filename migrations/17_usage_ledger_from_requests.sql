@@ -113,75 +113,66 @@ LANGUAGE sql STABLE AS $$
   FROM parts
 $$;
 
--- The whole ledger: what tests, checks and whole-ledger sums read. A page (ledger_page) expands only
--- the requests it shows.
+-- The whole ledger: what tests, checks and whole-ledger sums read. A page (ledger_page_newest,
+-- ledger_page_oldest) expands only the requests it shows.
 CREATE VIEW ledger_entries AS
   SELECT p.id, p.org_id, p.at, p.kind, p.pool, p.credits, p.ref, p.grant_id FROM ledger_postings p
   UNION ALL
   SELECT x.id, r.org_id, r.at, 'usage'::text, x.pool, x.credits, x.ref, x.grant_id
   FROM usage_requests r CROSS JOIN LATERAL usage_request_entries(r) x WHERE r.entry_count > 0;
 
--- A page of an organization's ledger in id order, newest or oldest first, after the cursor (an
--- entry id, exclusive), within [p_from, p_to) when given: the postings' page and the entries of the
+-- A page of an organization's ledger in id order: the postings' page and the entries of the
 -- requests that can fall in it, merged. A request is expanded only if the requests before it in the
--- page's order (their entry counts, less the first's, which the cursor may cut) leave room.
-CREATE FUNCTION ledger_page(p_org text, p_newest_first boolean, p_cursor bigint, p_from timestamptz, p_to timestamptz, p_limit integer)
+-- page's order (their entry counts, less the first's, which the cursor may cut) leave room. Plain
+-- SQL, so the planner inlines it into the caller's query (its order is the caller's: no second sort).
+-- Newest first, before the cursor (an entry id, exclusive; NULL: from the newest): GET /ledger.
+CREATE FUNCTION ledger_page_newest(p_org text, p_before bigint, p_limit integer)
 RETURNS TABLE (id bigint, at timestamptz, kind text, pool text, credits bigint, ref text, grant_id text)
-LANGUAGE plpgsql STABLE AS $$
-#variable_conflict use_column
-BEGIN
-  IF p_newest_first THEN
-    RETURN QUERY
-    WITH postings AS (
-      SELECT p.id, p.at, p.kind, p.pool, p.credits, p.ref, p.grant_id FROM ledger_postings p
-      WHERE p.org_id = p_org AND (p_cursor IS NULL OR p.id < p_cursor)
-        AND (p_from IS NULL OR p.at >= p_from) AND (p_to IS NULL OR p.at < p_to)
-      ORDER BY p.id DESC LIMIT p_limit
-    ), requests AS (
-      SELECT r.seq, SUM(r.entry_count) OVER w - r.entry_count - first_value(r.entry_count) OVER w AS before
-      FROM (
-        SELECT r.seq, r.entry_count FROM usage_requests r
-        WHERE r.org_id = p_org AND r.entry_count > 0 AND (p_cursor IS NULL OR r.seq <= (p_cursor - 1) / 1048576)
-          AND (p_from IS NULL OR r.at >= p_from) AND (p_to IS NULL OR r.at < p_to)
-        ORDER BY r.seq DESC LIMIT p_limit + 1
-      ) r
-      WINDOW w AS (ORDER BY r.seq DESC)
-    )
-    SELECT e.* FROM (
-      SELECT * FROM postings
-      UNION ALL
-      SELECT x.id, r.at, 'usage'::text, x.pool, x.credits, x.ref, x.grant_id
-      FROM requests q JOIN usage_requests r ON r.org_id = p_org AND r.seq = q.seq
-      CROSS JOIN LATERAL usage_request_entries(r) x
-      WHERE q.before < p_limit AND (p_cursor IS NULL OR x.id < p_cursor)
-    ) e ORDER BY e.id DESC LIMIT p_limit;
-  ELSE
-    RETURN QUERY
-    WITH postings AS (
-      SELECT p.id, p.at, p.kind, p.pool, p.credits, p.ref, p.grant_id FROM ledger_postings p
-      WHERE p.org_id = p_org AND (p_cursor IS NULL OR p.id > p_cursor)
-        AND (p_from IS NULL OR p.at >= p_from) AND (p_to IS NULL OR p.at < p_to)
-      ORDER BY p.id LIMIT p_limit
-    ), requests AS (
-      SELECT r.seq, SUM(r.entry_count) OVER w - r.entry_count - first_value(r.entry_count) OVER w AS before
-      FROM (
-        SELECT r.seq, r.entry_count FROM usage_requests r
-        WHERE r.org_id = p_org AND r.entry_count > 0 AND (p_cursor IS NULL OR r.seq >= p_cursor / 1048576)
-          AND (p_from IS NULL OR r.at >= p_from) AND (p_to IS NULL OR r.at < p_to)
-        ORDER BY r.seq LIMIT p_limit + 1
-      ) r
-      WINDOW w AS (ORDER BY r.seq)
-    )
-    SELECT e.* FROM (
-      SELECT * FROM postings
-      UNION ALL
-      SELECT x.id, r.at, 'usage'::text, x.pool, x.credits, x.ref, x.grant_id
-      FROM requests q JOIN usage_requests r ON r.org_id = p_org AND r.seq = q.seq
-      CROSS JOIN LATERAL usage_request_entries(r) x
-      WHERE q.before < p_limit AND (p_cursor IS NULL OR x.id > p_cursor)
-    ) e ORDER BY e.id LIMIT p_limit;
-  END IF;
-END;
+LANGUAGE sql STABLE AS $$
+  WITH requests AS (
+    SELECT r.seq, SUM(r.entry_count) OVER w - r.entry_count - first_value(r.entry_count) OVER w AS before
+    FROM (
+      SELECT r.seq, r.entry_count FROM usage_requests r
+      WHERE r.org_id = p_org AND r.entry_count > 0 AND r.seq <= (COALESCE(p_before, 9223372036854775807) - 1) / 1048576
+      ORDER BY r.seq DESC LIMIT p_limit + 1
+    ) r
+    WINDOW w AS (ORDER BY r.seq DESC)
+  )
+  SELECT e.* FROM (
+    (SELECT p.id, p.at, p.kind, p.pool, p.credits, p.ref, p.grant_id FROM ledger_postings p
+     WHERE p.org_id = p_org AND p.id < COALESCE(p_before, 9223372036854775807)
+     ORDER BY p.id DESC LIMIT p_limit)
+    UNION ALL
+    SELECT x.id, r.at, 'usage'::text, x.pool, x.credits, x.ref, x.grant_id
+    FROM requests q JOIN usage_requests r ON r.org_id = p_org AND r.seq = q.seq
+    CROSS JOIN LATERAL usage_request_entries(r) x
+    WHERE q.before < p_limit AND x.id < COALESCE(p_before, 9223372036854775807)
+  ) e ORDER BY e.id DESC LIMIT p_limit
+$$;
+
+-- Oldest first, after the cursor (NULL: from the first), within [p_from, p_to): the simulation.
+CREATE FUNCTION ledger_page_oldest(p_org text, p_after bigint, p_from timestamptz, p_to timestamptz, p_limit integer)
+RETURNS TABLE (id bigint, at timestamptz, kind text, pool text, credits bigint, ref text, grant_id text)
+LANGUAGE sql STABLE AS $$
+  WITH requests AS (
+    SELECT r.seq, SUM(r.entry_count) OVER w - r.entry_count - first_value(r.entry_count) OVER w AS before
+    FROM (
+      SELECT r.seq, r.entry_count FROM usage_requests r
+      WHERE r.org_id = p_org AND r.entry_count > 0 AND r.seq >= COALESCE(p_after, 0) / 1048576 AND r.at >= p_from AND r.at < p_to
+      ORDER BY r.seq LIMIT p_limit + 1
+    ) r
+    WINDOW w AS (ORDER BY r.seq)
+  )
+  SELECT e.* FROM (
+    (SELECT p.id, p.at, p.kind, p.pool, p.credits, p.ref, p.grant_id FROM ledger_postings p
+     WHERE p.org_id = p_org AND p.id > COALESCE(p_after, 0) AND p.at >= p_from AND p.at < p_to
+     ORDER BY p.id LIMIT p_limit)
+    UNION ALL
+    SELECT x.id, r.at, 'usage'::text, x.pool, x.credits, x.ref, x.grant_id
+    FROM requests q JOIN usage_requests r ON r.org_id = p_org AND r.seq = q.seq
+    CROSS JOIN LATERAL usage_request_entries(r) x
+    WHERE q.before < p_limit AND x.id > COALESCE(p_after, 0)
+  ) e ORDER BY e.id LIMIT p_limit
 $$;
 
 -- record_usage as in migration 16, writing a usage_requests row instead of the entries, and the

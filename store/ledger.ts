@@ -6,7 +6,7 @@
 // UPDATE and DELETE on both tables. A posting other than usage_void is unique per (org, kind, pool,
 // ref), which makes the workflow's commits idempotent; a usage entry is unique by its event's id
 // (record_usage records each id once), a usage_void entry by its event's voided_at (usageEvents.ts).
-// Read here: the ledger pages (ledger_page), a usage event's entries (for its void), and the policy
+// Read here: the ledger pages (ledger_page_newest, ledger_page_oldest), a usage event's entries (for its void), and the policy
 // simulation and the forecast (the ledger replayed in pages, never held whole).
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
@@ -68,7 +68,7 @@ export async function listLedgerEntries(db: Pool, orgId: string, limit: number, 
   // Ordered by the bigint column: the text id of the output would sort "999" after "1004".
   const { rows } = await db.query<ListedLedgerEntry>(
     `SELECT id::text, $1 AS "orgId", at, kind, pool, credits, ref, grant_id AS "grantId"
-     FROM ledger_page($1, true, $2::bigint, NULL, NULL, $3) ORDER BY ledger_page.id DESC`,
+     FROM ledger_page_newest($1, $2::bigint, $3) e ORDER BY e.id DESC`,
     [orgId, cursor ?? null, limit + 1],
   );
   const entries = rows.slice(0, limit);
@@ -94,7 +94,7 @@ export interface SimulationWindow {
  * Replays the window through the simulation, in one read-only snapshot: the pools' sums before
  * `from`, the instants a new period started (a plan.renewed event, or a subscription.updated whose
  * period end differs from the one before it), then the window's entries in ledger order, by pages
- * of SIMULATION_PAGE_ROWS (ledger_page, keyset on the entry id).
+ * of SIMULATION_PAGE_ROWS (ledger_page_oldest, keyset on the entry id).
  */
 export async function simulateFromLedger(db: Pool, window: SimulationWindow, pageRows = SIMULATION_PAGE_ROWS): Promise<SimulationResult> {
   const { orgId } = window;
@@ -131,12 +131,12 @@ export async function simulateFromLedger(db: Pool, window: SimulationWindow, pag
       to: window.to,
       renewals: renewals.rows.map((r) => r.at),
     });
-    // The cursor as text: entry ids go past 2^53 (ledger_page).
+    // The cursor as text: entry ids go past 2^53 (migration 17).
     let after: string | null = null;
     for (;;) {
       const page: QueryResult<SimulatedRow> = await tx.query<SimulatedRow>({
         text: `SELECT id::text, kind, pool, credits, (date_part('epoch', at) * 1000)::bigint, ref
-               FROM ledger_page($1, false, $2::bigint, $3, $4, $5) ORDER BY ledger_page.id`,
+               FROM ledger_page_oldest($1, $2::bigint, $3, $4, $5) e ORDER BY e.id`,
         values: [orgId, after, from, to, pageRows],
         rowMode: 'array',
       });

@@ -1,5 +1,6 @@
-// The ledger's usage entries are derived from usage requests (migration 17). A page (ledger_page,
-// behind GET /ledger and the simulation) expands only the requests it can show; the view
+// The ledger's usage entries are derived from usage requests (migration 17). A page
+// (ledger_page_newest behind GET /ledger, ledger_page_oldest behind the simulation) expands only
+// the requests it can show; the view
 // ledger_entries expands them all. Both must list the same entries in the same order, whatever the
 // page size, with requests cut by the cursor, postings between requests, events that cost nothing
 // and batches that run through several grants.
@@ -67,7 +68,7 @@ test('oldest-first pages within a window list the view in the same order', async
     for (;;) {
       const { rows }: { rows: Array<{ id: string; line: string }> } = await db.query(
         `SELECT id::text, concat_ws(' ', id, kind, pool, credits, ref, grant_id) AS line
-         FROM ledger_page($1, false, $2::bigint, now() - interval '1 hour', now() + interval '1 hour', $3) ORDER BY ledger_page.id`,
+         FROM ledger_page_oldest($1, $2::bigint, now() - interval '1 hour', now() + interval '1 hour', $3) e ORDER BY e.id`,
         [orgId, cursor, limit],
       );
       lines.push(...rows.map((r) => r.line));
