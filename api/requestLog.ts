@@ -35,9 +35,11 @@ export function requestLog(logger: Logger): RequestHandler {
     const id = requestId(req.headers['x-request-id']);
     res.setHeader('x-request-id', id);
     const started = performance.now();
+    // As the request came: a router strips its mount path from req.url before the response ends.
+    const url = loggedUrl(req.originalUrl);
     const logLine = (level: 'info' | 'warn' | 'error', msg: string) => {
       if (logger.isLevelEnabled(level)) {
-        logger[level]({ req: { id, method: req.method, url: loggedUrl(req.url) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, msg);
+        logger[level]({ req: { id, method: req.method, url }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, msg);
       }
     };
     res.on('finish', () => {

@@ -175,9 +175,17 @@ export const orgListQuery = z.strictObject({
   cursor: idSchema.optional(),
 });
 
+/** PostgreSQL's largest bigint. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor returned by a previous page').optional(),
+  // Ledger ids reach 19 digits (a sequence number times 2^20: migration 17); any bigint is a cursor.
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'must be a cursor returned by a previous page')
+    .refine((c) => BigInt(c) <= MAX_BIGINT, 'must be a cursor returned by a previous page')
+    .optional(),
 });
 
 /** A page of agents, by id: `cursor` is the last id of the previous page. */

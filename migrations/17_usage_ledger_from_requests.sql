@@ -59,11 +59,15 @@ ALTER TABLE balances ADD COLUMN usage_spread interval NOT NULL DEFAULT '0';
 ALTER TABLE balances ADD COLUMN agent_limits boolean NOT NULL DEFAULT false;
 UPDATE balances b SET agent_limits = true
 WHERE EXISTS (SELECT 1 FROM agent_settings s WHERE s.org_id = b.org_id AND s.monthly_limit_credits IS NOT NULL);
+-- The balance row is locked first, and the flag computed by the next statement, with a snapshot
+-- taken after the lock: a concurrent write of another agent's settings, committed while this one
+-- waited, is counted (computed in one statement, the flag could be overwritten with a stale value).
 CREATE FUNCTION note_agent_limits() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   org text := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
 BEGIN
+  PERFORM 1 FROM balances b WHERE b.org_id = org FOR UPDATE;
   UPDATE balances b SET agent_limits = EXISTS (SELECT 1 FROM agent_settings s WHERE s.org_id = org AND s.monthly_limit_credits IS NOT NULL)
   WHERE b.org_id = org;
   RETURN NULL;
@@ -75,6 +79,21 @@ CREATE TRIGGER agent_settings_limits AFTER INSERT OR UPDATE OR DELETE ON agent_s
 -- The request that recorded the event (NULL: recorded before this migration; its entries are
 -- postings between ledger_from and ledger_to).
 ALTER TABLE usage_events ADD COLUMN request_seq bigint;
+
+-- The events' splits are the usage entries now: an event's row is never deleted, and only its void
+-- (voided_at, void_reason) changes.
+CREATE FUNCTION usage_event_is_fixed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' OR (NEW.org_id, NEW.id, NEW.credits, NEW.plan_credits, NEW.grant_credits, NEW.wallet_credits, NEW.request_seq, NEW.recorded_at)
+                         IS DISTINCT FROM (OLD.org_id, OLD.id, OLD.credits, OLD.plan_credits, OLD.grant_credits, OLD.wallet_credits, OLD.request_seq, OLD.recorded_at) THEN
+    RAISE EXCEPTION 'a usage event is only ever voided' USING ERRCODE = 'BL004';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER usage_events_fixed BEFORE UPDATE OR DELETE ON usage_events
+  FOR EACH ROW EXECUTE FUNCTION usage_event_is_fixed();
 
 -- The events recorded before: listed through requests too (one per organization and recording
 -- instant, with no entries of their own), then the events' index goes.
@@ -95,7 +114,7 @@ LANGUAGE sql STABLE AS $$
     SELECT e.id, v.ord, e.plan_credits, e.grant_credits, e.wallet_credits,
            SUM(e.grant_credits) OVER (ORDER BY v.ord) - e.grant_credits AS g_from
     FROM unnest(r.event_ids) WITH ORDINALITY AS v(id, ord)
-    JOIN usage_events e ON e.org_id = r.org_id AND e.id = v.id
+    JOIN usage_events e ON e.org_id = r.org_id AND e.id = v.id AND e.request_seq = r.seq
   ), line AS (
     SELECT g.grant_id, g.k, g.taken, SUM(g.taken) OVER (ORDER BY g.k) - g.taken AS g_from
     FROM unnest(r.grant_ids, r.grant_taken) WITH ORDINALITY AS g(grant_id, taken, k)

@@ -181,7 +181,7 @@ export async function readForecastSource(db: Pool, orgId: string, since: number,
                 WHERE l.org_id = $1 AND l.kind IN ('usage', 'usage_void') AND l.at >= $2 AND l.at <= $3))::bigint AS usage,
             (SELECT (date_part('epoch', LEAST(
                (SELECT l.at FROM ledger_postings l WHERE l.org_id = $1 AND l.kind = 'usage' ORDER BY l.id LIMIT 1),
-               (SELECT q.at FROM usage_requests q WHERE q.org_id = $1 ORDER BY q.seq LIMIT 1))) * 1000)::bigint) AS first_usage_at,
+               (SELECT q.at FROM usage_requests q WHERE q.org_id = $1 AND q.entry_count > 0 ORDER BY q.seq LIMIT 1))) * 1000)::bigint) AS first_usage_at,
             ARRAY(SELECT json_build_object('credits', g.remaining, 'at', (date_part('epoch', g.expires_at) * 1000)::bigint) FROM credit_grants g
                   WHERE g.org_id = $1 AND g.remaining > 0 AND g.expired_at IS NULL AND g.voided_at IS NULL AND g.expires_at > $3
                   ORDER BY g.expires_at) AS expiries

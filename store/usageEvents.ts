@@ -82,6 +82,9 @@ export interface UsageFilter {
 /** The instant `param` (bigint microseconds since the epoch) names, exactly: to_timestamp goes through a double. */
 const AT_US = (param: string) => `('epoch'::timestamptz + ${param}::bigint * interval '1 microsecond')`;
 
+/** The organization's widest request span; an organization without a balance row (none since migration 17 can record usage) has it from its requests. */
+const SPREAD = `COALESCE((SELECT usage_spread FROM balances WHERE org_id = $1), (SELECT max(occurred_max - occurred_min) FROM usage_requests WHERE org_id = $1))`;
+
 /** A request as a page reads it: its latest occurredAt as text (passed back exactly) and in microseconds. */
 type RequestRow = { seq: number; occurred_max: string; max_us: string };
 
@@ -105,8 +108,8 @@ export async function listUsageEvents(db: Pool, orgId: string, filter: UsageFilt
       `SELECT seq, occurred_max::text, (extract(epoch FROM occurred_max) * 1000000)::bigint::text AS max_us FROM usage_requests
        WHERE org_id = $1
          AND ($2::timestamptz IS NULL OR occurred_max >= $2) AND ($3::timestamptz IS NULL OR occurred_min < $3)
-         AND ($3::timestamptz IS NULL OR occurred_max < $3 + (SELECT usage_spread FROM balances WHERE org_id = $1))
-         AND ($4::bigint IS NULL OR (occurred_min <= ${AT_US('$4')} AND occurred_max <= ${AT_US('$4')} + (SELECT usage_spread FROM balances WHERE org_id = $1)))
+         AND ($3::timestamptz IS NULL OR occurred_max < $3 + ${SPREAD})
+         AND ($4::bigint IS NULL OR (occurred_min <= ${AT_US('$4')} AND occurred_max <= ${AT_US('$4')} + ${SPREAD}))
          AND ($5::timestamptz IS NULL OR (occurred_max, seq) < ($5, $6::bigint))
        ORDER BY occurred_max DESC, seq DESC LIMIT $7`,
       [orgId, filter.from ?? null, filter.to ?? null, before, after?.occurredMax ?? null, after?.seq ?? null, step + 1],

@@ -8,14 +8,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-test('newest first across a power of ten, every entry exactly once', async () => {
+test('newest first across 10^15, every entry exactly once, by cursors of 16 digits', async () => {
   const orgId = await createOrg(stack, { planCredits: 1000, paymentMethodId: null });
-  // The next power of ten above every id drawn so far (a sequence number times 2^20: migration 17);
-  // moving the sequence past it gives the usage entries one digit more than the plan's entry. Harmless
-  // to other tests: ids only need to be unique and increasing.
+  // Ids are a sequence number times 2^20 (migration 17): 16 digits once the sequence passes
+  // 953,674,316. Moving it there gives the usage entries one digit more than the plan's entry.
+  // Harmless to other tests: ids only need to be unique and increasing, and stay below 2^53 and
+  // above the bulk tests' blocks (helpers/database.ts).
+  const boundary = 10n ** 15n;
   const { rows } = await stack.db.query<{ last: string }>('SELECT last_value::text AS last FROM ledger_seq');
-  const boundary = 10n ** BigInt(((BigInt(rows[0].last) + 2n) * 1_048_576n).toString().length);
-  await stack.db.query("SELECT setval('ledger_seq', $1::bigint)", [(boundary / 1_048_576n).toString()]);
+  expect(BigInt(rows[0].last) * 1_048_576n < boundary).toBe(true);
+  await stack.db.query("SELECT setval('ledger_seq', GREATEST($1::bigint, (SELECT last_value FROM ledger_seq)))", [(boundary / 1_048_576n).toString()]);
   await postUsage(stack, orgId, messages(25));
   await settled(stack, orgId);
 

@@ -41,3 +41,37 @@ test('the flag follows the limits, and each debit honours the limits in force', 
   await db.query("DELETE FROM agent_settings WHERE org_id = $1 AND agent_id = 'other'", [orgId]);
   expect(await flag(orgId)).toBe(false);
 });
+
+test("one agent's limit set while another's is cleared, concurrently: the flag counts the limit that stays", async () => {
+  const orgId = await orgWithBalance(db, { planRemaining: 1000, wallet: 0 });
+  await saveAgentSettings(db, orgId, 'b', { monthlyLimitCredits: 7, whenPlanExhausted: 'use_balance' });
+  const first = await db.connect();
+  const second = await db.connect();
+  try {
+    await first.query('BEGIN');
+    await first.query("INSERT INTO agent_settings (org_id, agent_id, monthly_limit_credits, when_plan_exhausted) VALUES ($1, 'a', 5, 'use_balance')", [orgId]);
+    const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await second.query('BEGIN');
+    // Waits on the balance row the first transaction's trigger locked.
+    const clearing = second.query("UPDATE agent_settings SET monthly_limit_credits = NULL WHERE org_id = $1 AND agent_id = 'b'", [orgId]);
+    await waitingOnALock(secondPid);
+    await first.query('COMMIT');
+    await clearing;
+    await second.query('COMMIT');
+  } finally {
+    first.release();
+    second.release();
+  }
+  expect(await flag(orgId)).toBe(true);
+  await recordUsage(db, orgId, [event('w1', 'a', 100)]);
+  expect(await planTaken(orgId, 'w1')).toBe(5);
+});
+
+/** Resolves once the backend `pid` waits for a lock. */
+async function waitingOnALock(pid: number): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]);
+    if (rows[0].n > 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

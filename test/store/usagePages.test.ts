@@ -88,3 +88,21 @@ test('an event without occurredAt occurred when it was recorded', async () => {
   const { rows } = await db.query<{ same: boolean }>("SELECT occurred_at = recorded_at AS same FROM usage_events WHERE org_id = $1 AND id IN ('e1', 'e2')", [orgId]);
   expect(rows.map((r) => r.same)).toEqual([true, true]);
 });
+
+test('an organization without a balance row (possible only before migration 17) is listed the same', async () => {
+  const orgId = await seeded();
+  await db.query('DELETE FROM balances WHERE org_id = $1', [orgId]);
+  for (const filter of [{}, { agentId: 'y', from: ago(50), to: ago(2) }]) {
+    const expected = await sorted(orgId, filter);
+    for (const limit of [2, 50]) expect(await paged(orgId, filter, limit)).toEqual(expected);
+  }
+});
+
+test('an event is only ever voided: its split, request and time cannot change, nor the row go', async () => {
+  const orgId = await seeded();
+  await expect(db.query("UPDATE usage_events SET plan_credits = plan_credits + 1, wallet_credits = wallet_credits - 1 WHERE org_id = $1 AND id = 'a1'", [orgId])).rejects.toMatchObject({ code: 'BL004' });
+  await expect(db.query("UPDATE usage_events SET request_seq = NULL WHERE org_id = $1 AND id = 'a1'", [orgId])).rejects.toMatchObject({ code: 'BL004' });
+  await expect(db.query("DELETE FROM usage_events WHERE org_id = $1 AND id = 'a1'", [orgId])).rejects.toMatchObject({ code: 'BL004' });
+  await db.query("UPDATE usage_events SET voided_at = now(), void_reason = 'test' WHERE org_id = $1 AND id = 'a1'", [orgId]);
+  expect((await db.query("SELECT void_reason FROM usage_events WHERE org_id = $1 AND id = 'a1'", [orgId])).rows[0].void_reason).toBe('test');
+});

@@ -19,6 +19,12 @@ async function logLinesFor(paths: string[], headers: Record<string, string> = {}
   });
   const app = express();
   app.use(requestLog(pino({ level: 'info' }, sink)));
+  // A router strips its mount path from req.url: the line still has the URL as requested.
+  const portal = express.Router();
+  portal.get('/', (_req, res) => {
+    res.send('portal');
+  });
+  app.use('/portal', portal);
   app.use((req, res) => {
     res.status(req.path === '/fails' ? 503 : 200).send('ok');
   });
