@@ -183,7 +183,8 @@ export const pageQuery = z.object({
   // Ledger ids reach 19 digits (a sequence number times 2^20: migration 17); any bigint is a cursor.
   cursor: z
     .string()
-    .regex(/^\d{1,19}$/, 'must be a cursor returned by a previous page')
+    // abort: zod runs the next check after a failed one, and BigInt throws on what is not digits.
+    .regex(/^\d{1,19}$/, { message: 'must be a cursor returned by a previous page', abort: true })
     .refine((c) => BigInt(c) <= MAX_BIGINT, 'must be a cursor returned by a previous page')
     .optional(),
 });

@@ -108,6 +108,9 @@ test.each([
   ['cursor=abc'],
   ['cursor=-1'],
   ['limit=2&cursor=1e3'],
+  // Past PostgreSQL's largest bigint (2^63 - 1).
+  ['cursor=9223372036854775808'],
+  ['cursor=12345678901234567890'],
 ])('%s is 422 for the ledger and the events', async (query) => {
   const orgId = await createOrg(stack, { paymentMethodId: null });
   for (const what of ['ledger', 'events']) {
