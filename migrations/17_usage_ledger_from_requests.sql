@@ -215,6 +215,7 @@ DECLARE
   plan_left bigint;
   plan_total bigint := 0;
   grant_total bigint := 0;
+  wallet_total bigint;
   credit_total bigint := 0;
   entries integer := 0;
   before_credits bigint;
@@ -328,6 +329,7 @@ BEGIN
     e_wallet[i] := rest;
     entries := entries + CASE WHEN rest > 0 THEN 1 ELSE 0 END;
   END LOOP;
+  wallet_total := credit_total - plan_total - grant_total;
   IF entries >= 1048576 THEN
     RAISE EXCEPTION 'a usage batch of organization % would have % ledger entries', p_org, entries USING ERRCODE = 'BL003';
   END IF;
@@ -348,7 +350,7 @@ BEGIN
   END IF;
 
   INSERT INTO usage_requests (org_id, seq, at, event_ids, grant_ids, grant_taken, occurred_min, occurred_max, entry_count, plan_credits, grant_credits, wallet_credits)
-  SELECT p_org, request, now(), p_ids, g_ids[1 : used], g_taken[1 : used], o.first, o.last, entries, plan_total, grant_total, credit_total - plan_total - grant_total
+  SELECT p_org, request, now(), p_ids, g_ids[1 : used], g_taken[1 : used], o.first, o.last, entries, plan_total, grant_total, wallet_total
   FROM (SELECT min(COALESCE(x, now())) AS first, max(COALESCE(x, now())) AS last FROM unnest(p_occurred) x) o
   RETURNING occurred_max - occurred_min INTO spread;
 
@@ -368,7 +370,7 @@ BEGIN
 
   -- The day is the request's (its `at` is now()).
   INSERT INTO daily_usage AS d (org_id, day, plan_credits, grant_credits, wallet_credits)
-  VALUES (p_org, (now() AT TIME ZONE 'UTC')::date, plan_total, grant_total, credit_total - plan_total - grant_total)
+  VALUES (p_org, (now() AT TIME ZONE 'UTC')::date, plan_total, grant_total, wallet_total)
   ON CONFLICT (org_id, day) DO UPDATE
     SET plan_credits = d.plan_credits + EXCLUDED.plan_credits, grant_credits = d.grant_credits + EXCLUDED.grant_credits,
         wallet_credits = d.wallet_credits + EXCLUDED.wallet_credits;
@@ -376,7 +378,7 @@ BEGIN
   UPDATE balances SET
     plan_remaining = b.plan_remaining - plan_total,
     grant_credits = b.grant_credits - grant_total,
-    wallet = b.wallet - (credit_total - plan_total - grant_total),
+    wallet = b.wallet - wallet_total,
     low_notified = low.low_notified,
     event_seq = low.event_seq,
     signal_pending = b.signal_pending OR signal,

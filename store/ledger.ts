@@ -6,8 +6,9 @@
 // UPDATE and DELETE on both tables. A posting other than usage_void is unique per (org, kind, pool,
 // ref), which makes the workflow's commits idempotent; a usage entry is unique by its event's id
 // (record_usage records each id once), a usage_void entry by its event's voided_at (usageEvents.ts).
-// Read here: the ledger pages (ledger_page_newest, ledger_page_oldest), a usage event's entries (for its void), and the policy
-// simulation and the forecast (the ledger replayed in pages, never held whole).
+// Read here: the ledger pages (ledger_page_newest, ledger_page_oldest), a usage event's entries
+// (for its void), and the policy simulation and the forecast (the ledger replayed in pages, never
+// held whole).
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { LedgerEntry, OrgBillingRecord } from '../domain/orgBilling';
 import { createPolicySimulation, type SimulationPolicy, type SimulationResult } from '../domain/policySimulation';
